@@ -1,0 +1,35 @@
+/* Small helpers shared by the control side and the engine. */
+#ifndef TINGLE_UTIL_H
+#define TINGLE_UTIL_H
+
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define TINGLE_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline float db_to_gain(float db) { return db <= -120.0f ? 0.0f : powf(10.0f, db / 20.0f); }
+static inline float gain_to_db(float g) { return g <= 1e-6f ? -120.0f : 20.0f * log10f(g); }
+
+/* Parsing of config/scene/OSC values. Each returns false when the text is
+ * not a value of that kind; *out is untouched then. */
+bool parse_float(const char *s, float *out);
+bool parse_int(const char *s, long *out);
+bool parse_bool(const char *s, bool *out);
+/* Azimuth in degrees or one of the words front, left, right, behind;
+ * elevation in degrees or above, below, level. */
+bool parse_azimuth(const char *s, float *out);
+bool parse_elevation(const char *s, float *out);
+
+/* Azimuth wrapped into [-180, 180). */
+float wrap_azimuth(float az);
+
+/* Copy with truncation, always terminated. */
+void str_copy(char *dst, size_t n, const char *src);
+/* Trim leading and trailing white space in place; returns s. */
+char *str_trim(char *s);
+/* Split a white-space separated list; returns the number of words written
+ * into words[] (each a pointer into buf, which is modified). */
+size_t str_split(char *buf, char **words, size_t max);
+
+#endif

@@ -1,0 +1,282 @@
+#include "config.h"
+#include "drivers/jack_driver.h"
+
+#include <errno.h>
+#include <jack/jack.h>
+#include <jack/midiport.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "ctl/conf.h"
+#include "rt/engine.h"
+
+#define MAX_MIDI_EVENTS 512
+
+struct in_port {
+	_Atomic(jack_port_t *) port;   /* read by the process callback */
+	char name[CONF_NAME_MAX];
+};
+
+struct jack_driver {
+	jack_client_t *client;
+	struct engine *engine;
+	jack_port_t *out[2];
+	jack_port_t *midi_in;
+	unsigned n_slots;
+	struct in_port *in;            /* one per engine source */
+	const float **in_bufs;         /* process callback's own */
+	struct engine_midi *midi;      /* process callback's own */
+	atomic_uint cycles;
+	atomic_uint xruns;
+	atomic_bool lost;
+	atomic_uint new_block;         /* 0 = no change */
+	unsigned rate;
+};
+
+static int process(jack_nframes_t nframes, void *arg)
+{
+	struct jack_driver *d = arg;
+	unsigned n_in = 0;
+	for (unsigned s = 0; s < d->n_slots; s++) {
+		jack_port_t *p = atomic_load_explicit(&d->in[s].port, memory_order_acquire);
+		d->in_bufs[s] = p ? jack_port_get_buffer(p, nframes) : NULL;
+		if (p)
+			n_in = s + 1;
+	}
+	float *out[2] = { jack_port_get_buffer(d->out[0], nframes),
+			  jack_port_get_buffer(d->out[1], nframes) };
+	unsigned n_midi = 0;
+	if (d->midi_in) {
+		void *mb = jack_port_get_buffer(d->midi_in, nframes);
+		uint32_t count = jack_midi_get_event_count(mb);
+		for (uint32_t k = 0; k < count && n_midi < MAX_MIDI_EVENTS; k++) {
+			jack_midi_event_t ev;
+			if (jack_midi_event_get(&ev, mb, k) != 0 || ev.size == 0 || ev.size > 3)
+				continue; /* sysex and broken events are not for us */
+			struct engine_midi *m = &d->midi[n_midi++];
+			m->frame = ev.time;
+			m->size = (uint8_t)ev.size;
+			memset(m->data, 0, sizeof m->data);
+			memcpy(m->data, ev.buffer, ev.size);
+		}
+	}
+	engine_process(d->engine, d->in_bufs, n_in, out, nframes, d->midi, n_midi);
+	atomic_fetch_add_explicit(&d->cycles, 1, memory_order_release);
+	return 0;
+}
+
+static int on_block(jack_nframes_t nframes, void *arg)
+{
+	struct jack_driver *d = arg;
+	atomic_store(&d->new_block, nframes);
+	return 0;
+}
+
+static int on_xrun(void *arg)
+{
+	struct jack_driver *d = arg;
+	atomic_fetch_add(&d->xruns, 1);
+	return 0;
+}
+
+static void on_shutdown(void *arg)
+{
+	struct jack_driver *d = arg;
+	atomic_store(&d->lost, true);
+}
+
+struct jack_driver *jack_driver_open(const char *name, const char *server, struct engine *e,
+				     bool midi, char *err, size_t errlen)
+{
+	struct jack_driver *d = calloc(1, sizeof *d);
+	if (!d) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	d->engine = e;
+	d->n_slots = engine_n_sources(e);
+	d->in = calloc(d->n_slots, sizeof *d->in);
+	d->in_bufs = calloc(d->n_slots, sizeof *d->in_bufs);
+	d->midi = calloc(MAX_MIDI_EVENTS, sizeof *d->midi);
+	if (!d->in || !d->in_bufs || !d->midi) {
+		snprintf(err, errlen, "out of memory");
+		jack_driver_close(d);
+		return NULL;
+	}
+	for (unsigned s = 0; s < d->n_slots; s++)
+		atomic_init(&d->in[s].port, NULL);
+
+	jack_status_t status = 0;
+	jack_options_t options = JackNoStartServer | JackUseExactName;
+	if (server && *server)
+		d->client = jack_client_open(name, options | JackServerName, &status, server);
+	else
+		d->client = jack_client_open(name, options, &status);
+	if (!d->client) {
+		if (status & JackNameNotUnique)
+			snprintf(err, errlen, "a JACK client named '%s' exists already (use --name)", name);
+		else if (status & JackServerFailed)
+			snprintf(err, errlen, "cannot connect to the JACK server%s%s: is it running?",
+				 server && *server ? " " : "", server && *server ? server : "");
+		else
+			snprintf(err, errlen, "cannot open a JACK client (status 0x%x)", (unsigned)status);
+		jack_driver_close(d);
+		return NULL;
+	}
+	d->rate = jack_get_sample_rate(d->client);
+	d->out[0] = jack_port_register(d->client, "out_L", JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
+	d->out[1] = jack_port_register(d->client, "out_R", JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
+	if (midi)
+		d->midi_in = jack_port_register(d->client, "midi_in", JACK_DEFAULT_MIDI_TYPE, JackPortIsInput, 0);
+	if (!d->out[0] || !d->out[1] || (midi && !d->midi_in)) {
+		snprintf(err, errlen, "cannot register the JACK ports");
+		jack_driver_close(d);
+		return NULL;
+	}
+	jack_set_process_callback(d->client, process, d);
+	jack_set_buffer_size_callback(d->client, on_block, d);
+	jack_set_xrun_callback(d->client, on_xrun, d);
+	jack_on_shutdown(d->client, on_shutdown, d);
+	return d;
+}
+
+void jack_driver_close(struct jack_driver *d)
+{
+	if (!d)
+		return;
+	if (d->client) {
+		jack_deactivate(d->client);
+		jack_client_close(d->client);
+	}
+	free(d->in);
+	free(d->in_bufs);
+	free(d->midi);
+	free(d);
+}
+
+unsigned jack_driver_rate(const struct jack_driver *d) { return d->rate; }
+unsigned jack_driver_block(const struct jack_driver *d) { return jack_get_buffer_size(d->client); }
+const char *jack_driver_client_name(const struct jack_driver *d) { return jack_get_client_name(d->client); }
+
+/* Wait until the process callback has surely stopped looking at a port. */
+static void wait_cycles(struct jack_driver *d, unsigned n)
+{
+	unsigned start = atomic_load(&d->cycles);
+	for (int k = 0; k < 200 && atomic_load(&d->cycles) - start < n; k++) {
+		struct timespec ts = { 0, 2 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+int jack_driver_sync_inputs(struct jack_driver *d, const struct tingle_conf *conf, const int *slots)
+{
+	int failures = 0;
+	bool removed = false;
+	jack_port_t *gone[CONF_MAX_INPUTS];
+	size_t n_gone = 0;
+	for (unsigned s = 0; s < d->n_slots; s++) {
+		jack_port_t *p = atomic_load(&d->in[s].port);
+		if (!p)
+			continue;
+		bool keep = false;
+		for (size_t k = 0; k < conf->n_inputs; k++)
+			if (slots[k] == (int)s && !strcmp(conf->inputs[k].name, d->in[s].name))
+				keep = true;
+		if (!keep) {
+			atomic_store(&d->in[s].port, NULL);
+			if (n_gone < CONF_MAX_INPUTS)
+				gone[n_gone++] = p;
+			d->in[s].name[0] = '\0';
+			removed = true;
+		}
+	}
+	if (removed) {
+		wait_cycles(d, 2);
+		for (size_t k = 0; k < n_gone; k++)
+			jack_port_unregister(d->client, gone[k]);
+	}
+	for (size_t k = 0; k < conf->n_inputs; k++) {
+		int s = slots[k];
+		if (s < 0 || (unsigned)s >= d->n_slots || atomic_load(&d->in[s].port))
+			continue;
+		char pname[CONF_NAME_MAX + 4];
+		snprintf(pname, sizeof pname, "in_%s", conf->inputs[k].name);
+		jack_port_t *p = jack_port_register(d->client, pname, JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
+		if (!p) {
+			log_error("cannot register JACK port %s", pname);
+			failures++;
+			continue;
+		}
+		str_copy(d->in[s].name, sizeof d->in[s].name, conf->inputs[k].name);
+		atomic_store_explicit(&d->in[s].port, p, memory_order_release);
+	}
+	return failures;
+}
+
+int jack_driver_activate(struct jack_driver *d, char *err, size_t errlen)
+{
+	if (jack_activate(d->client)) {
+		snprintf(err, errlen, "cannot activate the JACK client");
+		return -1;
+	}
+	return 0;
+}
+
+static void connect_ports(struct jack_driver *d, const char *from, const char *to)
+{
+	int rc = jack_connect(d->client, from, to);
+	if (rc == 0)
+		log_info("connected %s to %s", from, to);
+	else if (rc != EEXIST)
+		log_warn("cannot connect %s to %s (no such port?)", from, to);
+}
+
+void jack_driver_connect(struct jack_driver *d, const struct tingle_conf *conf)
+{
+	const char *me = jack_get_client_name(d->client);
+	char full[CONF_PORT_MAX + CONF_NAME_MAX + 8];
+	for (size_t k = 0; k < conf->n_inputs; k++) {
+		if (!conf->inputs[k].port[0])
+			continue;
+		snprintf(full, sizeof full, "%s:in_%s", me, conf->inputs[k].name);
+		connect_ports(d, conf->inputs[k].port, full);
+	}
+	const char **physical = NULL;
+	const char *dest[2] = { conf->outputs[0][0] ? conf->outputs[0] : NULL,
+				conf->outputs[1][0] ? conf->outputs[1] : NULL };
+	if (!dest[0] || !dest[1]) {
+		physical = jack_get_ports(d->client, NULL, JACK_DEFAULT_AUDIO_TYPE,
+					  JackPortIsPhysical | JackPortIsInput);
+		for (int ch = 0; ch < 2; ch++)
+			if (!dest[ch] && physical && physical[0])
+				dest[ch] = physical[1] && ch == 1 ? physical[1] : physical[0];
+	}
+	for (int ch = 0; ch < 2; ch++) {
+		if (!dest[ch]) {
+			log_warn("no playback port to connect out_%c to", ch ? 'R' : 'L');
+			continue;
+		}
+		snprintf(full, sizeof full, "%s:out_%c", me, ch ? 'R' : 'L');
+		connect_ports(d, full, dest[ch]);
+	}
+	if (physical)
+		jack_free(physical);
+}
+
+bool jack_driver_server_lost(struct jack_driver *d) { return atomic_load(&d->lost); }
+
+bool jack_driver_take_block_change(struct jack_driver *d, unsigned *block)
+{
+	unsigned b = atomic_exchange(&d->new_block, 0);
+	if (!b)
+		return false;
+	*block = b;
+	return true;
+}
+
+unsigned jack_driver_take_xruns(struct jack_driver *d) { return atomic_exchange(&d->xruns, 0); }

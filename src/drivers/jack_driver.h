@@ -1,0 +1,40 @@
+/* The JACK driver: one JACK client whose process callback runs the engine.
+ * Ports: out_L, out_R, midi_in, and in_NAME for every live input, each
+ * feeding the engine source the control layer gave that input. */
+#ifndef TINGLE_JACK_DRIVER_H
+#define TINGLE_JACK_DRIVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct engine;
+struct tingle_conf;
+struct jack_driver;
+
+/* Opens the client (no server is started). Returns NULL with err set. */
+struct jack_driver *jack_driver_open(const char *name, const char *server, struct engine *e,
+				     bool midi, char *err, size_t errlen);
+void jack_driver_close(struct jack_driver *d);
+
+unsigned jack_driver_rate(const struct jack_driver *d);
+unsigned jack_driver_block(const struct jack_driver *d);
+const char *jack_driver_client_name(const struct jack_driver *d);
+
+/* Make the in_NAME ports match conf's inputs; slots[i] is the engine
+ * source of conf->inputs[i]. Ports of inputs that are gone are taken out of
+ * the process callback first, then unregistered. Returns the number of
+ * ports that could not be registered. */
+int jack_driver_sync_inputs(struct jack_driver *d, const struct tingle_conf *conf, const int *slots);
+
+int jack_driver_activate(struct jack_driver *d, char *err, size_t errlen);
+
+/* Connect inputs to their capture ports and the outputs to conf's outputs
+ * or the first two physical playback ports. Failures are warnings. */
+void jack_driver_connect(struct jack_driver *d, const struct tingle_conf *conf);
+
+/* Set by JACK's callbacks, read (and cleared) by the main thread. */
+bool jack_driver_server_lost(struct jack_driver *d);
+bool jack_driver_take_block_change(struct jack_driver *d, unsigned *block);
+unsigned jack_driver_take_xruns(struct jack_driver *d);
+
+#endif

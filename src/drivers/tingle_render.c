@@ -1,0 +1,308 @@
+/* tingle-render: the engine without JACK. Renders a configuration (its
+ * live inputs fed from files) and a timed list of events to a WAV file,
+ * block by block exactly as the daemon would, deterministically. */
+#include "config.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <sndfile.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "ctl/audiofile.h"
+#include "ctl/conf.h"
+#include "ctl/control.h"
+#include "ctl/events.h"
+#include "ctl/hrtf.h"
+#include "rt/engine.h"
+
+#define MAX_MIDI 256
+
+struct feed {
+	const char *name;
+	const char *file;
+	float *data;
+	size_t frames;
+	int slot;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tingle-render [OPTION]... -o FILE.wav\n"
+		"Render tingle's engine offline, without JACK.\n\n"
+		"  -c, --config FILE      configuration (default: built-in defaults)\n"
+		"  -s, --scene NAME|FILE  scene to render\n"
+		"      --hrtf FILE.sofa   HRTF set (overrides [hrtf] sofa)\n"
+		"  -e, --events FILE      timed events, '-' for standard input\n"
+		"  -o, --output FILE.wav  where to write (32-bit float WAV)\n"
+		"  -r, --rate HZ          sample rate (48000)\n"
+		"  -b, --block FRAMES     block size (128)\n"
+		"  -d, --duration SECONDS length (default: the last event or input, plus 1 s)\n"
+		"      --input NAME=FILE  feed live input NAME from an audio file\n"
+		"      --seed N           seed for random choices (0)\n"
+		"  -v, --verbose          more messages\n"
+		"  -q, --quiet            errors only\n"
+		"  -V, --version          print the version and exit\n"
+		"  -h, --help             print this help and exit\n");
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_HRTF = 256, OPT_INPUT, OPT_SEED };
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "scene", required_argument, NULL, 's' },
+		{ "hrtf", required_argument, NULL, OPT_HRTF },
+		{ "events", required_argument, NULL, 'e' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "block", required_argument, NULL, 'b' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "input", required_argument, NULL, OPT_INPUT },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *conf_path = NULL, *scene = NULL, *hrtf_path = NULL, *events_path = NULL;
+	const char *out_path = NULL;
+	long rate = 48000, block = 128, seed = 0;
+	float duration = -1.0f;
+	struct feed feeds[CONF_MAX_INPUTS];
+	size_t n_feeds = 0;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "c:s:e:o:r:b:d:vqVh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': conf_path = optarg; break;
+		case 's': scene = optarg; break;
+		case OPT_HRTF: hrtf_path = optarg; break;
+		case 'e': events_path = optarg; break;
+		case 'o': out_path = optarg; break;
+		case 'r':
+			if (!parse_int(optarg, &rate) || rate < 8000 || rate > 384000) {
+				log_error("--rate: '%s' is not a sample rate (8000..384000)", optarg);
+				return 2;
+			}
+			break;
+		case 'b':
+			if (!parse_int(optarg, &block) || block < 16 || block > 8192) {
+				log_error("--block: '%s' is not a block size (16..8192)", optarg);
+				return 2;
+			}
+			break;
+		case 'd':
+			if (!parse_float(optarg, &duration) || duration <= 0.0f || duration > 86400.0f) {
+				log_error("--duration: '%s' is not a duration in seconds", optarg);
+				return 2;
+			}
+			break;
+		case OPT_INPUT: {
+			char *eq = strchr(optarg, '=');
+			if (!eq || eq == optarg || !eq[1] || n_feeds == CONF_MAX_INPUTS) {
+				log_error("--input: expected NAME=FILE, got '%s'", optarg);
+				return 2;
+			}
+			*eq = '\0';
+			feeds[n_feeds++] = (struct feed){ .name = optarg, .file = eq + 1, .slot = -1 };
+			break;
+		}
+		case OPT_SEED:
+			if (!parse_int(optarg, &seed)) {
+				log_error("--seed: '%s' is not a number", optarg);
+				return 2;
+			}
+			break;
+		case 'v': log_set_level(LOG_DEBUG); break;
+		case 'q': log_set_level(LOG_ERROR); break;
+		case 'V': printf("tingle-render %s\n", PACKAGE_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		log_error("unexpected argument '%s'", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (!out_path) {
+		log_error("no output file: give -o FILE.wav");
+		return 2;
+	}
+	if (scene) {
+		log_error("--scene %s: this version of tingle has no scenes yet", scene);
+		return 2;
+	}
+
+	int status = 2;
+	char err[1024];
+	struct tingle_conf *conf = calloc(1, sizeof *conf);
+	struct event_list events = { 0 };
+	struct hrtf_set *hrtf = NULL;
+	struct engine *engine = NULL;
+	struct control *ctl = NULL;
+	SNDFILE *out = NULL;
+	float *bufs = NULL;
+	if (!conf)
+		goto done;
+	conf_defaults(conf);
+	if (conf_path && conf_load(conf_path, conf, err, sizeof err) < 0) {
+		log_error("%s", err);
+		goto done;
+	}
+	if (hrtf_path)
+		str_copy(conf->sofa, sizeof conf->sofa, hrtf_path);
+	if (events_path && events_load(events_path, &events, err, sizeof err) < 0) {
+		log_error("%s", err);
+		goto done;
+	}
+	for (size_t i = 0; i < n_feeds; i++)
+		if (!conf_find_input(conf, feeds[i].name)) {
+			log_error("--input %s: no [input %s] in %s", feeds[i].name, feeds[i].name,
+				  conf->path[0] ? conf->path : "the configuration");
+			goto done;
+		}
+	for (size_t i = 0; i < n_feeds; i++)
+		if (audiofile_read_mono(feeds[i].file, (unsigned)rate, &feeds[i].data, &feeds[i].frames,
+					err, sizeof err) < 0) {
+			log_error("--input %s: %s", feeds[i].name, err);
+			goto done;
+		}
+
+	status = 1;
+	if (hrtf_load(conf->sofa, (unsigned)rate, &hrtf, err, sizeof err) < 0) {
+		log_error("%s", err);
+		status = 2;
+		goto done;
+	}
+	struct engine_options eo = { .n_sources = (unsigned)conf->sources, .ceiling_db = conf->ceiling_db,
+				     .master_db = conf->master_gain_db };
+	engine = engine_new(&eo);
+	struct engine_core *core = engine ? engine_core_new(engine, hrtf, (unsigned)block) : NULL;
+	if (!core) {
+		log_error("cannot set up the engine (out of memory?)");
+		goto done;
+	}
+	engine_set_core(engine, core);
+	ctl = control_new(engine);
+	struct engine_queue *q = ctl ? engine_queue_open(engine) : NULL;
+	int slots[CONF_MAX_INPUTS];
+	if (!q || control_apply_conf(ctl, q, conf, slots, err, sizeof err) < 0) {
+		log_error("%s", q ? err : "cannot set up the engine");
+		goto done;
+	}
+	for (size_t i = 0; i < n_feeds; i++)
+		feeds[i].slot = control_find_source(ctl, feeds[i].name);
+
+	size_t total;
+	if (duration > 0.0f) {
+		total = (size_t)llround((double)duration * (double)rate);
+	} else {
+		double last = events.n ? events.ev[events.n - 1].time : 0.0;
+		size_t longest = (size_t)ceil(last * (double)rate);
+		for (size_t i = 0; i < n_feeds; i++)
+			if (feeds[i].frames > longest)
+				longest = feeds[i].frames;
+		total = longest + (size_t)rate;
+	}
+
+	SF_INFO info = { .samplerate = (int)rate, .channels = 2, .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT };
+	out = sf_open(out_path, SFM_WRITE, &info);
+	if (!out) {
+		log_error("%s: %s", out_path, sf_strerror(NULL));
+		goto done;
+	}
+	unsigned nsrc = engine_n_sources(engine);
+	size_t B = (size_t)block;
+	bufs = calloc((nsrc + 2) * B, sizeof(float));
+	const float **in = calloc(nsrc, sizeof *in);
+	struct engine_midi *midi = calloc(MAX_MIDI, sizeof *midi);
+	float *inter = malloc(2 * B * sizeof(float));
+	if (!bufs || !in || !midi || !inter) {
+		free(in);
+		free(midi);
+		free(inter);
+		log_error("out of memory");
+		goto done;
+	}
+	float *outs[2] = { bufs + nsrc * B, bufs + (nsrc + 1) * B };
+	size_t next_ev = 0;
+	status = 0;
+	for (size_t t0 = 0; t0 < total && status == 0; t0 += B) {
+		unsigned n_midi = 0;
+		/* Events whose frame falls in this block, at their exact frame. */
+		while (next_ev < events.n) {
+			const struct tl_event *ev = &events.ev[next_ev];
+			size_t frame = (size_t)llround(ev->time * (double)rate);
+			if (frame >= t0 + B)
+				break;
+			uint32_t offset = frame > t0 ? (uint32_t)(frame - t0) : 0;
+			if (ev->midi_size) {
+				if (n_midi < MAX_MIDI)
+					midi[n_midi++] = (struct engine_midi){ .frame = offset,
+						.size = (uint8_t)ev->midi_size,
+						.data = { ev->midi[0], ev->midi[1], ev->midi[2] } };
+			} else {
+				struct ctl_reply reply;
+				char cerr[512];
+				if (control_dispatch(ctl, q, offset, ev->path, ev->args, ev->argc, &reply,
+						     cerr, sizeof cerr) < 0) {
+					log_error("%s:%d: %s", events.name, ev->line, cerr);
+					status = 2;
+					break;
+				}
+			}
+			next_ev++;
+		}
+		for (unsigned s = 0; s < nsrc; s++)
+			in[s] = NULL;
+		for (size_t i = 0; i < n_feeds; i++) {
+			float *dst = bufs + (size_t)feeds[i].slot * B;
+			memset(dst, 0, B * sizeof(float));
+			if (t0 < feeds[i].frames) {
+				size_t n = feeds[i].frames - t0 < B ? feeds[i].frames - t0 : B;
+				memcpy(dst, feeds[i].data + t0, n * sizeof(float));
+			}
+			in[feeds[i].slot] = dst;
+		}
+		engine_process(engine, in, nsrc, outs, (unsigned)B, midi, n_midi);
+		engine_collect(engine);
+		struct engine_event ev;
+		while (engine_event_poll(engine, &ev))
+			;
+		size_t n = total - t0 < B ? total - t0 : B;
+		for (size_t i = 0; i < n; i++) {
+			inter[2 * i] = outs[0][i];
+			inter[2 * i + 1] = outs[1][i];
+		}
+		if (sf_writef_float(out, inter, (sf_count_t)n) != (sf_count_t)n) {
+			log_error("%s: write failed: %s", out_path, sf_strerror(out));
+			status = 1;
+		}
+	}
+	free(inter);
+	free(in);
+	free(midi);
+	if (status == 0)
+		log_info("rendered %.3f s to %s", (double)total / (double)rate, out_path);
+done:
+	if (out && sf_close(out) != 0 && status == 0) {
+		log_error("%s: cannot finish the file", out_path);
+		status = 1;
+	}
+	free(bufs);
+	control_free(ctl);
+	engine_free(engine);
+	hrtf_free(hrtf);
+	events_free(&events);
+	for (size_t i = 0; i < n_feeds; i++)
+		free(feeds[i].data);
+	free(conf);
+	(void)seed;
+	return status;
+}

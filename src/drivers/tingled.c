@@ -1,0 +1,455 @@
+/* tingled: the tingle daemon. The main thread loads files, builds engine
+ * cores, watches signals and JACK, and frees what the audio thread let go
+ * of; the OSC server has its own thread; JACK runs the engine. */
+#include "config.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "ctl/conf.h"
+#include "ctl/control.h"
+#include "ctl/hrtf.h"
+#include "drivers/jack_driver.h"
+#include "drivers/osc_server.h"
+#include "rt/engine.h"
+
+/* Fades: in at start, out on SIGTERM/SIGINT. */
+#define FADE_IN_S 0.05f
+#define FADE_OUT_S 0.2f
+#define RECONNECT_S 1.0
+
+static atomic_int got_term, got_hup;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		atomic_store(&got_hup, 1);
+	else
+		atomic_store(&got_term, 1);
+}
+
+struct options {
+	const char *config;
+	const char *scene;
+	const char *name;
+	const char *server;
+	const char *hrtf;
+	int osc_port;      /* -1: from the config */
+	bool no_connect;
+	bool check;
+};
+
+struct daemon {
+	struct options opt;
+	struct tingle_conf *conf;
+	struct hrtf_set *hrtf;
+	struct engine *engine;
+	struct control *ctl;
+	struct engine_queue *main_q;
+	struct engine_queue *osc_q;
+	struct jack_driver *jack;
+	struct osc_server *osc;
+	int slots[CONF_MAX_INPUTS];
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tingled [OPTION]...\n"
+		"tingle's daemon: a JACK client that places sounds and live inputs around the\n"
+		"listener's head (binaural, for headphones), played over OSC and MIDI.\n\n"
+		"  -c, --config FILE      configuration file\n"
+		"  -s, --scene NAME|FILE  first scene\n"
+		"  -n, --name NAME        JACK client name (tingle)\n"
+		"  -S, --server NAME      JACK server name\n"
+		"  -p, --osc-port PORT    OSC UDP port (8000; 0 = any free port)\n"
+		"      --hrtf FILE.sofa   HRTF set\n"
+		"      --no-connect       do not connect any ports\n"
+		"      --check            load and check the configuration and HRTF, print a\n"
+		"                         summary, exit 0 (good) or 2 (not good)\n"
+		"  -v, --verbose          more messages\n"
+		"  -q, --quiet            errors only\n"
+		"  -V, --version          print the version and exit\n"
+		"  -h, --help             print this help and exit\n\n"
+		"Without -c: $XDG_CONFIG_HOME/tingle/tingled.conf, then %s/tingle/tingled.conf,\n"
+		"then built-in defaults.\n",
+		SYSCONFDIR);
+}
+
+/* Load the configuration the options name and apply the options over it. */
+static int load_conf(const struct options *o, struct tingle_conf *c, char *err, size_t n)
+{
+	conf_defaults(c);
+	char found[PATH_MAX];
+	const char *path = o->config;
+	if (!path && conf_find(found, sizeof found))
+		path = found;
+	if (path && conf_load(path, c, err, n) < 0)
+		return -1;
+	if (o->name)
+		str_copy(c->jack_name, sizeof c->jack_name, o->name);
+	if (o->server)
+		str_copy(c->jack_server, sizeof c->jack_server, o->server);
+	if (o->hrtf)
+		str_copy(c->sofa, sizeof c->sofa, o->hrtf);
+	if (o->osc_port >= 0)
+		c->osc_port = o->osc_port;
+	if (o->no_connect)
+		c->autoconnect = false;
+	return 0;
+}
+
+static int check(const struct options *o)
+{
+	struct tingle_conf *c = calloc(1, sizeof *c);
+	char err[1024];
+	int status = 2;
+	struct hrtf_set *h = NULL;
+	if (!c)
+		return 1;
+	if (load_conf(o, c, err, sizeof err) < 0) {
+		log_error("%s", err);
+		goto out;
+	}
+	printf("config: %s\n", c->path[0] ? c->path : "(built-in defaults)");
+	printf("jack: client %s%s%s, %s\n", c->jack_name, c->jack_server[0] ? " on server " : "",
+	       c->jack_server, c->autoconnect ? "autoconnect" : "no autoconnect");
+	printf("osc: UDP port %d\n", c->osc_port);
+	printf("engine: %d sources, %d voices, ceiling %.1f dBFS, master %.1f dB\n", c->sources,
+	       c->voices, (double)c->ceiling_db, (double)c->master_gain_db);
+	for (size_t i = 0; i < c->n_inputs; i++) {
+		const struct conf_input *in = &c->inputs[i];
+		printf("input %s: port %s, gain %.1f dB%s, azimuth %.1f, elevation %.1f, distance %.2f m\n",
+		       in->name, in->port[0] ? in->port : "(none)", (double)in->gain_db,
+		       in->mute ? " (muted)" : "", (double)in->azimuth, (double)in->elevation,
+		       (double)in->distance);
+	}
+	if (hrtf_load(c->sofa, 48000, &h, err, sizeof err) < 0) {
+		log_error("%s", err);
+		goto out;
+	}
+	printf("hrtf: %s: %u directions, %u taps at 48000 Hz (file rate %u Hz)\n", c->sofa, h->n_dirs,
+	       h->length, h->file_rate);
+	if (o->scene) {
+		log_error("--scene %s: this version of tingle has no scenes yet", o->scene);
+		goto out;
+	}
+	printf("ok\n");
+	status = 0;
+out:
+	hrtf_free(h);
+	free(c);
+	return status;
+}
+
+static struct engine_core *build_core(struct daemon *d, unsigned block)
+{
+	struct engine_core *core = engine_core_new(d->engine, d->hrtf, block);
+	if (!core)
+		log_error("cannot build the engine for block size %u (out of memory?)", block);
+	return core;
+}
+
+/* Open the JACK client and bring it to where the engine is. */
+static int jack_start(struct daemon *d, char *err, size_t n)
+{
+	d->jack = jack_driver_open(d->conf->jack_name, d->conf->jack_server, d->engine,
+				   d->conf->midi_jack, err, n);
+	if (!d->jack)
+		return -1;
+	unsigned rate = jack_driver_rate(d->jack), block = jack_driver_block(d->jack);
+	if (!d->hrtf || d->hrtf->rate != rate) {
+		struct hrtf_set *h;
+		if (hrtf_load(d->conf->sofa, rate, &h, err, n) < 0) {
+			jack_driver_close(d->jack);
+			d->jack = NULL;
+			return -2;
+		}
+		hrtf_free(d->hrtf);
+		d->hrtf = h;
+		log_info("HRTF %s: %u directions, %u taps at %u Hz", d->conf->sofa, h->n_dirs, h->length, rate);
+	}
+	struct engine_core *core = build_core(d, block);
+	if (!core) {
+		snprintf(err, n, "cannot build the engine");
+		jack_driver_close(d->jack);
+		d->jack = NULL;
+		return -1;
+	}
+	engine_set_core(d->engine, core);
+	jack_driver_sync_inputs(d->jack, d->conf, d->slots);
+	if (jack_driver_activate(d->jack, err, n) < 0) {
+		jack_driver_close(d->jack);
+		d->jack = NULL;
+		return -1;
+	}
+	if (d->conf->autoconnect)
+		jack_driver_connect(d->jack, d->conf);
+	log_info("JACK client %s running at %u Hz, %u frames per block", jack_driver_client_name(d->jack),
+		 rate, block);
+	return 0;
+}
+
+static void reload(struct daemon *d)
+{
+	char err[1024];
+	struct tingle_conf *nc = calloc(1, sizeof *nc);
+	if (!nc)
+		return;
+	if (load_conf(&d->opt, nc, err, sizeof err) < 0) {
+		log_error("reload: %s; keeping the running configuration", err);
+		free(nc);
+		return;
+	}
+	struct hrtf_set *nh = NULL;
+	if (strcmp(nc->sofa, d->conf->sofa) && d->jack) {
+		if (hrtf_load(nc->sofa, jack_driver_rate(d->jack), &nh, err, sizeof err) < 0) {
+			log_error("reload: %s; keeping the running configuration", err);
+			free(nc);
+			return;
+		}
+	}
+	int slots[CONF_MAX_INPUTS];
+	if (control_apply_conf(d->ctl, d->main_q, nc, slots, err, sizeof err) < 0) {
+		log_error("reload: %s", err);
+		hrtf_free(nh);
+		free(nc);
+		return;
+	}
+	if (nh) {
+		struct hrtf_set *old = d->hrtf;
+		d->hrtf = nh;
+		struct engine_core *core = build_core(d, jack_driver_block(d->jack));
+		if (core) {
+			engine_set_core(d->engine, core);
+			hrtf_free(old);
+			log_info("HRTF %s: %u directions", nh->path, nh->n_dirs);
+		} else {
+			d->hrtf = old;
+			hrtf_free(nh);
+		}
+	}
+	if (strcmp(nc->jack_name, d->conf->jack_name) || strcmp(nc->jack_server, d->conf->jack_server))
+		log_warn("reload: the JACK client name and server change at the next start");
+	memcpy(d->slots, slots, sizeof slots);
+	if (d->jack) {
+		jack_driver_sync_inputs(d->jack, nc, d->slots);
+		if (nc->autoconnect)
+			jack_driver_connect(d->jack, nc);
+	}
+	if (d->osc && nc->osc_port != d->conf->osc_port) {
+		struct osc_server *s = osc_server_start(nc->osc_port, d->ctl, d->osc_q, nc, err, sizeof err);
+		if (s) {
+			osc_server_stop(d->osc);
+			d->osc = s;
+			log_info("listening for OSC on UDP port %d", osc_server_port(s));
+		} else {
+			log_error("reload: %s; OSC stays on port %d", err, osc_server_port(d->osc));
+			nc->osc_port = d->conf->osc_port;
+		}
+	} else if (d->osc) {
+		osc_server_set_allow(d->osc, nc);
+	}
+	free(d->conf);
+	d->conf = nc;
+	log_info("reloaded %s", nc->path[0] ? nc->path : "the built-in defaults");
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void send_cmd(struct daemon *d, struct engine_cmd cmd)
+{
+	if (!engine_queue_push(d->main_q, &cmd))
+		log_warn("engine queue full: a command from the main thread was dropped");
+}
+
+static int run(struct daemon *d)
+{
+	char err[1024];
+	struct engine_options eo = { .n_sources = (unsigned)d->conf->sources, .ceiling_db = d->conf->ceiling_db,
+				     .master_db = d->conf->master_gain_db, .fft_measure = true };
+	d->engine = engine_new(&eo);
+	d->ctl = d->engine ? control_new(d->engine) : NULL;
+	d->main_q = d->ctl ? engine_queue_open(d->engine) : NULL;
+	d->osc_q = d->main_q ? engine_queue_open(d->engine) : NULL;
+	if (!d->osc_q) {
+		log_error("out of memory");
+		return 1;
+	}
+	if (control_apply_conf(d->ctl, d->main_q, d->conf, d->slots, err, sizeof err) < 0) {
+		log_error("%s", err);
+		return 2;
+	}
+	/* Start silent and fade in, so the first block cannot click. */
+	send_cmd(d, (struct engine_cmd){ .type = ENGINE_CMD_FADE, .f = { 0.0f, 0.0f } });
+	send_cmd(d, (struct engine_cmd){ .type = ENGINE_CMD_FADE, .f = { 1.0f, FADE_IN_S } });
+	int rc = jack_start(d, err, sizeof err);
+	if (rc < 0) {
+		log_error("%s", err);
+		return rc == -2 ? 2 : 1;
+	}
+	d->osc = osc_server_start(d->conf->osc_port, d->ctl, d->osc_q, d->conf, err, sizeof err);
+	if (!d->osc) {
+		log_error("%s", err);
+		return 1;
+	}
+	log_info("listening for OSC on UDP port %d", osc_server_port(d->osc));
+
+	double fade_deadline = 0.0, next_try = 0.0;
+	bool stopping = false;
+	for (;;) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+
+		struct engine_event ev;
+		bool faded = false;
+		while (engine_event_poll(d->engine, &ev)) {
+			if (ev.type == ENGINE_EV_FADE_DONE && ev.f[0] == 0.0f && stopping)
+				faded = true;
+			else if (ev.type == ENGINE_EV_DROPPED)
+				log_warn("%u engine events were dropped", ev.count);
+		}
+		engine_collect(d->engine);
+
+		if (atomic_exchange(&got_term, 0) && !stopping) {
+			stopping = true;
+			log_info("stopping");
+			send_cmd(d, (struct engine_cmd){ .type = ENGINE_CMD_FADE, .f = { 0.0f, FADE_OUT_S } });
+			fade_deadline = now_s() + FADE_OUT_S + 0.3;
+		}
+		if (stopping && (faded || now_s() > fade_deadline || !d->jack))
+			break;
+		if (atomic_exchange(&got_hup, 0))
+			reload(d);
+
+		if (d->jack && jack_driver_server_lost(d->jack)) {
+			log_error("the JACK server went away; tingle keeps its state and reconnects when it is back");
+			jack_driver_close(d->jack);
+			d->jack = NULL;
+			next_try = now_s() + RECONNECT_S;
+		}
+		if (!d->jack && now_s() >= next_try) {
+			next_try = now_s() + RECONNECT_S;
+			if (jack_start(d, err, sizeof err) == 0)
+				log_info("reconnected to the JACK server");
+			else
+				log_debug("reconnect: %s", err);
+		}
+		unsigned block;
+		if (d->jack && jack_driver_take_block_change(d->jack, &block)) {
+			struct engine_core *core = build_core(d, block);
+			if (core)
+				engine_set_core(d->engine, core);
+		}
+		unsigned xruns = d->jack ? jack_driver_take_xruns(d->jack) : 0;
+		if (xruns)
+			log_debug("%u xruns", xruns);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_HRTF = 256, OPT_NO_CONNECT, OPT_CHECK };
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "scene", required_argument, NULL, 's' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "server", required_argument, NULL, 'S' },
+		{ "osc-port", required_argument, NULL, 'p' },
+		{ "hrtf", required_argument, NULL, OPT_HRTF },
+		{ "no-connect", no_argument, NULL, OPT_NO_CONNECT },
+		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct daemon d = { .opt = { .osc_port = -1 } };
+	int opt;
+	long port;
+	while ((opt = getopt_long(argc, argv, "c:s:n:S:p:vqVh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': d.opt.config = optarg; break;
+		case 's': d.opt.scene = optarg; break;
+		case 'n':
+			if (!*optarg) {
+				log_error("--name: empty client name");
+				return 2;
+			}
+			d.opt.name = optarg;
+			break;
+		case 'S': d.opt.server = optarg; break;
+		case 'p':
+			if (!parse_int(optarg, &port) || port < 0 || port > 65535) {
+				log_error("--osc-port: '%s' is not a UDP port (0..65535)", optarg);
+				return 2;
+			}
+			d.opt.osc_port = (int)port;
+			break;
+		case OPT_HRTF: d.opt.hrtf = optarg; break;
+		case OPT_NO_CONNECT: d.opt.no_connect = true; break;
+		case OPT_CHECK: d.opt.check = true; break;
+		case 'v': log_set_level(LOG_DEBUG); break;
+		case 'q': log_set_level(LOG_ERROR); break;
+		case 'V': printf("tingled %s\n", PACKAGE_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		log_error("unexpected argument '%s'", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (d.opt.check)
+		return check(&d.opt);
+
+	char err[1024];
+	d.conf = calloc(1, sizeof *d.conf);
+	if (!d.conf)
+		return 1;
+	if (load_conf(&d.opt, d.conf, err, sizeof err) < 0) {
+		log_error("%s", err);
+		free(d.conf);
+		return 2;
+	}
+	if (d.opt.scene) {
+		log_error("--scene %s: this version of tingle has no scenes yet", d.opt.scene);
+		free(d.conf);
+		return 2;
+	}
+	log_info("configuration: %s", d.conf->path[0] ? d.conf->path : "built-in defaults");
+
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	int status = run(&d);
+
+	osc_server_stop(d.osc);
+	jack_driver_close(d.jack);
+	control_free(d.ctl);
+	engine_free(d.engine);
+	hrtf_free(d.hrtf);
+	free(d.conf);
+	if (status == 0)
+		log_info("stopped");
+	return status;
+}

@@ -1,0 +1,115 @@
+/* The tingle engine: everything heard, with no JACK, OSC or files in it.
+ *
+ * Drivers (the JACK client, tingle-render) call engine_process() once per
+ * block from their audio thread. Control threads talk to it only through
+ * queues: each opens its own single-producer queue and pushes commands;
+ * the engine drains every queue at the top of a block and reports back
+ * (meters, fade finished, dropped events) through one event queue that a
+ * single control thread reads. DSP state for one sample rate, block size
+ * and HRTF set lives in an engine_core, built off the audio thread and
+ * handed over as one pointer; the old core comes back to be freed. */
+#ifndef TINGLE_ENGINE_H
+#define TINGLE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct hrtf_set;
+struct engine;
+struct engine_core;
+struct engine_queue;
+
+#define ENGINE_MAX_QUEUES 8
+#define ENGINE_MIN_DISTANCE 0.1f    /* metres: nearer is pushed out to this */
+#define ENGINE_MAX_DISTANCE 100.0f
+
+enum engine_cmd_type {
+	ENGINE_CMD_NONE = 0,
+	ENGINE_CMD_SOURCE_PLACE,   /* target, flags ENGINE_PLACE_*, f[0] az, f[1] el, f[2] dist */
+	ENGINE_CMD_SOURCE_GAIN,    /* target, f[0] dB */
+	ENGINE_CMD_SOURCE_MUTE,    /* target, i 0/1 */
+	ENGINE_CMD_SOURCE_ACTIVE,  /* target, i 0/1: an inactive source costs nothing */
+	ENGINE_CMD_MASTER_GAIN,    /* f[0] dB */
+	ENGINE_CMD_CEILING,        /* f[0] dBFS */
+	ENGINE_CMD_FADE,           /* f[0] target gain 0..1, f[1] seconds; ENGINE_EV_FADE_DONE when reached */
+};
+
+enum {
+	ENGINE_PLACE_AZ = 1 << 0,
+	ENGINE_PLACE_EL = 1 << 1,
+	ENGINE_PLACE_DIST = 1 << 2,
+};
+
+struct engine_cmd {
+	uint16_t type;
+	uint16_t flags;
+	int32_t target;
+	uint32_t offset;   /* frame within the next block where it applies */
+	int32_t i;
+	float f[3];
+};
+
+enum engine_event_type {
+	ENGINE_EV_METER = 1,       /* f[0], f[1]: peak L, R (linear) since the last meter; f[2] lowest limiter gain */
+	ENGINE_EV_FADE_DONE,       /* f[0]: the gain reached */
+	ENGINE_EV_DROPPED,         /* count: events that did not fit the queue before this one */
+};
+
+struct engine_event {
+	uint16_t type;
+	uint32_t count;
+	uint64_t frame;            /* engine frame counter at the block it was made */
+	float f[3];
+};
+
+struct engine_options {
+	unsigned n_sources;        /* sources allocated up front (live inputs first) */
+	float ceiling_db;          /* limiter ceiling, dBFS (-1) */
+	float master_db;           /* master gain, dB */
+	unsigned queue_size;       /* commands per control queue (default 1024) */
+	bool fft_measure;          /* FFTW_MEASURE plans (daemon) instead of FFTW_ESTIMATE (renders) */
+};
+
+struct engine_midi {
+	uint32_t frame;
+	uint8_t size;
+	uint8_t data[3];
+};
+
+/* ---- control threads ---------------------------------------------- */
+struct engine *engine_new(const struct engine_options *opt);
+void engine_free(struct engine *e);
+unsigned engine_n_sources(const struct engine *e);
+
+/* DSP state for one rate (the HRTF set's), block size and HRTF set.
+ * Building takes time (FFTW plans, HRIR spectra): never on the audio thread. */
+struct engine_core *engine_core_new(const struct engine *e, const struct hrtf_set *h, unsigned block);
+void engine_core_free(struct engine_core *c);
+unsigned engine_core_block(const struct engine_core *c);
+unsigned engine_core_rate(const struct engine_core *c);
+
+/* Hand a core to the engine; it takes over at the next block. A core that
+ * was handed over but never used is freed here; a core the audio thread
+ * let go of is freed by engine_collect(). */
+void engine_set_core(struct engine *e, struct engine_core *c);
+/* Free what the audio thread has let go of. Call from one control thread. */
+void engine_collect(struct engine *e);
+
+/* One queue per producing thread; at most ENGINE_MAX_QUEUES, opened before
+ * the audio thread starts or while it runs. */
+struct engine_queue *engine_queue_open(struct engine *e);
+/* False when the queue is full (the command was not queued). */
+bool engine_queue_push(struct engine_queue *q, const struct engine_cmd *cmd);
+/* Read one event from the engine (one control thread only). */
+bool engine_event_poll(struct engine *e, struct engine_event *ev);
+
+/* ---- audio thread -------------------------------------------------- */
+/* in[i] feeds source i (NULL or i >= n_in: silence). out[0], out[1]: left
+ * and right, nframes each. nframes must equal the core's block size;
+ * other sizes (during a reconfiguration) give silence. midi: events with
+ * frames inside the block, in order. */
+void engine_process(struct engine *e, const float *const *in, unsigned n_in, float *const out[2],
+		    unsigned nframes, const struct engine_midi *midi, unsigned n_midi);
+
+#endif

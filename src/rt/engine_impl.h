@@ -1,0 +1,70 @@
+/* Engine internals shared by the audio-thread code (src/rt/engine.c) and
+ * its set-up on control threads (src/ctl/engine_setup.c). */
+#ifndef TINGLE_ENGINE_IMPL_H
+#define TINGLE_ENGINE_IMPL_H
+
+#include <stdatomic.h>
+
+#include "common/ring.h"
+#include "rt/binaural.h"
+#include "rt/engine.h"
+#include "rt/limiter.h"
+
+struct engine_queue {
+	struct ring *ring;
+};
+
+/* What a source should sound like, as commanded. Lives in the engine, so
+ * it survives a change of core. */
+struct engine_source {
+	float azimuth, elevation, distance;
+	float gain_db;
+	bool mute;
+	bool active;
+	bool reset;        /* history to be cleared before next use */
+	bool place_dirty;  /* direction to be looked up again */
+	float target;      /* linear gain wanted (gain, distance, mute) */
+	float gain;        /* linear gain reached at the end of the last block */
+	unsigned dir;      /* nearest measured direction */
+};
+
+struct engine_core {
+	unsigned rate;
+	unsigned block;
+	struct binaural *bin;
+	uint32_t *table;     /* copy of the HRTF set's direction table */
+	float *scratch;      /* one block */
+	float smooth;        /* per-block coefficient of the gain smoothing */
+	unsigned meter_period;
+};
+
+struct engine {
+	unsigned n_sources;
+	bool fft_measure;
+	struct engine_source *src;
+
+	struct engine_queue queues[ENGINE_MAX_QUEUES];
+	atomic_uint n_queues;
+	unsigned queue_size;
+	struct ring *events;     /* engine -> control */
+	struct ring *retired;    /* cores let go of by the audio thread */
+
+	_Atomic(struct engine_core *) pending;
+	struct engine_core *core;  /* audio thread's own */
+	bool core_fresh;           /* new core: sources to reset */
+
+	float master_db;
+	float master_target, master_gain;
+	float fade_target, fade_gain, fade_step;
+	bool fade_pending;
+	float ceiling_db;
+	struct limiter lim;
+	bool lim_ready;
+
+	float peak[2];
+	unsigned meter_count;
+	unsigned dropped;          /* events lost since the last that got through */
+	uint64_t frames;
+};
+
+#endif

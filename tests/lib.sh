@@ -1,0 +1,106 @@
+# Shared by the test scripts: temp dir, clean-up, a private JACK server,
+# a running tingled, and numbers from wavstat. Source it, don't run it.
+set -eu
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$(pwd)}"
+TINGLED="$top_builddir/tingled"
+RENDER="$top_builddir/tingle-render"
+WAVSTAT="$top_builddir/tests/wavstat"
+MKWAV="$top_builddir/tests/mkwav"
+PROBE="$top_builddir/tests/jack_probe"
+OSC_ASK="$top_builddir/tests/osc_ask"
+DATA="$top_srcdir/tests/data"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/tingle-test.XXXXXX")
+JACKD_PID=
+TINGLED_PID=
+
+cleanup() {
+	status=$?
+	if [ -n "$TINGLED_PID" ] && kill -0 "$TINGLED_PID" 2>/dev/null; then
+		kill -KILL "$TINGLED_PID" 2>/dev/null || true
+	fi
+	if [ -n "$JACKD_PID" ]; then
+		kill -TERM "$JACKD_PID" 2>/dev/null || true
+		wait "$JACKD_PID" 2>/dev/null || true
+	fi
+	if [ "$status" -ne 0 ] && [ "$status" -ne 77 ]; then
+		for f in "$TMP"/*.log; do
+			[ -f "$f" ] || continue
+			echo "---- $f"
+			tail -n 40 "$f"
+		done
+	fi
+	rm -rf "$TMP"
+	exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*"; exit 77; }
+pass() { echo "ok: $*"; }
+
+# wavnum FILE KEY [FROM TO]: one number from wavstat
+wavnum() {
+	"$WAVSTAT" "$1" ${3:-} ${4:-} | sed -n "s/^$2=//p"
+}
+
+# expect 'EXPRESSION' 'what it means': an awk condition that must hold
+expect() {
+	if awk "BEGIN { exit !($1) }"; then
+		pass "$2 ($1)"
+	else
+		fail "$2 ($1)"
+	fi
+}
+
+# A private dummy JACK server, 48 kHz, 128 frames. Its name is exported so
+# every client of this test finds it.
+start_jackd() {
+	command -v "${JACKD:-jackd}" >/dev/null 2>&1 || skip "jackd not installed"
+	JACK_DEFAULT_SERVER="tingle-test-$$-${RANDOM:-0}"
+	export JACK_DEFAULT_SERVER
+	JACK_NO_AUDIO_RESERVATION=1
+	export JACK_NO_AUDIO_RESERVATION
+	"${JACKD:-jackd}" --no-realtime -n "$JACK_DEFAULT_SERVER" -d dummy -r 48000 -p 128 \
+		>"$TMP/jackd.log" 2>&1 &
+	JACKD_PID=$!
+	jack_wait -w -s "$JACK_DEFAULT_SERVER" -t 15 >/dev/null 2>&1 ||
+		fail "jackd did not come up: $(cat "$TMP/jackd.log")"
+}
+
+# start_tingled ARGS...: runs tingled on the private server with an
+# ephemeral OSC port, waits for its ports and learns OSC_PORT from its log.
+start_tingled() {
+	"$TINGLED" -S "$JACK_DEFAULT_SERVER" -p 0 "$@" >"$TMP/tingled.log" 2>&1 &
+	TINGLED_PID=$!
+	"$PROBE" --wait-port "${TINGLE_NAME:-tingle}:out_R" 20 ||
+		fail "tingled did not register its ports"
+	OSC_PORT=
+	i=0
+	while [ -z "$OSC_PORT" ] && [ $i -lt 200 ]; do
+		OSC_PORT=$(sed -n 's/.*listening for OSC on UDP port \([0-9]*\).*/\1/p' "$TMP/tingled.log" | tail -n 1)
+		[ -n "$OSC_PORT" ] || { kill -0 "$TINGLED_PID" 2>/dev/null || fail "tingled died"; sleep 0.05; }
+		i=$((i + 1))
+	done
+	[ -n "$OSC_PORT" ] || fail "tingled did not say its OSC port"
+}
+
+# wait_exit PID SECONDS: waits for PID to end within SECONDS; sets EXIT_STATUS.
+wait_exit() {
+	i=0
+	limit=$(awk "BEGIN { print int($2 * 50) }")
+	while kill -0 "$1" 2>/dev/null && [ $i -lt "$limit" ]; do
+		sleep 0.02
+		i=$((i + 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		EXIT_STATUS=timeout
+		return 1
+	fi
+	EXIT_STATUS=0
+	wait "$1" || EXIT_STATUS=$?
+	return 0
+}

@@ -1,0 +1,226 @@
+/* The command language: OSC addresses and event-file lines become the
+ * right engine commands, and bad ones are refused with a clear reason. */
+#include "config.h"
+
+#include <check.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl/conf.h"
+#include "ctl/control.h"
+#include "ctl/events.h"
+#include "rt/engine_impl.h"
+
+static struct engine *engine;
+static struct control *ctl;
+static struct engine_queue *q;
+static struct tingle_conf conf;
+static char err[512];
+
+static void setup(void)
+{
+	struct engine_options eo = { .n_sources = 8 };
+	engine = engine_new(&eo);
+	ctl = control_new(engine);
+	q = engine_queue_open(engine);
+	conf_defaults(&conf);
+	ck_assert_int_eq(conf_parse_string("[input harp]\nport = system:capture_1\nazimuth = 30\n"
+					   "[input bowl]\nazimuth = right\ngain = -6\n",
+					   "test.conf", &conf, err, sizeof err), 0);
+	ck_assert_int_eq(control_apply_conf(ctl, q, &conf, NULL, err, sizeof err), 0);
+	struct engine_cmd c;
+	while (ring_pop(q->ring, &c))
+		;
+}
+
+static void teardown(void)
+{
+	control_free(ctl);
+	engine_free(engine);
+}
+
+static int run(const char *path, const char *types, ...)
+{
+	struct ctl_arg args[8];
+	int n = 0;
+	va_list ap;
+	va_start(ap, types);
+	for (; types[n]; n++) {
+		args[n].type = types[n];
+		if (types[n] == 'f')
+			args[n].f = (float)va_arg(ap, double);
+		else if (types[n] == 'i')
+			args[n].i = va_arg(ap, int);
+		else
+			args[n].s = va_arg(ap, const char *);
+	}
+	va_end(ap);
+	struct ctl_reply reply;
+	err[0] = '\0';
+	return control_dispatch(ctl, q, 0, path, args, n, &reply, err, sizeof err);
+}
+
+static struct engine_cmd pop(void)
+{
+	struct engine_cmd c = { 0 };
+	ck_assert_msg(ring_pop(q->ring, &c), "no command queued");
+	return c;
+}
+
+START_TEST(conf_inputs_become_sources)
+{
+	int harp = control_find_source(ctl, "harp"), bowl = control_find_source(ctl, "bowl");
+	ck_assert_int_ge(harp, 0);
+	ck_assert_int_ge(bowl, 0);
+	ck_assert_int_ne(harp, bowl);
+	ck_assert_float_eq(ctl->src[bowl].azimuth, -90.0f);
+	ck_assert_float_eq(ctl->src[bowl].gain_db, -6.0f);
+	/* A reload keeps slots by name, frees what is gone. */
+	struct tingle_conf c2;
+	conf_defaults(&c2);
+	ck_assert_int_eq(conf_parse_string("[input voice]\n[input bowl]\n", "t2.conf", &c2, err, sizeof err), 0);
+	int slots[2];
+	ck_assert_int_eq(control_apply_conf(ctl, q, &c2, slots, err, sizeof err), 0);
+	ck_assert_int_eq(slots[1], bowl);
+	ck_assert_int_eq(control_find_source(ctl, "harp"), -1);
+	ck_assert_int_eq(slots[0], harp); /* the freed slot is reused */
+}
+END_TEST
+
+START_TEST(positions_and_gains)
+{
+	int harp = control_find_source(ctl, "harp");
+	ck_assert_int_eq(run("/source/harp/position", "fff", -45.0, 10.0, 0.3), 0);
+	struct engine_cmd c = pop();
+	ck_assert_int_eq(c.type, ENGINE_CMD_SOURCE_PLACE);
+	ck_assert_int_eq(c.target, harp);
+	ck_assert_float_eq(c.f[0], -45.0f);
+	ck_assert_float_eq(c.f[1], 10.0f);
+	ck_assert_float_eq_tol(c.f[2], 0.3f, 1e-6f);
+	/* TouchOSC sends floats, other senders ints: both are numbers. */
+	ck_assert_int_eq(run("/source/harp/azimuth", "i", 270), 0);
+	c = pop();
+	ck_assert_int_eq(c.flags, ENGINE_PLACE_AZ);
+	ck_assert_float_eq(c.f[0], -90.0f);
+	ck_assert_int_eq(run("/input/bowl/gain", "f", -12.0), 0);
+	c = pop();
+	ck_assert_int_eq(c.type, ENGINE_CMD_SOURCE_GAIN);
+	ck_assert_float_eq(c.f[0], -12.0f);
+	ck_assert_int_eq(run("/input/bowl/mute", "i", 1), 0);
+	c = pop();
+	ck_assert_int_eq(c.type, ENGINE_CMD_SOURCE_MUTE);
+	ck_assert_int_eq(c.i, 1);
+	ck_assert_int_eq(run("/master/gain", "f", -3.0), 0);
+	c = pop();
+	ck_assert_int_eq(c.type, ENGINE_CMD_MASTER_GAIN);
+	/* XY pad: right edge, middle row = 90 degrees to the right, 2 m. */
+	ck_assert_int_eq(run("/source/harp/xy", "ff", 1.0, 0.5), 0);
+	c = pop();
+	ck_assert_float_eq_tol(c.f[0], -90.0f, 1e-3f);
+	ck_assert_float_eq_tol(c.f[2], 2.0f, 1e-5f);
+	/* The centre of the head is pushed out to the minimum distance. */
+	ck_assert_int_eq(run("/source/harp/distance", "f", 0.0), 0);
+	c = pop();
+	ck_assert_float_eq(c.f[2], ENGINE_MIN_DISTANCE);
+}
+END_TEST
+
+START_TEST(ping_replies_pong)
+{
+	struct ctl_reply reply;
+	ck_assert_int_eq(control_dispatch(ctl, q, 0, "/ping", NULL, 0, &reply, err, sizeof err), 1);
+	ck_assert_str_eq(reply.path, "/pong");
+}
+END_TEST
+
+START_TEST(bad_commands_are_refused)
+{
+	ck_assert_int_eq(run("/nothing/here", ""), -1);
+	ck_assert_ptr_nonnull(strstr(err, "unknown address /nothing/here"));
+	ck_assert_int_eq(run("/input/cello/gain", "f", 0.0), -1);
+	ck_assert_ptr_nonnull(strstr(err, "no input named 'cello'"));
+	ck_assert_int_eq(run("/input/harp/gain", "s", "loud"), -1);
+	ck_assert_ptr_nonnull(strstr(err, "expected one number (dB), got s"));
+	ck_assert_int_eq(run("/input/harp/gain", ""), -1);
+	ck_assert_ptr_nonnull(strstr(err, "got nothing"));
+	ck_assert_int_eq(run("/input/harp/gain", "f", 99.0), -1);
+	ck_assert_ptr_nonnull(strstr(err, "out of range"));
+	ck_assert_int_eq(run("/source/harp/position", "ff", 1.0, 2.0), -1);
+	ck_assert_int_eq(run("/source/harp/elevation", "f", 120.0), -1);
+	ck_assert_int_eq(run("/input/harp/azimuth", "f", 10.0), -1); /* inputs: gain and mute only */
+	ck_assert_int_eq(run("/ping", "i", 3), -1);
+	struct engine_cmd c;
+	ck_assert(!ring_pop(q->ring, &c)); /* nothing reached the engine */
+}
+END_TEST
+
+START_TEST(full_queue_is_reported)
+{
+	int ok = 0, refused = 0;
+	for (int i = 0; i < 5000; i++) {
+		if (run("/master/gain", "f", -1.0) == 0)
+			ok++;
+		else
+			refused++;
+	}
+	ck_assert_int_eq(ok, 1024);
+	ck_assert_int_eq(refused, 5000 - 1024);
+	ck_assert_ptr_nonnull(strstr(err, "queue full"));
+}
+END_TEST
+
+START_TEST(events_file_lines)
+{
+	struct event_list l;
+	const char *text = "# a comment\n"
+			   "1.5 /source/harp/position 30 0 1.5\n"
+			   "0.25 /trigger tap 100i   # velocity as an int\n"
+			   "\n"
+			   "0.5 midi 90 3c 7f\n";
+	ck_assert_int_eq(events_parse(text, "ev.txt", &l, err, sizeof err), 0);
+	ck_assert_uint_eq(l.n, 3);
+	ck_assert(l.ev[0].time == 0.25 && l.ev[0].line == 3);
+	ck_assert_str_eq(l.ev[0].path, "/trigger");
+	ck_assert_int_eq(l.ev[0].argc, 2);
+	ck_assert_int_eq(l.ev[0].args[0].type, 's');
+	ck_assert_str_eq(l.ev[0].args[0].s, "tap");
+	ck_assert_int_eq(l.ev[0].args[1].type, 'i');
+	ck_assert_int_eq(l.ev[0].args[1].i, 100);
+	ck_assert_int_eq(l.ev[1].midi_size, 3);
+	ck_assert_uint_eq(l.ev[1].midi[1], 0x3c);
+	ck_assert_int_eq(l.ev[2].args[2].type, 'f');
+	ck_assert_float_eq(l.ev[2].args[2].f, 1.5f);
+	events_free(&l);
+
+	ck_assert_int_eq(events_parse("0 /ping\nsoon /ping\n", "bad.txt", &l, err, sizeof err), -1);
+	ck_assert_str_eq(err, "bad.txt:2: 'soon' is not a time in seconds");
+	ck_assert_int_eq(events_parse("1 ping\n", "bad.txt", &l, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "bad.txt:1:"));
+	ck_assert_int_eq(events_parse("\n\n1 midi zz 10\n", "bad.txt", &l, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "bad.txt:3: 'zz' is not a hex byte"));
+	ck_assert_int_eq(events_parse("1 midi 10 10\n", "bad.txt", &l, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "status byte"));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("control");
+	TCase *tc = tcase_create("Commands");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, conf_inputs_become_sources);
+	tcase_add_test(tc, positions_and_gains);
+	tcase_add_test(tc, ping_replies_pong);
+	tcase_add_test(tc, bad_commands_are_refused);
+	tcase_add_test(tc, full_queue_is_reported);
+	suite_add_tcase(s, tc);
+	TCase *te = tcase_create("EventsFile");
+	tcase_add_test(te, events_file_lines);
+	suite_add_tcase(s, te);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
