@@ -87,11 +87,15 @@ struct binaural *binaural_new(const struct hrtf_set *h, unsigned block, unsigned
 	b->fade_in = fftwf_malloc(P * sizeof(float));
 	b->src = calloc(n_sources, sizeof *b->src);
 	bool ok = b->h_re && b->h_im && b->t_in && b->t_out && b->x_re && b->x_im && b->fade_in && b->src;
+	/* The inverse plan runs on every accumulator pair (new-array execute):
+	 * FFTW requires the same alignment and the same distance between the
+	 * real and imaginary parts as in the planning pair, so each pair is one
+	 * allocation with im = re + stride. */
 	for (int a = 0; ok && a < BIN_ACCS; a++)
 		for (int ear = 0; ear < 2; ear++) {
-			b->acc_re[a][ear] = fftwf_malloc(st * sizeof(float));
-			b->acc_im[a][ear] = fftwf_malloc(st * sizeof(float));
-			ok = ok && b->acc_re[a][ear] && b->acc_im[a][ear];
+			b->acc_re[a][ear] = fftwf_malloc(2 * st * sizeof(float));
+			b->acc_im[a][ear] = b->acc_re[a][ear] ? b->acc_re[a][ear] + st : NULL;
+			ok = ok && b->acc_re[a][ear];
 		}
 	for (unsigned s = 0; ok && s < n_sources; s++) {
 		struct binaural_source *src = &b->src[s];
@@ -167,10 +171,8 @@ void binaural_free(struct binaural *b)
 	}
 	free(b->src);
 	for (int a = 0; a < BIN_ACCS; a++)
-		for (int ear = 0; ear < 2; ear++) {
-			fftwf_free(b->acc_re[a][ear]);
-			fftwf_free(b->acc_im[a][ear]);
-		}
+		for (int ear = 0; ear < 2; ear++)
+			fftwf_free(b->acc_re[a][ear]); /* acc_im is part of it */
 	fftwf_free(b->h_re);
 	fftwf_free(b->h_im);
 	fftwf_free(b->t_in);

@@ -35,6 +35,7 @@ struct jack_driver {
 	atomic_uint xruns;
 	atomic_bool lost;
 	atomic_uint new_block;         /* 0 = no change */
+	atomic_uint new_rate;          /* 0 = no change */
 	unsigned rate;
 };
 
@@ -74,6 +75,14 @@ static int on_block(jack_nframes_t nframes, void *arg)
 {
 	struct jack_driver *d = arg;
 	atomic_store(&d->new_block, nframes);
+	return 0;
+}
+
+static int on_rate(jack_nframes_t rate, void *arg)
+{
+	struct jack_driver *d = arg;
+	if (rate != d->rate)
+		atomic_store(&d->new_rate, rate);
 	return 0;
 }
 
@@ -140,6 +149,7 @@ struct jack_driver *jack_driver_open(const char *name, const char *server, struc
 	}
 	jack_set_process_callback(d->client, process, d);
 	jack_set_buffer_size_callback(d->client, on_block, d);
+	jack_set_sample_rate_callback(d->client, on_rate, d);
 	jack_set_xrun_callback(d->client, on_xrun, d);
 	jack_on_shutdown(d->client, on_shutdown, d);
 	return d;
@@ -276,6 +286,16 @@ bool jack_driver_take_block_change(struct jack_driver *d, unsigned *block)
 	if (!b)
 		return false;
 	*block = b;
+	return true;
+}
+
+bool jack_driver_take_rate_change(struct jack_driver *d, unsigned *rate)
+{
+	unsigned r = atomic_exchange(&d->new_rate, 0);
+	if (!r)
+		return false;
+	d->rate = r;
+	*rate = r;
 	return true;
 }
 

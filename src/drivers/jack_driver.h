@@ -35,6 +35,7 @@ void jack_driver_connect(struct jack_driver *d, const struct tingle_conf *conf);
 /* Set by JACK's callbacks, read (and cleared) by the main thread. */
 bool jack_driver_server_lost(struct jack_driver *d);
 bool jack_driver_take_block_change(struct jack_driver *d, unsigned *block);
+bool jack_driver_take_rate_change(struct jack_driver *d, unsigned *rate);
 unsigned jack_driver_take_xruns(struct jack_driver *d);
 
 #endif

@@ -57,6 +57,7 @@ struct daemon {
 	struct jack_driver *jack;
 	struct osc_server *osc;
 	int slots[CONF_MAX_INPUTS];
+	unsigned block;    /* block size of the newest core */
 };
 
 static void usage(FILE *f)
@@ -184,6 +185,7 @@ static int jack_start(struct daemon *d, char *err, size_t n)
 		return -1;
 	}
 	engine_set_core(d->engine, core);
+	d->block = block;
 	jack_driver_sync_inputs(d->jack, d->conf, d->slots);
 	if (jack_driver_activate(d->jack, err, n) < 0) {
 		jack_driver_close(d->jack);
@@ -347,11 +349,33 @@ static int run(struct daemon *d)
 			else
 				log_debug("reconnect: %s", err);
 		}
-		unsigned block;
-		if (d->jack && jack_driver_take_block_change(d->jack, &block)) {
+		unsigned block, rate;
+		if (d->jack && jack_driver_take_rate_change(d->jack, &rate)) {
+			/* The HRIRs are resampled to the new rate: load the set again. */
+			struct hrtf_set *h;
+			if (hrtf_load(d->conf->sofa, rate, &h, err, sizeof err) < 0) {
+				log_error("sample rate now %u Hz: %s", rate, err);
+			} else {
+				struct hrtf_set *old = d->hrtf;
+				d->hrtf = h;
+				struct engine_core *core = build_core(d, jack_driver_block(d->jack));
+				if (core) {
+					engine_set_core(d->engine, core);
+					hrtf_free(old);
+					log_info("sample rate now %u Hz", rate);
+				} else {
+					d->hrtf = old;
+					hrtf_free(h);
+				}
+			}
+		}
+		if (d->jack && jack_driver_take_block_change(d->jack, &block) && block != d->block) {
 			struct engine_core *core = build_core(d, block);
-			if (core)
+			if (core) {
 				engine_set_core(d->engine, core);
+				d->block = block;
+				log_info("block size now %u frames", block);
+			}
 		}
 		unsigned xruns = d->jack ? jack_driver_take_xruns(d->jack) : 0;
 		if (xruns)
