@@ -79,6 +79,14 @@ static double angle_deg(double az1, double el1, double az2, double el2)
 	return acos(c) / k;
 }
 
+static void unit_vector(double az, double el, double u[3])
+{
+	const double k = M_PI / 180.0;
+	u[0] = cos(el * k) * cos(az * k);
+	u[1] = cos(el * k) * sin(az * k);
+	u[2] = sin(el * k);
+}
+
 static double dir_angle(const struct hrtf_set *h, unsigned a, unsigned b)
 {
 	return angle_deg(h->azimuth[a], h->elevation[a], h->azimuth[b], h->elevation[b]);
@@ -254,18 +262,25 @@ START_TEST(lookup_matches_brute_force)
 	for (unsigned d = 0; d < h->n_dirs; d++)
 		if (h->elevation[d] < lowest)
 			lowest = h->elevation[d];
+	double *uv = malloc((size_t)h->n_dirs * 3 * sizeof *uv);
+	ck_assert_ptr_nonnull(uv);
+	for (unsigned d = 0; d < h->n_dirs; d++)
+		unit_vector(h->azimuth[d], h->elevation[d], uv + 3 * (size_t)d);
 	for (int ei = 0; ei < HRTF_GRID_EL; ei++)
 		for (int ai = 0; ai < HRTF_GRID_AZ; ai++) {
 			double az = grid_az(ai), el = ei - 90;
 			unsigned got = hrtf_nearest(h, (float)az, (float)el);
 			if (got != h->table[(size_t)ei * HRTF_GRID_AZ + (size_t)ai] || got >= h->n_dirs)
 				ck_abort_msg("grid (%g, %g): hrtf_nearest gives %u", az, el, got);
-			double best = 360.0;
+			double q[3], best_dot = -2.0;
+			unit_vector(az, el, q);
 			for (unsigned d = 0; d < h->n_dirs; d++) {
-				double a = angle_deg(az, el, h->azimuth[d], h->elevation[d]);
-				if (a < best)
-					best = a;
+				const double *u = uv + 3 * (size_t)d;
+				double dot = q[0] * u[0] + q[1] * u[1] + q[2] * u[2];
+				if (dot > best_dot)
+					best_dot = dot;
 			}
+			double best = acos(fmin(1.0, best_dot)) * 180.0 / M_PI;
 			double a = angle_deg(az, el, h->azimuth[got], h->elevation[got]);
 			if (a > best + 0.01)
 				ck_abort_msg("grid (%g, %g): table gives %u at %g deg, best is %g deg", az, el,
@@ -275,6 +290,7 @@ START_TEST(lookup_matches_brute_force)
 			if (el >= lowest && a > worst_covered)
 				worst_covered = a;
 		}
+	free(uv);
 	printf("lookup: farthest grid point %.2f deg from its direction (%.2f deg where measured, "
 	       "lowest elevation %g)\n", worst, worst_covered, (double)lowest);
 	/* Where KEMAR was measured (down to -40), every grid point has a

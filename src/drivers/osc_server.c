@@ -81,15 +81,22 @@ static int on_message(const char *path, const char *types, lo_arg **argv, int ar
 	for (int i = 0; i < argc; i++) {
 		struct ctl_arg *a = &args[i];
 		memset(a, 0, sizeof *a);
+		/* liblo's argument pointers point into the packet and need not be
+		 * aligned for their type: copy the bytes out. */
+		const void *raw = argv[i];
+		float f;
+		double dbl;
+		int32_t i32;
+		int64_t i64;
 		switch (types[i]) {
-		case LO_FLOAT: a->type = 'f'; a->f = argv[i]->f; break;
-		case LO_DOUBLE: a->type = 'f'; a->f = (float)argv[i]->d; break;
-		case LO_INT32: a->type = 'i'; a->i = argv[i]->i; break;
-		case LO_INT64: a->type = 'i'; a->i = (int32_t)argv[i]->h; break;
+		case LO_FLOAT: memcpy(&f, raw, sizeof f); a->type = 'f'; a->f = f; break;
+		case LO_DOUBLE: memcpy(&dbl, raw, sizeof dbl); a->type = 'f'; a->f = (float)dbl; break;
+		case LO_INT32: memcpy(&i32, raw, sizeof i32); a->type = 'i'; a->i = i32; break;
+		case LO_INT64: memcpy(&i64, raw, sizeof i64); a->type = 'i'; a->i = (int32_t)i64; break;
 		case LO_TRUE: a->type = 'i'; a->i = 1; break;
 		case LO_FALSE: a->type = 'i'; a->i = 0; break;
-		case LO_STRING: a->type = 's'; a->s = &argv[i]->s; break;
-		case LO_SYMBOL: a->type = 's'; a->s = &argv[i]->S; break;
+		case LO_STRING:
+		case LO_SYMBOL: a->type = 's'; a->s = (const char *)raw; break;
 		default:
 			snprintf(err, sizeof err, "%s: argument %d has unsupported type '%c'", path, i + 1,
 				 types[i]);
