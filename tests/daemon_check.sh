@@ -3,11 +3,16 @@
 # refuses bad ones with file and line; usage errors exit 2.
 . "${top_srcdir:-.}/tests/lib.sh"
 
-"$TINGLED" --check -c "$top_srcdir/config/tingled.conf" >"$TMP/check.out" 2>&1 ||
+# The shipped config, with the scenes of this tree (not yet installed).
+sed "s|^dir =\$|dir = $top_srcdir/scenes|" "$top_srcdir/config/tingled.conf" >"$TMP/shipped.conf"
+grep -q "^dir = $top_srcdir/scenes" "$TMP/shipped.conf" || fail "cannot point the shipped config at the scenes"
+
+"$TINGLED" --check -c "$TMP/shipped.conf" >"$TMP/check.out" 2>&1 ||
 	fail "--check refused the shipped config: $(cat "$TMP/check.out")"
 grep -q '^input harp' "$TMP/check.out" || fail "--check summary lacks the harp: $(cat "$TMP/check.out")"
 grep -q '^input bowl' "$TMP/check.out" || fail "--check summary lacks the bowl"
 grep -q '^hrtf: .*directions' "$TMP/check.out" || fail "--check summary lacks the HRTF"
+grep -q '^scenes: 3 checked' "$TMP/check.out" || fail "--check did not check the 3 scenes: $(cat "$TMP/check.out")"
 pass "--check accepts config/tingled.conf"
 
 printf '[engine]\nsources = 8\n\n[input harp]\nazimuth = 30\nelevaton = 10\n' >"$TMP/typo.conf"
@@ -24,7 +29,7 @@ grep -q "missing.conf" "$TMP/missing.out" || fail "missing config not named"
 
 printf 'not a sofa file\n' >"$TMP/bad.sofa"
 status=0
-"$TINGLED" --check -c "$top_srcdir/config/tingled.conf" --hrtf "$TMP/bad.sofa" >"$TMP/badsofa.out" 2>&1 || status=$?
+"$TINGLED" --check -c "$TMP/shipped.conf" --hrtf "$TMP/bad.sofa" >"$TMP/badsofa.out" 2>&1 || status=$?
 [ "$status" -eq 2 ] || fail "bad HRTF: exit $status"
 grep -q "bad.sofa" "$TMP/badsofa.out" || fail "bad HRTF not named: $(cat "$TMP/badsofa.out")"
 pass "a bad HRTF is refused: $(cat "$TMP/badsofa.out")"
@@ -33,7 +38,7 @@ SOFA_DIR="$top_srcdir/../shared/sofa"
 if [ -d "$SOFA_DIR/bad" ]; then
 	for f in "$SOFA_DIR"/bad/*.sofa; do
 		status=0
-		"$TINGLED" --check -c "$top_srcdir/config/tingled.conf" --hrtf "$f" >"$TMP/one.out" 2>&1 || status=$?
+		"$TINGLED" --check -c "$TMP/shipped.conf" --hrtf "$f" >"$TMP/one.out" 2>&1 || status=$?
 		[ "$status" -eq 2 ] || fail "$(basename "$f"): exit $status, expected 2"
 		grep -q "$(basename "$f")" "$TMP/one.out" || fail "$(basename "$f") not named"
 	done
@@ -52,7 +57,18 @@ pass "usage errors exit 2; --version and --help work"
 
 # No JACK server: a runtime failure, exit 1, said plainly.
 status=0
-"$TINGLED" -c "$top_srcdir/config/tingled.conf" -S "no-such-server-$$" -p 0 >"$TMP/nojack.out" 2>&1 || status=$?
+"$TINGLED" -c "$TMP/shipped.conf" -S "no-such-server-$$" -p 0 >"$TMP/nojack.out" 2>&1 || status=$?
 [ "$status" -eq 1 ] || fail "no JACK server: exit $status: $(cat "$TMP/nojack.out")"
 grep -q "JACK server" "$TMP/nojack.out" || fail "no JACK server not said: $(cat "$TMP/nojack.out")"
 pass "no JACK server: exit 1"
+
+# A broken scene in the setlist: --check names it.
+mkdir -p "$TMP/sc"
+cp "$top_srcdir"/scenes/*.scene "$TMP/sc/"
+sed -i 's/^note = D3$/note = D11/' "$TMP/sc/bowl-meditation.scene"
+sed "s|^dir =\$|dir = $TMP/sc|" "$top_srcdir/config/tingled.conf" >"$TMP/broken.conf"
+status=0
+"$TINGLED" --check -c "$TMP/broken.conf" >"$TMP/broken.out" 2>&1 || status=$?
+[ "$status" -eq 2 ] || fail "--check with a broken scene: exit $status"
+grep -q "bowl-meditation.scene:[0-9]*:.*note" "$TMP/broken.out" || fail "broken scene not named: $(cat "$TMP/broken.out")"
+pass "--check names a broken scene: $(cat "$TMP/broken.out")"

@@ -1,27 +1,51 @@
 /* jack_probe: a small JACK client for the integration tests.
- *   jack_probe -S SERVER [options]
+ *   jack_probe [options]
  *     --wait-port PORT SECONDS     wait until PORT exists (exit 1 on time-out)
  *     --tone PORT FREQ AMPLITUDE   play a sine into PORT while running
  *     --capture PORT_L PORT_R SECONDS OUT.wav
  *                                  record two ports into a stereo WAV
  *     --skip SECONDS               let this much pass before recording (0.2)
- * Everything real-time happens in the process callback; the main thread
- * only waits with a deadline and writes the file. */
+ *     --midi PORT NOTE             while recording, send NOTE (velocity 100)
+ *                                  into the JACK MIDI port PORT twice: 0.1 s and
+ *                                  0.9 s into the recording, at frames 17 and 93
+ *                                  of their blocks; prints "midi FRAME" for each
+ *                                  (the recording frame it was sent at)
+ *     --osc UDPPORT SOUND          0.5 s into the recording, at the end of a
+ *                                  block, send the OSC message /trigger SOUND
+ *                                  to 127.0.0.1:UDPPORT; prints "osc FRAME"
+ *                                  (the recording frame where that block ends)
+ *                                  (a test tool may send from its process
+ *                                  callback; tingle never would)
+ * The server is the default one (JACK_DEFAULT_SERVER) unless -S NAME. All
+ * real-time work happens in the process callback; the main thread waits
+ * with deadlines and writes the file. */
 #include <jack/jack.h>
+#include <jack/midiport.h>
+#include <lo/lo.h>
 #include <math.h>
 #include <sndfile.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-static jack_port_t *tone_port, *cap[2];
+static jack_client_t *client;
+static jack_port_t *tone_port, *cap[2], *midi_port;
 static double tone_freq, tone_amp, tone_phase;
 static float *buf;
 static size_t want, skip;
 static atomic_size_t have, skipped;
 static unsigned rate;
+static int midi_note = -1;
+static size_t midi_at[2];
+static atomic_int midi_sent;
+static atomic_bool rec_started;
+static lo_address osc_to;
+static const char *osc_sound;
+static atomic_bool osc_sent;
+static size_t osc_at;
 
 static int process(jack_nframes_t n, void *arg)
 {
@@ -35,19 +59,48 @@ static int process(jack_nframes_t n, void *arg)
 				tone_phase -= 2.0 * M_PI;
 		}
 	}
-	if (cap[0]) {
-		const float *l = jack_port_get_buffer(cap[0], n), *r = jack_port_get_buffer(cap[1], n);
-		size_t s = atomic_load(&skipped);
-		jack_nframes_t i = 0;
-		for (; i < n && s < skip; i++)
-			s++;
-		atomic_store(&skipped, s);
-		size_t h = atomic_load(&have);
-		for (; i < n && h < want; i++, h++) {
-			buf[2 * h] = l[i];
-			buf[2 * h + 1] = r[i];
+	void *mb = midi_port ? jack_port_get_buffer(midi_port, n) : NULL;
+	if (mb)
+		jack_midi_clear_buffer(mb);
+	if (!cap[0])
+		return 0;
+	const float *l = jack_port_get_buffer(cap[0], n), *r = jack_port_get_buffer(cap[1], n);
+	size_t s = atomic_load(&skipped);
+	jack_nframes_t i = 0;
+	while (i < n && s < skip) {
+		i++;
+		s++;
+	}
+	atomic_store(&skipped, s);
+	if (i == n)
+		return 0;
+	size_t h = atomic_load(&have);
+	atomic_store(&rec_started, true);
+	int k = atomic_load(&midi_sent);
+	if (mb && k < 2) {
+		size_t due = k == 0 ? rate / 10 : (size_t)rate * 9 / 10;
+		jack_nframes_t off = k == 0 ? 17 : 93;
+		if (off < i)
+			off = i;
+		if (off < n && h + (off - i) >= due) {
+			uint8_t on[3] = { 0x90, (uint8_t)midi_note, 100 };
+			uint8_t offm[3] = { 0x80, (uint8_t)midi_note, 0 };
+			jack_midi_event_write(mb, off, on, 3);
+			if (off + 1 < n)
+				jack_midi_event_write(mb, off + 1, offm, 3);
+			midi_at[k] = h + (off - i);
+			atomic_store(&midi_sent, k + 1);
 		}
-		atomic_store(&have, h);
+	}
+	for (; i < n && h < want; i++, h++) {
+		buf[2 * h] = l[i];
+		buf[2 * h + 1] = r[i];
+	}
+	atomic_store(&have, h);
+	if (osc_to && !atomic_load(&osc_sent) && h >= rate / 2) {
+		lo_send(osc_to, "/trigger", "s", osc_sound);
+		osc_at = h;
+		atomic_store(&osc_sent, true);
 	}
 	return 0;
 }
@@ -61,6 +114,7 @@ static void pause_ms(int ms)
 int main(int argc, char **argv)
 {
 	const char *server = NULL, *wait_port = NULL, *tone_to = NULL, *cap_from[2] = { 0 }, *out = NULL;
+	const char *midi_to = NULL, *osc_port = NULL;
 	double wait_s = 10, cap_s = 0, skip_s = 0.2;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-S") && i + 1 < argc)
@@ -79,74 +133,96 @@ int main(int argc, char **argv)
 			out = argv[++i];
 		} else if (!strcmp(argv[i], "--skip") && i + 1 < argc) {
 			skip_s = atof(argv[++i]);
+		} else if (!strcmp(argv[i], "--midi") && i + 2 < argc) {
+			midi_to = argv[++i];
+			midi_note = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--osc") && i + 2 < argc) {
+			osc_port = argv[++i];
+			osc_sound = argv[++i];
 		} else {
 			fprintf(stderr, "jack_probe: bad argument %s\n", argv[i]);
 			return 2;
 		}
 	}
+	if ((midi_to || osc_port) && !out) {
+		fprintf(stderr, "jack_probe: --midi and --osc need --capture\n");
+		return 2;
+	}
 	jack_status_t st;
-	jack_client_t *c = server ? jack_client_open("probe", JackNoStartServer | JackServerName, &st, server)
-				  : jack_client_open("probe", JackNoStartServer, &st);
-	if (!c) {
+	client = server ? jack_client_open("probe", JackNoStartServer | JackServerName, &st, server)
+			: jack_client_open("probe", JackNoStartServer, &st);
+	if (!client) {
 		fprintf(stderr, "jack_probe: cannot open a client (status 0x%x)\n", (unsigned)st);
 		return 2;
 	}
-	rate = jack_get_sample_rate(c);
+	rate = jack_get_sample_rate(client);
 	if (wait_port) {
 		int ok = 0;
 		for (double t = 0; t < wait_s && !ok; t += 0.02) {
-			ok = jack_port_by_name(c, wait_port) != NULL;
+			ok = jack_port_by_name(client, wait_port) != NULL;
 			if (!ok)
 				pause_ms(20);
 		}
 		if (!ok) {
 			fprintf(stderr, "jack_probe: no port %s after %.1f s\n", wait_port, wait_s);
-			jack_client_close(c);
+			jack_client_close(client);
 			return 1;
 		}
 	}
 	if (tone_to)
-		tone_port = jack_port_register(c, "tone", JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
+		tone_port = jack_port_register(client, "tone", JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
+	if (midi_to)
+		midi_port = jack_port_register(client, "midi", JACK_DEFAULT_MIDI_TYPE, JackPortIsOutput, 0);
 	if (out) {
 		want = (size_t)(cap_s * rate);
 		skip = (size_t)(skip_s * rate);
 		buf = calloc(want * 2 + 2, sizeof(float));
-		cap[0] = jack_port_register(c, "cap_L", JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
-		cap[1] = jack_port_register(c, "cap_R", JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
+		cap[0] = jack_port_register(client, "cap_L", JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
+		cap[1] = jack_port_register(client, "cap_R", JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
 	}
-	jack_set_process_callback(c, process, NULL);
-	if (jack_activate(c)) {
+	if (osc_port)
+		osc_to = lo_address_new("127.0.0.1", osc_port);
+	jack_set_process_callback(client, process, NULL);
+	if (jack_activate(client)) {
 		fprintf(stderr, "jack_probe: cannot activate\n");
 		return 2;
 	}
-	const char *me = jack_get_client_name(c);
+	const char *me = jack_get_client_name(client);
 	char name[256];
-	if (tone_to) {
-		snprintf(name, sizeof name, "%s:tone", me);
-		if (jack_connect(c, name, tone_to)) {
-			fprintf(stderr, "jack_probe: cannot connect %s to %s\n", name, tone_to);
+	const char *ours[2] = { tone_to ? "tone" : NULL, midi_to ? "midi" : NULL };
+	const char *theirs[2] = { tone_to, midi_to };
+	for (int k = 0; k < 2; k++) {
+		if (!ours[k])
+			continue;
+		snprintf(name, sizeof name, "%s:%s", me, ours[k]);
+		if (jack_connect(client, name, theirs[k])) {
+			fprintf(stderr, "jack_probe: cannot connect %s to %s\n", name, theirs[k]);
 			return 1;
 		}
 	}
 	if (out) {
 		for (int ch = 0; ch < 2; ch++) {
 			snprintf(name, sizeof name, "%s:cap_%c", me, ch ? 'R' : 'L');
-			if (jack_connect(c, cap_from[ch], name)) {
+			if (jack_connect(client, cap_from[ch], name)) {
 				fprintf(stderr, "jack_probe: cannot connect %s to %s\n", cap_from[ch], name);
 				return 1;
 			}
 		}
 		/* The dummy backend runs in real time: allow three times over. */
-		double limit = 3.0 * (cap_s + skip_s) + 5.0;
-		for (double t = 0; atomic_load(&have) < want && t < limit; t += 0.02)
+		double limit = 3.0 * (cap_s + skip_s) + 5.0, t = 0;
+		for (; atomic_load(&have) < want && t < limit; t += 0.02)
 			pause_ms(20);
 		if (atomic_load(&have) < want) {
 			fprintf(stderr, "jack_probe: captured %zu of %zu frames\n", atomic_load(&have), want);
 			return 1;
 		}
+		for (int k = 0; k < atomic_load(&midi_sent); k++)
+			printf("midi %zu\n", midi_at[k]);
+		if (atomic_load(&osc_sent))
+			printf("osc %zu\n", osc_at);
 	}
-	jack_deactivate(c);
-	jack_client_close(c);
+	jack_deactivate(client);
+	jack_client_close(client);
 	if (out) {
 		SF_INFO info = { .samplerate = (int)rate, .channels = 2, .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT };
 		SNDFILE *sf = sf_open(out, SFM_WRITE, &info);
@@ -156,6 +232,8 @@ int main(int argc, char **argv)
 		}
 		sf_close(sf);
 	}
+	if (osc_to)
+		lo_address_free(osc_to);
 	free(buf);
 	return 0;
 }

@@ -104,3 +104,37 @@ wait_exit() {
 	wait "$1" || EXIT_STATUS=$?
 	return 0
 }
+
+# clicks_setup: a scene folder in $TMP/scenes with scene "clicks" (a
+# one-sample click from straight ahead on note 60), and $TMP/clicks.conf
+# pointing at it. The click makes onsets exact to the frame.
+clicks_setup() {
+	mkdir -p "$TMP/scenes"
+	"$MKWAV" "$TMP/scenes/click.wav" click 0.05 48000 0.5
+	cat >"$TMP/scenes/clicks.scene" <<EOS
+[scene]
+fade = 0.1
+[source front]
+azimuth = 0
+distance = 1
+[sound click]
+samples = click.wav
+note = 60
+source = front
+velocity = 0
+EOS
+	cat >"$TMP/clicks.conf" <<EOC
+[engine]
+sources = 8
+[scenes]
+dir = $TMP/scenes
+setlist = clicks
+[input harp]
+azimuth = right
+EOC
+}
+
+# first_onset FILE FROM_S TO_S: first frame above -60 dBFS in the range
+first_onset() {
+	wavnum "$1" onset_l "$2" "$3"
+}

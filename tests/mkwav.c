@@ -1,5 +1,5 @@
 /* mkwav: test signals as mono WAV files.
- *   mkwav OUT.wav noise|sine|silence SECONDS [RATE [AMPLITUDE [FREQ|SEED]]] */
+ *   mkwav OUT.wav noise|sine|click|silence SECONDS [RATE [AMPLITUDE [FREQ|SEED]]] */
 #include <math.h>
 #include <sndfile.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
-		fprintf(stderr, "usage: mkwav OUT.wav noise|sine|silence SECONDS [RATE [AMPLITUDE [FREQ|SEED]]]\n");
+		fprintf(stderr, "usage: mkwav OUT.wav noise|sine|click|silence SECONDS [RATE [AMPLITUDE [FREQ|SEED]]]\n");
 		return 2;
 	}
 	double secs = atof(argv[3]);
@@ -23,6 +23,8 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[2], "noise")) {
 			s = s * 6364136223846793005ul + 1442695040888963407ul;
 			x[i] = (float)(amp * ((double)(s >> 11) / (double)(1ul << 53) * 2.0 - 1.0));
+		} else if (!strcmp(argv[2], "click")) {
+			x[i] = i == 0 ? (float)amp : 0.0f;
 		} else if (!strcmp(argv[2], "sine")) {
 			x[i] = (float)(amp * sin(2.0 * M_PI * param * (double)i / rate));
 		}

@@ -5,7 +5,7 @@
  * ear hears it; negative: the left ear is earlier), from the broadband
  * cross-correlation within +-1.5 ms, max_step (largest sample-to-sample
  * jump), finite (1 if every sample is a number), onset_l, onset_r (first
- * frame above -60 dBFS). */
+ * frame of the range above -60 dBFS, counted from the start of the file). */
 #include <math.h>
 #include <sndfile.h>
 #include <stdio.h>
@@ -52,7 +52,7 @@ int main(int argc, char **argv)
 			float v = x[2 * i + c];
 			if (!isfinite(v))
 				finite = 0;
-			if (onset[c] < 0 && fabsf(v) > 0.001f)
+			if (i >= from && i < to && onset[c] < 0 && fabsf(v) > 0.001f)
 				onset[c] = (long)i;
 		}
 	for (size_t i = from; i < to; i++) {

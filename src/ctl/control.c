@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "ctl/scene_build.h"
 #include "rt/engine.h"
 
 /* Edge of a TouchOSC XY pad, in metres from the head. */
@@ -80,7 +81,8 @@ static int send_place(struct control *c, struct engine_queue *q, uint32_t offset
 	return push(q, &cmd, path, err, n);
 }
 
-static int send_source_all(struct control *c, struct engine_queue *q, int slot, char *err, size_t n)
+static int send_source(struct control *c, struct engine_queue *q, int slot, bool at_once, char *err,
+		       size_t n)
 {
 	const struct control_source *s = &c->src[slot];
 	struct engine_cmd cmds[] = {
@@ -89,12 +91,49 @@ static int send_source_all(struct control *c, struct engine_queue *q, int slot, 
 		  .f = { s->azimuth, s->elevation, s->distance } },
 		{ .type = ENGINE_CMD_SOURCE_GAIN, .target = slot, .f = { s->gain_db } },
 		{ .type = ENGINE_CMD_SOURCE_MUTE, .target = slot, .i = s->mute },
-		{ .type = ENGINE_CMD_SOURCE_ACTIVE, .target = slot, .i = 1 },
+		{ .type = ENGINE_CMD_SOURCE_ACTIVE, .target = slot, .i = 1,
+		  .flags = at_once ? ENGINE_ACTIVE_AT_ONCE : 0 },
 	};
 	for (size_t k = 0; k < TINGLE_ARRAY_LEN(cmds); k++)
 		if (push(q, &cmds[k], s->name, err, n) < 0)
 			return -1;
 	return 0;
+}
+
+/* A live input's values: the configuration's, overridden by the playing
+ * scene's [input] section. */
+static void input_effective(const struct control *c, struct control_source *s)
+{
+	const struct conf_input *in = &s->defaults;
+	s->azimuth = wrap_azimuth(in->azimuth);
+	s->elevation = in->elevation;
+	s->distance = in->distance;
+	s->gain_db = in->gain_db;
+	s->mute = in->mute;
+	if (!c->scene)
+		return;
+	const struct scene_desc *d = &c->scene->desc;
+	for (size_t k = 0; k < d->n_inputs; k++) {
+		const struct scene_input *si = &d->inputs[k];
+		if (strcmp(si->name, s->name))
+			continue;
+		if (si->has_gain)
+			s->gain_db = si->gain_db;
+		if (si->has_mute)
+			s->mute = si->mute;
+		if (si->has_azimuth)
+			s->azimuth = wrap_azimuth(si->azimuth);
+		if (si->has_elevation)
+			s->elevation = si->elevation;
+		if (si->has_distance)
+			s->distance = si->distance;
+	}
+}
+
+/* Live inputs fade in (a microphone is already sounding). */
+static int send_source_all(struct control *c, struct engine_queue *q, int slot, char *err, size_t n)
+{
+	return send_source(c, q, slot, false, err, n);
 }
 
 static int find_locked(const struct control *c, const char *name)
@@ -118,6 +157,27 @@ int control_apply_conf(struct control *c, struct engine_queue *q, const struct t
 {
 	int rc = 0;
 	pthread_mutex_lock(&c->lock);
+	/* Enough room for the new inputs? Check before changing anything. */
+	unsigned free_slots = 0, needed = 0;
+	for (unsigned i = 0; i < c->n_slots; i++) {
+		const struct control_source *s = &c->src[i];
+		if ((!s->name[0] && !s->reserved) || (s->is_input && !conf_find_input(conf, s->name)))
+			free_slots++;
+	}
+	for (size_t k = 0; k < conf->n_inputs; k++) {
+		int slot = find_locked(c, conf->inputs[k].name);
+		if (slot < 0)
+			needed++;
+		else if (!c->src[slot].is_input) {
+			pthread_mutex_unlock(&c->lock);
+			return fail(err, errlen, "input %s: a source of that name exists", conf->inputs[k].name);
+		}
+	}
+	if (needed > free_slots) {
+		pthread_mutex_unlock(&c->lock);
+		return fail(err, errlen, "%zu inputs need more sources than the engine has free (%u); "
+			    "[engine] sources changes at the next start", conf->n_inputs, free_slots);
+	}
 	/* Free the inputs that are gone. */
 	for (unsigned i = 0; i < c->n_slots; i++) {
 		struct control_source *s = &c->src[i];
@@ -136,7 +196,7 @@ int control_apply_conf(struct control *c, struct engine_queue *q, const struct t
 			break;
 		}
 		for (unsigned i = 0; slot < 0 && i < c->n_slots; i++)
-			if (!c->src[i].name[0])
+			if (!c->src[i].name[0] && !c->src[i].reserved)
 				slot = (int)i;
 		if (slot < 0) {
 			rc = fail(err, errlen, "input %s: no free source (raise [engine] sources)", in->name);
@@ -145,11 +205,8 @@ int control_apply_conf(struct control *c, struct engine_queue *q, const struct t
 		struct control_source *s = &c->src[slot];
 		str_copy(s->name, sizeof s->name, in->name);
 		s->is_input = true;
-		s->azimuth = wrap_azimuth(in->azimuth);
-		s->elevation = in->elevation;
-		s->distance = in->distance;
-		s->gain_db = in->gain_db;
-		s->mute = in->mute;
+		s->defaults = *in;
+		input_effective(c, s);
 		if (slots)
 			slots[k] = slot;
 		rc = send_source_all(c, q, slot, err, errlen);
@@ -164,6 +221,115 @@ int control_apply_conf(struct control *c, struct engine_queue *q, const struct t
 	}
 	pthread_mutex_unlock(&c->lock);
 	return rc;
+}
+
+int control_reserve_slots(struct control *c, int *slots, unsigned n)
+{
+	pthread_mutex_lock(&c->lock);
+	unsigned got = 0;
+	for (unsigned i = 0; i < c->n_slots && got < n; i++)
+		if (!c->src[i].name[0] && !c->src[i].reserved)
+			slots[got++] = (int)i;
+	if (got < n) {
+		for (unsigned k = 0; k < got; k++)
+			slots[k] = -1;
+		pthread_mutex_unlock(&c->lock);
+		return -1;
+	}
+	for (unsigned k = 0; k < n; k++) {
+		memset(&c->src[slots[k]], 0, sizeof c->src[slots[k]]);
+		c->src[slots[k]].reserved = true;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+void control_release_slots(struct control *c, const int *slots, unsigned n)
+{
+	pthread_mutex_lock(&c->lock);
+	for (unsigned k = 0; k < n; k++)
+		if (slots[k] >= 0 && (unsigned)slots[k] < c->n_slots && c->src[slots[k]].reserved)
+			memset(&c->src[slots[k]], 0, sizeof c->src[slots[k]]);
+	pthread_mutex_unlock(&c->lock);
+}
+
+int control_set_scene(struct control *c, struct engine_queue *q, struct loaded_scene *ls, char *err,
+		      size_t errlen)
+{
+	int rc = 0;
+	pthread_mutex_lock(&c->lock);
+	/* The old scene's sources lose their names (they ring on, unnamed). */
+	for (unsigned i = 0; i < c->n_slots; i++)
+		if (c->src[i].reserved)
+			c->src[i].name[0] = '\0';
+	c->scene = ls;
+	if (ls) {
+		const struct scene_desc *d = &ls->desc;
+		for (size_t k = 0; k < d->n_sources && rc == 0; k++) {
+			struct control_source *s = &c->src[ls->source_slot[k]];
+			str_copy(s->name, sizeof s->name, d->sources[k].name);
+			s->azimuth = wrap_azimuth(d->sources[k].azimuth);
+			s->elevation = d->sources[k].elevation;
+			s->distance = d->sources[k].distance;
+			s->gain_db = 0.0f;
+			s->mute = false;
+			rc = send_source(c, q, ls->source_slot[k], true, err, errlen);
+		}
+		for (unsigned k = 0; k < ls->n_scatter_slots && rc == 0; k++) {
+			struct engine_cmd g = { .type = ENGINE_CMD_SOURCE_GAIN, .target = ls->scatter_slots[k] };
+			struct engine_cmd m = { .type = ENGINE_CMD_SOURCE_MUTE, .target = ls->scatter_slots[k] };
+			rc = push(q, &g, d->path, err, errlen);
+			if (rc == 0)
+				rc = push(q, &m, d->path, err, errlen);
+		}
+	}
+	for (unsigned i = 0; i < c->n_slots && rc == 0; i++) {
+		struct control_source *s = &c->src[i];
+		if (!s->is_input)
+			continue;
+		input_effective(c, s);
+		rc = send_source_all(c, q, (int)i, err, errlen);
+	}
+	if (rc == 0) {
+		struct engine_cmd cmd = { .type = ENGINE_CMD_SCENE, .ptr = ls ? ls->eng : NULL };
+		rc = push(q, &cmd, "scene", err, errlen);
+		if (rc == 0 && ls)
+			ls->in_engine = true;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+void control_scene_released(struct control *c, struct engine_queue *q, struct loaded_scene *ls)
+{
+	pthread_mutex_lock(&c->lock);
+	ls->in_engine = false;
+	if (c->scene != ls) {
+		struct engine_cmd off = { .type = ENGINE_CMD_SOURCE_ACTIVE, .i = 0 };
+		for (size_t k = 0; k < ls->desc.n_sources; k++) {
+			off.target = ls->source_slot[k];
+			engine_queue_push(q, &off);
+		}
+		for (unsigned k = 0; k < ls->n_scatter_slots; k++) {
+			off.target = ls->scatter_slots[k];
+			engine_queue_push(q, &off);
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+bool control_take_scene_request(struct control *c, char *name, size_t n, int *index, int *step)
+{
+	pthread_mutex_lock(&c->lock);
+	bool got = c->scene_req;
+	if (got) {
+		str_copy(name, n, c->scene_req_name);
+		*index = c->scene_req_index;
+		*step = c->scene_req_step;
+		c->scene_req = false;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return got;
 }
 
 static const char *type_list(const struct ctl_arg *argv, int argc, char *buf, size_t n)
@@ -296,7 +462,64 @@ int control_dispatch(struct control *c, struct engine_queue *q, uint32_t offset,
 
 	int rc;
 	pthread_mutex_lock(&c->lock);
-	if (np == 2 && !strcmp(part[0], "master") && !strcmp(part[1], "gain")) {
+	if (np == 1 && (!strcmp(part[0], "trigger") || !strcmp(part[0], "release"))) {
+		bool trig = part[0][0] == 't';
+		float vel = 1.0f;
+		int sound = -1;
+		if (argc < 1 || argc > (trig ? 2 : 1) || argv[0].type != 's' ||
+		    (argc == 2 && !ctl_number(&argv[1], &vel)))
+			rc = fail(err, errlen, "%s: expected %s, got %s", path,
+				  trig ? "a sound name and an optional velocity (0..1 or 0..127)" : "a sound name",
+				  type_list(argv, argc, types, sizeof types));
+		else if (!c->scene)
+			rc = fail(err, errlen, "%s %s: no scene is playing", path, argv[0].s);
+		else if ((sound = scene_sound_index(c->scene, argv[0].s)) < 0)
+			rc = fail(err, errlen, "%s: no sound named '%s' in scene %s", path, argv[0].s,
+				  c->scene->desc.name);
+		else {
+			if (argc == 2 && argv[1].type == 'i')
+				vel = (float)argv[1].i / 127.0f; /* MIDI-style 0..127 */
+			if (vel < 0.0f || vel > 1.0f) {
+				rc = fail(err, errlen, "%s: velocity %g out of range (0..1 or 0..127i)", path, vel);
+			} else {
+				/* Velocity 0 lets go, as a note-on with velocity 0 does
+				 * (a TouchOSC button sends 0 when released). */
+				bool release = !trig || vel == 0.0f;
+				struct engine_cmd cmd = { .type = release ? ENGINE_CMD_RELEASE : ENGINE_CMD_TRIGGER,
+							  .ptr = c->scene->eng, .i = sound, .offset = offset,
+							  .f = { vel } };
+				rc = push(q, &cmd, path, err, errlen);
+			}
+		}
+	} else if (np == 1 && !strcmp(part[0], "panic")) {
+		struct engine_cmd cmd = { .type = ENGINE_CMD_PANIC, .offset = offset };
+		rc = argc ? fail(err, errlen, "%s: expected no arguments", path) : push(q, &cmd, path, err, errlen);
+	} else if ((np == 1 || np == 2) && !strcmp(part[0], "scene")) {
+		float idx;
+		rc = 0;
+		if (np == 2 && (!strcmp(part[1], "next") || !strcmp(part[1], "prev")) && argc == 0) {
+			c->scene_req_name[0] = '\0';
+			c->scene_req_index = -1;
+			c->scene_req_step = part[1][0] == 'n' ? 1 : -1;
+		} else if (np == 1 && argc == 1 && argv[0].type == 's' && conf_valid_name(argv[0].s)) {
+			str_copy(c->scene_req_name, sizeof c->scene_req_name, argv[0].s);
+			c->scene_req_index = -1;
+			c->scene_req_step = 0;
+		} else if (np == 1 && argc == 1 && ctl_number(&argv[0], &idx) && idx >= 0 && idx < 1000 &&
+			   idx == floorf(idx)) {
+			c->scene_req_name[0] = '\0';
+			c->scene_req_index = (int)idx;
+			c->scene_req_step = 0;
+		} else if (np == 1 && argc == 1 && argv[0].type == 's') {
+			rc = fail(err, errlen, "%s: '%s' is not a scene name", path, argv[0].s);
+		} else if (np == 1) {
+			rc = fail(err, errlen, "%s: expected a scene name or a setlist index", path);
+		} else {
+			rc = fail(err, errlen, "%s: expected no arguments", path);
+		}
+		if (rc == 0)
+			c->scene_req = true;
+	} else if (np == 2 && !strcmp(part[0], "master") && !strcmp(part[1], "gain")) {
 		float v;
 		rc = numbers(path, argv, argc, 1, &v, "one number (dB)", err, errlen);
 		if (rc == 0)

@@ -23,9 +23,15 @@ struct engine *engine_new(const struct engine_options *opt)
 	e->fft_measure = opt->fft_measure;
 	e->queue_size = opt->queue_size ? opt->queue_size : 1024;
 	e->src = calloc(e->n_sources, sizeof *e->src);
+	e->max_voices = opt->voices ? opt->voices : 64;
+	e->n_voice_slots = 2 * e->max_voices;
+	e->voice = calloc(e->n_voice_slots, sizeof *e->voice);
+	e->rng = opt->seed * 0x9E3779B97F4A7C15ULL + 0x2545F4914F6CDD1DULL;
+	if (!e->rng)
+		e->rng = 1;
 	e->events = ring_new(4096, sizeof(struct engine_event));
 	e->retired = ring_new(16, sizeof(struct engine_core *));
-	if (!e->src || !e->events || !e->retired) {
+	if (!e->src || !e->voice || !e->events || !e->retired) {
 		engine_free(e);
 		return NULL;
 	}
@@ -57,6 +63,7 @@ void engine_free(struct engine *e)
 	ring_free(e->events);
 	ring_free(e->retired);
 	free(e->src);
+	free(e->voice);
 	free(e);
 }
 
@@ -195,12 +202,15 @@ struct engine_core *engine_core_new(const struct engine *e, const struct hrtf_se
 	c->bin = binaural_new(h, block, e->n_sources, e->fft_measure ? FFTW_MEASURE : FFTW_ESTIMATE);
 	c->table = malloc(sizeof(uint32_t) * HRTF_GRID_AZ * HRTF_GRID_EL);
 	c->scratch = fftwf_malloc(block * sizeof(float));
-	if (!c->bin || !c->table || !c->scratch) {
+	c->srcbuf = fftwf_malloc((size_t)e->n_sources * block * sizeof(float));
+	c->touched = calloc(e->n_sources, sizeof(bool));
+	if (!c->bin || !c->table || !c->scratch || !c->srcbuf || !c->touched) {
 		engine_core_free(c);
 		return NULL;
 	}
 	memcpy(c->table, h->table, sizeof(uint32_t) * HRTF_GRID_AZ * HRTF_GRID_EL);
 	memset(c->scratch, 0, block * sizeof(float));
+	memset(c->srcbuf, 0, (size_t)e->n_sources * block * sizeof(float));
 	/* Gains follow their targets with a 20 ms time constant. */
 	c->smooth = 1.0f - expf(-(float)block / (0.02f * (float)c->rate));
 	c->meter_period = c->rate / 15;
@@ -214,6 +224,8 @@ void engine_core_free(struct engine_core *c)
 	binaural_free(c->bin);
 	free(c->table);
 	fftwf_free(c->scratch);
+	fftwf_free(c->srcbuf);
+	free(c->touched);
 	free(c);
 }
 

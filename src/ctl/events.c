@@ -13,7 +13,7 @@
 static int parse_line(char *line, int lineno, const char *name, struct tl_event *ev, char *err,
 		      size_t n)
 {
-	char *words[EVENT_MAX_ARGS + 3];
+	char *words[EVENT_MAX_ARGS + 2]; /* time, address, arguments */
 	size_t nw = 0;
 	char *save = NULL;
 	for (char *w = strtok_r(line, " \t\r\n", &save); w; w = strtok_r(NULL, " \t\r\n", &save)) {

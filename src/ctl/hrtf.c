@@ -4,7 +4,6 @@
 #include "common/log.h"
 #include "common/util.h"
 
-#include <errno.h>
 #include <math.h>
 #include <mysofa.h>
 #include <stdarg.h>
@@ -168,7 +167,7 @@ static unsigned nearest_brute(const float *unit, unsigned n, const double q[3])
 	double best_dot = -2.0;
 	for (unsigned i = 0; i < n; i++) {
 		const float *u = unit + 3 * (size_t)i;
-		double dot = q[0] * u[0] + q[1] * u[1] + q[2] * u[2];
+		double dot = q[0] * (double)u[0] + q[1] * (double)u[1] + q[2] * (double)u[2];
 		if (dot > best_dot) {
 			best_dot = dot;
 			best = i;
@@ -180,7 +179,7 @@ static unsigned nearest_brute(const float *unit, unsigned n, const double q[3])
 /* The table: for every degree of azimuth and elevation the measured
  * direction nearest to it, found with libmysofa's k-d tree at the set's
  * (largest) measurement radius. */
-static bool build_table(struct hrtf_set *h, struct MYSOFA_LOOKUP *lookup, const float *unit)
+static void build_table(struct hrtf_set *h, struct MYSOFA_LOOKUP *lookup, const float *unit)
 {
 	float radius = 0.0f;
 	for (unsigned i = 0; i < h->n_dirs; i++)
@@ -192,14 +191,14 @@ static bool build_table(struct hrtf_set *h, struct MYSOFA_LOOKUP *lookup, const 
 			double az = (double)(ai < 180 ? ai : ai - 360) * RAD_PER_DEG;
 			double q[3] = { cos(el) * cos(az), cos(el) * sin(az), sin(el) };
 			/* mysofa_lookup rescales the vector it is given. */
-			float c[3] = { (float)(q[0] * radius), (float)(q[1] * radius), (float)(q[2] * radius) };
+			float c[3] = { (float)(q[0] * (double)radius), (float)(q[1] * (double)radius),
+				       (float)(q[2] * (double)radius) };
 			int idx = lookup ? mysofa_lookup(lookup, c) : -1;
 			if (idx < 0 || (unsigned)idx >= h->n_dirs)
 				idx = (int)nearest_brute(unit, h->n_dirs, q);
 			h->table[(size_t)ei * HRTF_GRID_AZ + (size_t)ai] = (uint32_t)idx;
 		}
 	}
-	return true;
 }
 
 void hrtf_free(struct hrtf_set *h)
@@ -215,16 +214,322 @@ void hrtf_free(struct hrtf_set *h)
 	free(h);
 }
 
-int hrtf_load(const char *path, unsigned rate, struct hrtf_set **out, char *err, size_t errlen)
+/* What a load holds until it succeeds or fails; freed in one place. */
+struct loader {
+	const char *path;
+	unsigned rate;
+	char *err;
+	size_t errlen;
+	struct MYSOFA_HRTF *mh;
+	struct MYSOFA_LOOKUP *lookup;
+	struct hrtf_set *h;
+	double file_rate;
+	unsigned M, N;          /* directions, taps at the file's rate */
+	float *delays;          /* per (direction, ear), samples at rate, >= 0 */
+	double max_delay;
+	float *unit;            /* unit vectors of the directions */
+};
+
+static int out_of_memory(const struct loader *L)
+{
+	fail(L->err, L->errlen, "%s: out of memory", L->path);
+	return -1;
+}
+
+/* The raw file, before libmysofa touches it: dimensions first (mysofa_check
+ * and the later steps index the arrays by them), then rate and samples. */
+static int check_raw(struct loader *L)
+{
+	const struct MYSOFA_HRTF *mh = L->mh;
+	const char *path = L->path;
+	char *err = L->err;
+	size_t errlen = L->errlen;
+	const unsigned M = mh->M, R = mh->R, N = mh->N;
+
+	if (R != 2) {
+		fail(err, errlen, "%s: has %u receivers; an HRTF set needs exactly 2 (the two ears)", path, R);
+		return -1;
+	}
+	if (M < 2) {
+		fail(err, errlen, "%s: has %u measured direction%s; at least 2 are needed", path, M,
+		     M == 1 ? "" : "s");
+		return -1;
+	}
+	if (N == 0) {
+		fail(err, errlen, "%s: the impulse responses are empty (filter length 0)", path);
+		return -1;
+	}
+	if (mh->C != 3) {
+		fail(err, errlen, "%s: coordinates have %u components, not 3", path, mh->C);
+		return -1;
+	}
+	if ((uint64_t)M * R * N > UINT32_MAX / 2) {
+		fail(err, errlen, "%s: the set is too large (%u directions of %u taps)", path, M, N);
+		return -1;
+	}
+	if (!mh->DataIR.values || mh->DataIR.elements != M * R * N) {
+		fail(err, errlen, "%s: Data.IR holds %u values, but %u directions x %u ears x %u taps "
+		     "need %u", path, mh->DataIR.elements, M, R, N, M * R * N);
+		return -1;
+	}
+	if (!mh->SourcePosition.values || mh->SourcePosition.elements != M * 3) {
+		fail(err, errlen, "%s: SourcePosition holds %u values; %u directions need %u", path,
+		     mh->SourcePosition.elements, M, M * 3);
+		return -1;
+	}
+	if (!mh->DataSamplingRate.values || mh->DataSamplingRate.elements < 1) {
+		fail(err, errlen, "%s: has no sampling rate (Data.SamplingRate)", path);
+		return -1;
+	}
+	if (mh->DataSamplingRate.elements != 1) {
+		fail(err, errlen, "%s: has %u sampling rates; one for all measurements is needed", path,
+		     mh->DataSamplingRate.elements);
+		return -1;
+	}
+	const double file_rate = mh->DataSamplingRate.values[0];
+	if (!isfinite(file_rate) || file_rate <= 0.0) {
+		fail(err, errlen, "%s: invalid sampling rate %g Hz", path, file_rate);
+		return -1;
+	}
+	if (file_rate < FILE_RATE_MIN || file_rate > FILE_RATE_MAX) {
+		fail(err, errlen, "%s: implausible sampling rate %g Hz (accepted: %g to %g Hz)", path,
+		     file_rate, FILE_RATE_MIN, FILE_RATE_MAX);
+		return -1;
+	}
+	if (!all_finite(mh->DataIR.values, mh->DataIR.elements)) {
+		fail(err, errlen, "%s: the impulse responses contain non-finite samples (NaN or infinity)", path);
+		return -1;
+	}
+	if (!all_finite(mh->SourcePosition.values, mh->SourcePosition.elements)) {
+		fail(err, errlen, "%s: a source position is not finite (NaN or infinity)", path);
+		return -1;
+	}
+	if ((double)N > MAX_IR_SECONDS * file_rate) {
+		fail(err, errlen, "%s: impulse responses of %u taps (%.2f s) are too long for an HRTF set",
+		     path, N, N / file_rate);
+		return -1;
+	}
+	const double new_n = ceil((double)N * L->rate / file_rate);
+	if (new_n > MAX_IR_SECONDS * L->rate || new_n * M * R > (double)(UINT32_MAX / 2)) {
+		fail(err, errlen, "%s: resampled from %g to %u Hz, the impulse responses would be too long",
+		     path, file_rate, L->rate);
+		return -1;
+	}
+	double energy = 0.0;
+	for (size_t i = 0; i < mh->DataIR.elements; i++)
+		energy += (double)mh->DataIR.values[i] * (double)mh->DataIR.values[i];
+	if (!(energy > 0.0)) {
+		fail(err, errlen, "%s: all impulse responses are silent", path);
+		return -1;
+	}
+	L->file_rate = file_rate;
+	L->M = M;
+	L->N = N;
+	return 0;
+}
+
+/* Data.Delay: none, one pair for all directions, or a pair each; in
+ * samples at the file's rate (SOFA), converted here to samples at the
+ * engine rate. (libmysofa 1.3's mysofa_resample scales them the same way,
+ * older versions left them at the file's rate; tingle reads them before
+ * resampling, so the version does not matter.) */
+static int read_delays(struct loader *L)
+{
+	const struct MYSOFA_HRTF *mh = L->mh;
+	const char *path = L->path;
+	const unsigned M = L->M, R = mh->R;
+	const unsigned nd = mh->DataDelay.values ? mh->DataDelay.elements : 0;
+	const double factor = (double)L->rate / L->file_rate;
+
+	if (nd != 0 && nd != R && nd != M * R) {
+		fail(L->err, L->errlen, "%s: Data.Delay holds %u values; expected %u (one pair) or %u (a pair "
+		     "per direction)", path, nd, R, M * R);
+		return -1;
+	}
+	L->delays = calloc((size_t)M * 2, sizeof *L->delays);
+	if (!L->delays)
+		return out_of_memory(L);
+	double dmin = 0.0, dmax = 0.0;
+	for (unsigned m = 0; m < M && nd; m++)
+		for (unsigned ear = 0; ear < 2; ear++) {
+			double raw = mh->DataDelay.values[nd == R ? ear : m * R + ear];
+			if (!isfinite(raw)) {
+				fail(L->err, L->errlen, "%s: Data.Delay of direction %u, ear %u is not finite",
+				     path, m, ear);
+				return -1;
+			}
+			if (fabs(raw) > MAX_DELAY_SECONDS * L->file_rate) {
+				fail(L->err, L->errlen, "%s: Data.Delay of direction %u, ear %u is %g samples "
+				     "(%.3f s); more than %g s is not plausible", path, m, ear, raw,
+				     raw / L->file_rate, MAX_DELAY_SECONDS);
+				return -1;
+			}
+			double d = raw * factor;
+			L->delays[(size_t)m * 2 + ear] = (float)d;
+			if (d < dmin)
+				dmin = d;
+			if (d > dmax)
+				dmax = d;
+		}
+	/* Negative delays cannot be applied causally: the whole set is moved
+	 * later by the most negative one, which keeps every interaural and
+	 * inter-direction difference. */
+	if (dmin < 0.0) {
+		for (size_t i = 0; i < (size_t)M * 2; i++)
+			L->delays[i] = (float)((double)L->delays[i] - dmin);
+		dmax -= dmin;
+		log_info("%s: Data.Delay has negative values; all delays moved later by %.2f samples",
+			 path, -dmin);
+	}
+	if (dmax > MAX_DELAY_SECONDS * L->rate) {
+		fail(L->err, L->errlen, "%s: the delays in Data.Delay span %.3f s; more than %g s is not "
+		     "plausible", path, dmax / L->rate, MAX_DELAY_SECONDS);
+		return -1;
+	}
+	L->max_delay = dmax;
+	return 0;
+}
+
+/* The steps of mysofa_open(), taken one by one so that tingle checks the
+ * raw data before libmysofa resamples it, knows the file's own rate and
+ * delays, and can say which step failed. (mysofa_open also builds a
+ * neighbour table, which serves only its own interpolation.) */
+static int run_libmysofa(struct loader *L)
 {
 	char ebuf[256];
-	struct MYSOFA_HRTF *mh = NULL;
-	struct MYSOFA_LOOKUP *lookup = NULL;
-	struct hrtf_set *h = NULL;
-	float *delays = NULL;   /* per (direction, ear), samples at rate */
-	float *unit = NULL;     /* unit vectors of the directions */
-	int ret = -1;
+	const char *path = L->path;
+	int e = 0;
 
+	L->mh = mysofa_load(path, &e);
+	if (!L->mh) {
+		if (e == MYSOFA_OK)
+			e = MYSOFA_INTERNAL_ERROR;
+		fail(L->err, L->errlen, "%s: cannot load HRTF set: %s", path,
+		     mysofa_strerror(e, ebuf, sizeof ebuf));
+		return -1;
+	}
+	if (check_raw(L) < 0 || read_delays(L) < 0)
+		return -1;
+	struct MYSOFA_HRTF *mh = L->mh;
+	e = mysofa_check(mh);
+	if (e != MYSOFA_OK) {
+		fail(L->err, L->errlen, "%s: %s", path, mysofa_strerror(e, ebuf, sizeof ebuf));
+		return -1;
+	}
+	e = mysofa_resample(mh, (float)L->rate);
+	if (e != MYSOFA_OK) {
+		fail(L->err, L->errlen, "%s: resampling from %g to %u Hz failed: %s", path, L->file_rate,
+		     L->rate, mysofa_strerror(e, ebuf, sizeof ebuf));
+		return -1;
+	}
+	if (mh->N == 0 || mh->M != L->M || mh->R != 2 || !mh->DataIR.values ||
+	    mh->DataIR.elements != mh->M * mh->R * mh->N) {
+		fail(L->err, L->errlen, "%s: resampling from %g to %u Hz gave inconsistent data", path,
+		     L->file_rate, L->rate);
+		return -1;
+	}
+	mysofa_loudness(mh);
+	if (!all_finite(mh->DataIR.values, mh->DataIR.elements)) {
+		fail(L->err, L->errlen, "%s: loudness normalisation failed (the frontal impulse response "
+		     "is silent?)", path);
+		return -1;
+	}
+	mysofa_tocartesian(mh);
+	if (!mh->SourcePosition.values || mh->SourcePosition.elements != L->M * 3 ||
+	    !all_finite(mh->SourcePosition.values, mh->SourcePosition.elements)) {
+		fail(L->err, L->errlen, "%s: the source positions cannot be converted to Cartesian "
+		     "coordinates", path);
+		return -1;
+	}
+	L->lookup = mysofa_lookup_init(mh);
+	if (!L->lookup) {
+		fail(L->err, L->errlen, "%s: libmysofa cannot build its direction lookup (source positions "
+		     "are neither Cartesian nor spherical, or out of memory)", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Directions, IRs with the delays baked in, and the table, into plain
+ * arrays. */
+static int copy_out(struct loader *L)
+{
+	const struct MYSOFA_HRTF *mh = L->mh;
+	const char *path = L->path;
+	const unsigned M = L->M, taps = mh->N;
+
+	struct hrtf_set *h = L->h = calloc(1, sizeof *h);
+	if (!h)
+		return out_of_memory(L);
+	h->rate = L->rate;
+	h->file_rate = (unsigned)lround(L->file_rate);
+	h->n_dirs = M;
+	h->path = strdup(path);
+	h->azimuth = malloc((size_t)M * sizeof *h->azimuth);
+	h->elevation = malloc((size_t)M * sizeof *h->elevation);
+	h->distance = malloc((size_t)M * sizeof *h->distance);
+	h->table = malloc((size_t)HRTF_GRID_EL * HRTF_GRID_AZ * sizeof *h->table);
+	L->unit = malloc((size_t)M * 3 * sizeof *L->unit);
+	if (!h->path || !h->azimuth || !h->elevation || !h->distance || !h->table || !L->unit)
+		return out_of_memory(L);
+
+	for (unsigned m = 0; m < M; m++) {
+		const float *p = mh->SourcePosition.values + (size_t)m * 3;
+		double x = p[0], y = p[1], z = p[2];
+		double r = sqrt(x * x + y * y + z * z);
+		if (!(r > 0.0) || !isfinite(r)) {
+			fail(L->err, L->errlen, "%s: measurement %u has its source at the centre of the head, "
+			     "which is no direction", path, m);
+			return -1;
+		}
+		h->azimuth[m] = wrap_azimuth((float)(atan2(y, x) * DEG_PER_RAD));
+		h->elevation[m] = (float)(atan2(z, hypot(x, y)) * DEG_PER_RAD);
+		h->distance[m] = (float)r;
+		L->unit[(size_t)m * 3 + 0] = (float)(x / r);
+		L->unit[(size_t)m * 3 + 1] = (float)(y / r);
+		L->unit[(size_t)m * 3 + 2] = (float)(z / r);
+	}
+
+	bool any_delay = false, any_frac = false;
+	for (size_t i = 0; i < (size_t)M * 2; i++) {
+		double d = L->delays[i];
+		if (d > 0.0)
+			any_delay = true;
+		double f = d - floor(d);
+		if (f >= FD_EPS && f <= 1.0 - FD_EPS)
+			any_frac = true;
+	}
+	h->max_delay = any_delay ? (float)L->max_delay : 0.0f;
+	size_t length = taps;
+	if (any_delay)
+		length += (size_t)ceil(L->max_delay) + (any_frac ? FD_HALF : 0);
+	if ((uint64_t)M * 2 * length > UINT32_MAX) {
+		fail(L->err, L->errlen, "%s: the set is too large with its delays", path);
+		return -1;
+	}
+	h->length = (unsigned)length;
+	h->ir = calloc((size_t)M * 2 * length, sizeof *h->ir);
+	if (!h->ir)
+		return out_of_memory(L);
+	for (unsigned m = 0; m < M; m++)
+		for (unsigned ear = 0; ear < 2; ear++) {
+			const float *src = mh->DataIR.values + ((size_t)m * mh->R + ear) * taps;
+			float *dst = h->ir + ((size_t)m * 2 + ear) * length;
+			if (any_delay)
+				hrtf_fractional_delay(dst, length, src, taps, L->delays[(size_t)m * 2 + ear]);
+			else
+				memcpy(dst, src, taps * sizeof *dst);
+		}
+	if (!all_finite(h->ir, (size_t)M * 2 * length)) {
+		fail(L->err, L->errlen, "%s: non-finite samples after applying Data.Delay", path);
+		return -1;
+	}
+	build_table(h, L->lookup, L->unit);
+	return 0;
+}
+
+int hrtf_load(const char *path, unsigned rate, struct hrtf_set **out, char *err, size_t errlen)
+{
 	if (err && errlen)
 		err[0] = '\0';
 	if (out)
@@ -243,286 +548,30 @@ int hrtf_load(const char *path, unsigned rate, struct hrtf_set **out, char *err,
 		return -1;
 	}
 
-	/* The steps of mysofa_open(), taken one by one so that tingle checks
-	 * the raw data before libmysofa resamples it, knows the file's own
-	 * rate and delays, and can say which step failed. The neighbour table
-	 * mysofa_open() also builds serves only its interpolation, which
-	 * tingle does not use. */
-	int e = 0;
-	mh = mysofa_load(path, &e);
-	if (!mh) {
-		if (e == MYSOFA_OK)
-			e = MYSOFA_INTERNAL_ERROR;
-		fail(err, errlen, "%s: cannot load HRTF set: %s", path, mysofa_strerror(e, ebuf, sizeof ebuf));
-		goto out;
+	struct loader L = { .path = path, .rate = rate, .err = err, .errlen = errlen };
+	int ret = run_libmysofa(&L) < 0 || copy_out(&L) < 0 ? -1 : 0;
+	if (ret == 0) {
+		log_debug("%s: %u directions, %u taps at %u Hz (file: %g Hz, %u taps), largest delay "
+			  "%.2f samples", path, L.M, L.h->length, rate, L.file_rate, L.N,
+			  (double)L.h->max_delay);
+		*out = L.h;
+		L.h = NULL;
 	}
-
-	/* Dimensions first: mysofa_check and the later steps index the arrays
-	 * by them. */
-	const unsigned M = mh->M, R = mh->R, N = mh->N;
-	if (mh->R != 2) {
-		fail(err, errlen, "%s: has %u receivers; an HRTF set needs exactly 2 (the two ears)", path, R);
-		goto out;
-	}
-	if (mh->M < 2) {
-		fail(err, errlen, "%s: has %u measured direction%s; at least 2 are needed", path, M,
-		     M == 1 ? "" : "s");
-		goto out;
-	}
-	if (mh->N == 0) {
-		fail(err, errlen, "%s: the impulse responses are empty (filter length 0)", path);
-		goto out;
-	}
-	if (mh->C != 3) {
-		fail(err, errlen, "%s: coordinates have %u components, not 3", path, mh->C);
-		goto out;
-	}
-	if ((size_t)M * R * N / R / N != M || (size_t)M * R * N > UINT32_MAX) {
-		fail(err, errlen, "%s: the set is too large (%u directions of %u taps)", path, M, N);
-		goto out;
-	}
-	if (!mh->DataIR.values || mh->DataIR.elements != M * R * N) {
-		fail(err, errlen, "%s: Data.IR holds %u values, but %u directions x %u ears x %u taps "
-		     "need %u", path, mh->DataIR.elements, M, R, N, M * R * N);
-		goto out;
-	}
-	if (!mh->SourcePosition.values || mh->SourcePosition.elements != M * 3) {
-		fail(err, errlen, "%s: SourcePosition holds %u values; %u directions need %u", path,
-		     mh->SourcePosition.elements, M, M * 3);
-		goto out;
-	}
-	if (!mh->DataSamplingRate.values || mh->DataSamplingRate.elements < 1) {
-		fail(err, errlen, "%s: has no sampling rate (Data.SamplingRate)", path);
-		goto out;
-	}
-	if (mh->DataSamplingRate.elements != 1) {
-		fail(err, errlen, "%s: has %u sampling rates; one for all measurements is needed", path,
-		     mh->DataSamplingRate.elements);
-		goto out;
-	}
-	const double file_rate = mh->DataSamplingRate.values[0];
-	if (!isfinite(file_rate) || file_rate <= 0.0) {
-		fail(err, errlen, "%s: invalid sampling rate %g Hz", path, file_rate);
-		goto out;
-	}
-	if (file_rate < FILE_RATE_MIN || file_rate > FILE_RATE_MAX) {
-		fail(err, errlen, "%s: implausible sampling rate %g Hz (accepted: %g to %g Hz)", path,
-		     file_rate, FILE_RATE_MIN, FILE_RATE_MAX);
-		goto out;
-	}
-	if (!all_finite(mh->DataIR.values, mh->DataIR.elements)) {
-		fail(err, errlen, "%s: the impulse responses contain non-finite samples (NaN or infinity)", path);
-		goto out;
-	}
-	if (!all_finite(mh->SourcePosition.values, mh->SourcePosition.elements)) {
-		fail(err, errlen, "%s: a source position is not finite (NaN or infinity)", path);
-		goto out;
-	}
-	if ((double)N > MAX_IR_SECONDS * file_rate) {
-		fail(err, errlen, "%s: impulse responses of %u taps (%.2f s) are too long for an HRTF set",
-		     path, N, N / file_rate);
-		goto out;
-	}
-	const double factor = (double)rate / file_rate;
-	const double new_n = ceil((double)N * (double)(float)factor);
-	if (new_n > MAX_IR_SECONDS * rate || new_n * M * R > (double)UINT32_MAX) {
-		fail(err, errlen, "%s: resampled from %g to %u Hz, the impulse responses would be too long",
-		     path, file_rate, rate);
-		goto out;
-	}
-	double energy = 0.0;
-	for (size_t i = 0; i < mh->DataIR.elements; i++)
-		energy += (double)mh->DataIR.values[i] * mh->DataIR.values[i];
-	if (!(energy > 0.0)) {
-		fail(err, errlen, "%s: all impulse responses are silent", path);
-		goto out;
-	}
-
-	/* Data.Delay: none, one pair for all directions, or a pair each; in
-	 * samples at the file's rate (SOFA), converted here to samples at the
-	 * engine rate. (libmysofa 1.3's mysofa_resample scales them the same
-	 * way; older versions left them at the file's rate.) */
-	const unsigned nd = mh->DataDelay.values ? mh->DataDelay.elements : 0;
-	if (nd != 0 && nd != R && nd != M * R) {
-		fail(err, errlen, "%s: Data.Delay holds %u values; expected %u (one pair) or %u (a pair per "
-		     "direction)", path, nd, R, M * R);
-		goto out;
-	}
-	delays = calloc((size_t)M * 2, sizeof *delays);
-	if (!delays) {
-		fail(err, errlen, "%s: out of memory", path);
-		goto out;
-	}
-	double dmin = 0.0, dmax = 0.0;
-	for (unsigned m = 0; m < M && nd; m++)
-		for (unsigned ear = 0; ear < 2; ear++) {
-			double raw = mh->DataDelay.values[nd == R ? ear : m * R + ear];
-			if (!isfinite(raw)) {
-				fail(err, errlen, "%s: Data.Delay of direction %u, ear %u is not finite", path, m, ear);
-				goto out;
-			}
-			if (fabs(raw) > MAX_DELAY_SECONDS * file_rate) {
-				fail(err, errlen, "%s: Data.Delay of direction %u, ear %u is %g samples (%.3f s); "
-				     "more than %g s is not plausible", path, m, ear, raw, raw / file_rate,
-				     MAX_DELAY_SECONDS);
-				goto out;
-			}
-			double d = raw * factor;
-			delays[(size_t)m * 2 + ear] = (float)d;
-			if (d < dmin)
-				dmin = d;
-			if (d > dmax)
-				dmax = d;
-		}
-	/* Negative delays cannot be applied causally: the whole set is moved
-	 * later by the most negative one, which keeps every interaural and
-	 * inter-direction difference. */
-	if (dmin < 0.0) {
-		for (size_t i = 0; i < (size_t)M * 2; i++)
-			delays[i] = (float)((double)delays[i] - dmin);
-		dmax -= dmin;
-		log_info("%s: Data.Delay has negative values; all delays moved later by %.2f samples",
-			 path, -dmin);
-	}
-	if (dmax > MAX_DELAY_SECONDS * rate) {
-		fail(err, errlen, "%s: the delays in Data.Delay span %.3f s; more than %g s is not plausible",
-		     path, dmax / rate, MAX_DELAY_SECONDS);
-		goto out;
-	}
-
-	e = mysofa_check(mh);
-	if (e != MYSOFA_OK) {
-		fail(err, errlen, "%s: %s", path, mysofa_strerror(e, ebuf, sizeof ebuf));
-		goto out;
-	}
-	e = mysofa_resample(mh, (float)rate);
-	if (e != MYSOFA_OK) {
-		fail(err, errlen, "%s: resampling from %g to %u Hz failed: %s", path, file_rate, rate,
-		     mysofa_strerror(e, ebuf, sizeof ebuf));
-		goto out;
-	}
-	if (mh->N == 0 || mh->M != M || mh->R != R || !mh->DataIR.values ||
-	    mh->DataIR.elements != mh->M * mh->R * mh->N) {
-		fail(err, errlen, "%s: resampling from %g to %u Hz gave inconsistent data", path,
-		     file_rate, rate);
-		goto out;
-	}
-	mysofa_loudness(mh);
-	if (!all_finite(mh->DataIR.values, mh->DataIR.elements)) {
-		fail(err, errlen, "%s: loudness normalisation failed (the frontal impulse response is "
-		     "silent?)", path);
-		goto out;
-	}
-	mysofa_tocartesian(mh);
-	if (!mh->SourcePosition.values || mh->SourcePosition.elements != M * 3 ||
-	    !all_finite(mh->SourcePosition.values, mh->SourcePosition.elements)) {
-		fail(err, errlen, "%s: the source positions cannot be converted to Cartesian coordinates",
-		     path);
-		goto out;
-	}
-	lookup = mysofa_lookup_init(mh);
-	if (!lookup) {
-		fail(err, errlen, "%s: libmysofa cannot build its direction lookup (source positions are "
-		     "neither Cartesian nor spherical, or out of memory)", path);
-		goto out;
-	}
-
-	/* Copy out into plain arrays. */
-	const unsigned taps = mh->N;
-	h = calloc(1, sizeof *h);
-	if (!h)
-		goto oom;
-	h->rate = rate;
-	h->file_rate = (unsigned)lround(file_rate);
-	h->n_dirs = M;
-	h->path = strdup(path);
-	h->azimuth = malloc((size_t)M * sizeof *h->azimuth);
-	h->elevation = malloc((size_t)M * sizeof *h->elevation);
-	h->distance = malloc((size_t)M * sizeof *h->distance);
-	h->table = malloc((size_t)HRTF_GRID_EL * HRTF_GRID_AZ * sizeof *h->table);
-	unit = malloc((size_t)M * 3 * sizeof *unit);
-	if (!h->path || !h->azimuth || !h->elevation || !h->distance || !h->table || !unit)
-		goto oom;
-
-	for (unsigned m = 0; m < M; m++) {
-		const float *p = mh->SourcePosition.values + (size_t)m * 3;
-		double x = p[0], y = p[1], z = p[2];
-		double r = sqrt(x * x + y * y + z * z);
-		if (!(r > 0.0) || !isfinite(r)) {
-			fail(err, errlen, "%s: measurement %u has its source at the centre of the head, "
-			     "which is no direction", path, m);
-			goto out;
-		}
-		h->azimuth[m] = wrap_azimuth((float)(atan2(y, x) * DEG_PER_RAD));
-		h->elevation[m] = (float)(atan2(z, hypot(x, y)) * DEG_PER_RAD);
-		h->distance[m] = (float)r;
-		unit[(size_t)m * 3 + 0] = (float)(x / r);
-		unit[(size_t)m * 3 + 1] = (float)(y / r);
-		unit[(size_t)m * 3 + 2] = (float)(z / r);
-	}
-
-	bool any_delay = false, any_frac = false;
-	for (size_t i = 0; i < (size_t)M * 2; i++) {
-		double d = delays[i];
-		if (d > 0.0)
-			any_delay = true;
-		double f = d - floor(d);
-		if (f >= FD_EPS && f <= 1.0 - FD_EPS)
-			any_frac = true;
-	}
-	h->max_delay = any_delay ? (float)dmax : 0.0f;
-	size_t length = taps;
-	if (any_delay)
-		length += (size_t)ceil(dmax) + (any_frac ? FD_HALF : 0);
-	if (length > UINT32_MAX / 2 || (size_t)M * 2 * length / 2 / length != M) {
-		fail(err, errlen, "%s: the set is too large", path);
-		goto out;
-	}
-	h->length = (unsigned)length;
-	h->ir = calloc((size_t)M * 2 * length, sizeof *h->ir);
-	if (!h->ir)
-		goto oom;
-	for (unsigned m = 0; m < M; m++)
-		for (unsigned ear = 0; ear < 2; ear++) {
-			const float *src = mh->DataIR.values + ((size_t)m * R + ear) * taps;
-			float *dst = h->ir + ((size_t)m * 2 + ear) * length;
-			if (any_delay)
-				hrtf_fractional_delay(dst, length, src, taps, delays[(size_t)m * 2 + ear]);
-			else
-				memcpy(dst, src, taps * sizeof *dst);
-		}
-	if (!all_finite(h->ir, (size_t)M * 2 * length)) {
-		fail(err, errlen, "%s: non-finite samples after applying Data.Delay", path);
-		goto out;
-	}
-
-	build_table(h, lookup, unit);
-
-	log_debug("%s: %u directions, %u taps at %u Hz (file: %g Hz, %u taps), largest delay %.2f samples",
-		  path, M, h->length, rate, file_rate, N, h->max_delay);
-	*out = h;
-	h = NULL;
-	ret = 0;
-	goto out;
-
-oom:
-	fail(err, errlen, "%s: out of memory", path);
-out:
-	hrtf_free(h);
-	free(unit);
-	free(delays);
-	if (lookup)
-		mysofa_lookup_free(lookup);
-	if (mh)
-		mysofa_free(mh);
+	hrtf_free(L.h);
+	free(L.unit);
+	free(L.delays);
+	if (L.lookup)
+		mysofa_lookup_free(L.lookup);
+	if (L.mh)
+		mysofa_free(L.mh);
 	return ret;
 }
 
 unsigned hrtf_nearest(const struct hrtf_set *h, float azimuth, float elevation)
 {
-	if (azimuth != azimuth || azimuth > 1e9f || azimuth < -1e9f)
+	if (isnan(azimuth) || azimuth > 1e9f || azimuth < -1e9f)
 		azimuth = 0.0f;
-	if (elevation != elevation)
+	if (isnan(elevation))
 		elevation = 0.0f;
 	else if (elevation > 90.0f)
 		elevation = 90.0f;

@@ -17,6 +17,7 @@
 #include "ctl/control.h"
 #include "ctl/events.h"
 #include "ctl/hrtf.h"
+#include "ctl/setlist.h"
 #include "rt/engine.h"
 
 #define MAX_MIDI 256
@@ -134,10 +135,6 @@ int main(int argc, char **argv)
 		log_error("no output file: give -o FILE.wav");
 		return 2;
 	}
-	if (scene) {
-		log_error("--scene %s: this version of tingle has no scenes yet", scene);
-		return 2;
-	}
 
 	int status = 2;
 	char err[1024];
@@ -146,6 +143,7 @@ int main(int argc, char **argv)
 	struct hrtf_set *hrtf = NULL;
 	struct engine *engine = NULL;
 	struct control *ctl = NULL;
+	struct setlist *sl = NULL;
 	SNDFILE *out = NULL;
 	float *bufs = NULL;
 	if (!conf)
@@ -181,7 +179,8 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	struct engine_options eo = { .n_sources = (unsigned)conf->sources, .ceiling_db = conf->ceiling_db,
-				     .master_db = conf->master_gain_db };
+				     .master_db = conf->master_gain_db, .voices = (unsigned)conf->voices,
+				     .seed = (uint64_t)seed };
 	engine = engine_new(&eo);
 	struct engine_core *core = engine ? engine_core_new(engine, hrtf, (unsigned)block) : NULL;
 	if (!core) {
@@ -198,6 +197,20 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < n_feeds; i++)
 		feeds[i].slot = control_find_source(ctl, feeds[i].name);
+
+	sl = setlist_new(conf, ctl, q, (unsigned)rate, (uint64_t)seed, err, sizeof err);
+	int rc = sl ? 0 : -1;
+	if (rc == 0 && scene)
+		rc = setlist_switch(sl, scene, true, -1, 0, err, sizeof err);
+	else if (rc == 0 && conf->start[0])
+		rc = setlist_switch(sl, conf->start, false, -1, 0, err, sizeof err);
+	else if (rc == 0 && conf->n_setlist)
+		rc = setlist_switch(sl, NULL, false, 0, 0, err, sizeof err);
+	if (rc < 0) {
+		log_error("%s", err);
+		status = 2;
+		goto done;
+	}
 
 	size_t total;
 	if (duration > 0.0f) {
@@ -217,6 +230,9 @@ int main(int argc, char **argv)
 		log_error("%s: %s", out_path, sf_strerror(NULL));
 		goto done;
 	}
+	/* The PEAK chunk carries a time stamp: without it, the same render
+	 * gives the same bytes. */
+	sf_command(out, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
 	unsigned nsrc = engine_n_sources(engine);
 	size_t B = (size_t)block;
 	bufs = calloc((nsrc + 2) * B, sizeof(float));
@@ -250,8 +266,12 @@ int main(int argc, char **argv)
 			} else {
 				struct ctl_reply reply;
 				char cerr[512];
+				char want[CONF_NAME_MAX];
+				int index, step;
 				if (control_dispatch(ctl, q, offset, ev->path, ev->args, ev->argc, &reply,
-						     cerr, sizeof cerr) < 0) {
+						     cerr, sizeof cerr) < 0 ||
+				    (control_take_scene_request(ctl, want, sizeof want, &index, &step) &&
+				     setlist_switch(sl, want, false, index, step, cerr, sizeof cerr) < 0)) {
 					log_error("%s:%d: %s", events.name, ev->line, cerr);
 					status = 2;
 					break;
@@ -274,7 +294,8 @@ int main(int argc, char **argv)
 		engine_collect(engine);
 		struct engine_event ev;
 		while (engine_event_poll(engine, &ev))
-			;
+			if (ev.type == ENGINE_EV_SCENE_RELEASED)
+				setlist_released(sl, ev.ptr);
 		size_t n = total - t0 < B ? total - t0 : B;
 		for (size_t i = 0; i < n; i++) {
 			inter[2 * i] = outs[0][i];
@@ -296,13 +317,13 @@ done:
 		status = 1;
 	}
 	free(bufs);
+	engine_free(engine); /* first: then no scene is in use */
+	setlist_free(sl);
 	control_free(ctl);
-	engine_free(engine);
 	hrtf_free(hrtf);
 	events_free(&events);
 	for (size_t i = 0; i < n_feeds; i++)
 		free(feeds[i].data);
 	free(conf);
-	(void)seed;
 	return status;
 }

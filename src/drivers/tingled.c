@@ -16,6 +16,10 @@
 #include "ctl/conf.h"
 #include "ctl/control.h"
 #include "ctl/hrtf.h"
+#include "ctl/scene_build.h"
+#include "ctl/setlist.h"
+#include "drivers/alsa_seq.h"
+#include "drivers/default_conf.h"
 #include "drivers/jack_driver.h"
 #include "drivers/osc_server.h"
 #include "rt/engine.h"
@@ -56,8 +60,12 @@ struct daemon {
 	struct engine_queue *osc_q;
 	struct jack_driver *jack;
 	struct osc_server *osc;
+	struct alsa_seq *seq;
 	int slots[CONF_MAX_INPUTS];
 	unsigned block;    /* block size of the newest core */
+	struct setlist *setlist;          /* the scenes of the show */
+	struct setlist *retiring[8];      /* replaced, scenes still ringing in the engine */
+	unsigned scenes_rate;             /* rate the scenes were built at */
 };
 
 static void usage(FILE *f)
@@ -79,8 +87,8 @@ static void usage(FILE *f)
 		"  -q, --quiet            errors only\n"
 		"  -V, --version          print the version and exit\n"
 		"  -h, --help             print this help and exit\n\n"
-		"Without -c: $XDG_CONFIG_HOME/tingle/tingled.conf, then %s/tingle/tingled.conf,\n"
-		"then built-in defaults.\n",
+		"Without -c: $XDG_CONFIG_HOME/tingle/tingled.conf (~/.config/tingle/tingled.conf),\n"
+		"then %s/tingle/tingled.conf, then built-in defaults.\n",
 		SYSCONFDIR);
 }
 
@@ -93,6 +101,9 @@ static int load_conf(const struct options *o, struct tingle_conf *c, char *err, 
 	if (!path && conf_find(found, sizeof found))
 		path = found;
 	if (path && conf_load(path, c, err, n) < 0)
+		return -1;
+	/* No file: the shipped tingled.conf, as compiled in. */
+	if (!path && conf_parse_string(default_conf, "built-in defaults", c, err, n) < 0)
 		return -1;
 	if (o->name)
 		str_copy(c->jack_name, sizeof c->jack_name, o->name);
@@ -138,9 +149,22 @@ static int check(const struct options *o)
 	}
 	printf("hrtf: %s: %u directions, %u taps at 48000 Hz (file rate %u Hz)\n", c->sofa, h->n_dirs,
 	       h->length, h->file_rate);
-	if (o->scene) {
-		log_error("--scene %s: this version of tingle has no scenes yet", o->scene);
-		goto out;
+	{
+		struct engine_options eo = { .n_sources = (unsigned)c->sources, .voices = (unsigned)c->voices };
+		struct engine *e = engine_new(&eo);
+		struct control *ctl = e ? control_new(e) : NULL;
+		struct engine_queue *q = ctl ? engine_queue_open(e) : NULL;
+		size_t n = 0;
+		int rc = q ? control_apply_conf(ctl, q, c, NULL, err, sizeof err) : -1;
+		if (rc == 0)
+			rc = setlist_check(c, o->scene, 48000, ctl, &n, err, sizeof err);
+		control_free(ctl);
+		engine_free(e);
+		if (rc < 0) {
+			log_error("%s", q ? err : "out of memory");
+			goto out;
+		}
+		printf("scenes: %zu checked (samples decoded, generators synthesised)\n", n);
 	}
 	printf("ok\n");
 	status = 0;
@@ -199,6 +223,62 @@ static int jack_start(struct daemon *d, char *err, size_t n)
 	return 0;
 }
 
+/* Scenes of conf at rate, switched to `start` (or the configured start,
+ * or the first of the setlist). The scenes replaced ring out and are freed
+ * when the engine gives them back. */
+static int scenes_start(struct daemon *d, const struct tingle_conf *conf, unsigned rate, const char *start,
+			bool start_is_arg, char *err, size_t n)
+{
+	struct setlist *sl = setlist_new(conf, d->ctl, d->main_q, rate, 0, err, n);
+	if (!sl)
+		return -1;
+	if (setlist_preload(sl, err, n) < 0) {
+		setlist_free(sl);
+		return -1;
+	}
+	int rc = 0;
+	if (start && *start)
+		rc = setlist_switch(sl, start, start_is_arg, -1, 0, err, n);
+	else if (conf->start[0])
+		rc = setlist_switch(sl, conf->start, false, -1, 0, err, n);
+	else if (sl->n_names)
+		rc = setlist_switch(sl, NULL, false, 0, 0, err, n);
+	if (rc < 0) {
+		setlist_free(sl);
+		return -1;
+	}
+	if (d->setlist) {
+		size_t k = 0;
+		while (k < TINGLE_ARRAY_LEN(d->retiring) && d->retiring[k])
+			k++;
+		if (k == TINGLE_ARRAY_LEN(d->retiring) || setlist_in_engine(d->setlist) == 0)
+			setlist_free(d->setlist); /* nothing of it plays (or no room to wait) */
+		else {
+			d->retiring[k] = d->setlist;
+			d->retiring[k]->conf = NULL; /* it loads nothing more */
+		}
+	}
+	d->setlist = sl;
+	d->scenes_rate = rate;
+	if (!sl->playing)
+		log_info("no scene: %s has no scenes", sl->dir[0] ? sl->dir : "the scenes folder");
+	return 0;
+}
+
+static void scene_released(struct daemon *d, const void *eng)
+{
+	if (d->setlist && setlist_released(d->setlist, eng))
+		return;
+	for (size_t k = 0; k < TINGLE_ARRAY_LEN(d->retiring); k++)
+		if (d->retiring[k] && setlist_released(d->retiring[k], eng)) {
+			if (setlist_in_engine(d->retiring[k]) == 0) {
+				setlist_free(d->retiring[k]);
+				d->retiring[k] = NULL;
+			}
+			return;
+		}
+}
+
 static void reload(struct daemon *d)
 {
 	char err[1024];
@@ -211,8 +291,10 @@ static void reload(struct daemon *d)
 		return;
 	}
 	struct hrtf_set *nh = NULL;
-	if (strcmp(nc->sofa, d->conf->sofa) && d->jack) {
-		if (hrtf_load(nc->sofa, jack_driver_rate(d->jack), &nh, err, sizeof err) < 0) {
+	unsigned rate = d->jack ? jack_driver_rate(d->jack) : (d->hrtf ? d->hrtf->rate : 48000);
+	if (strcmp(nc->sofa, d->conf->sofa)) {
+		/* Checked now even without a server, so a bad file is refused. */
+		if (hrtf_load(nc->sofa, rate, &nh, err, sizeof err) < 0) {
 			log_error("reload: %s; keeping the running configuration", err);
 			free(nc);
 			return;
@@ -225,18 +307,35 @@ static void reload(struct daemon *d)
 		free(nc);
 		return;
 	}
-	if (nh) {
+	if (nh && !d->jack) {
+		/* No server: the new set is used when it comes back. */
+		hrtf_free(d->hrtf);
+		d->hrtf = nh;
+	} else if (nh) {
 		struct hrtf_set *old = d->hrtf;
 		d->hrtf = nh;
 		struct engine_core *core = build_core(d, jack_driver_block(d->jack));
 		if (core) {
 			engine_set_core(d->engine, core);
+			d->block = jack_driver_block(d->jack);
 			hrtf_free(old);
 			log_info("HRTF %s: %u directions", nh->path, nh->n_dirs);
 		} else {
 			d->hrtf = old;
 			hrtf_free(nh);
+			str_copy(nc->sofa, sizeof nc->sofa, d->conf->sofa); /* still the old set */
 		}
+	}
+	/* The scenes again, from the new files: the one playing stays the one
+	 * playing when the new setlist still has it. */
+	if (d->setlist) {
+		const char *now = d->setlist->playing ? d->setlist->playing->desc.name : NULL;
+		char keep[CONF_NAME_MAX] = "";
+		if (now)
+			str_copy(keep, sizeof keep, now);
+		if (scenes_start(d, nc, d->scenes_rate, keep[0] ? keep : NULL, false, err, sizeof err) < 0 &&
+		    (!keep[0] || scenes_start(d, nc, d->scenes_rate, NULL, false, err, sizeof err) < 0))
+			log_error("reload: %s; the scenes stay as they were", err);
 	}
 	if (strcmp(nc->jack_name, d->conf->jack_name) || strcmp(nc->jack_server, d->conf->jack_server))
 		log_warn("reload: the JACK client name and server change at the next start");
@@ -281,7 +380,8 @@ static int run(struct daemon *d)
 {
 	char err[1024];
 	struct engine_options eo = { .n_sources = (unsigned)d->conf->sources, .ceiling_db = d->conf->ceiling_db,
-				     .master_db = d->conf->master_gain_db, .fft_measure = true };
+				     .master_db = d->conf->master_gain_db, .fft_measure = true,
+				     .voices = (unsigned)d->conf->voices };
 	d->engine = engine_new(&eo);
 	d->ctl = d->engine ? control_new(d->engine) : NULL;
 	d->main_q = d->ctl ? engine_queue_open(d->engine) : NULL;
@@ -302,12 +402,24 @@ static int run(struct daemon *d)
 		log_error("%s", err);
 		return rc == -2 ? 2 : 1;
 	}
+	if (scenes_start(d, d->conf, jack_driver_rate(d->jack), d->opt.scene, true, err, sizeof err) < 0) {
+		log_error("%s", err);
+		return 2;
+	}
 	d->osc = osc_server_start(d->conf->osc_port, d->ctl, d->osc_q, d->conf, err, sizeof err);
 	if (!d->osc) {
 		log_error("%s", err);
 		return 1;
 	}
 	log_info("listening for OSC on UDP port %d", osc_server_port(d->osc));
+	if (d->conf->midi_alsa) {
+		struct engine_queue *sq = engine_queue_open(d->engine);
+		d->seq = sq ? alsa_seq_start(d->conf->jack_name, sq, err, sizeof err) : NULL;
+		if (d->seq)
+			log_info("ALSA sequencer port %s:midi_in", d->conf->jack_name);
+		else
+			log_warn("%s", sq ? err : "no engine queue left for ALSA MIDI");
+	}
 
 	double fade_deadline = 0.0, next_try = 0.0;
 	bool stopping = false;
@@ -322,6 +434,10 @@ static int run(struct daemon *d)
 				faded = true;
 			else if (ev.type == ENGINE_EV_DROPPED)
 				log_warn("%u engine events were dropped", ev.count);
+			else if (ev.type == ENGINE_EV_SCENE_RELEASED)
+				scene_released(d, ev.ptr);
+			else if (ev.type == ENGINE_EV_STALE)
+				log_debug("%u triggers arrived after their scene stopped playing", ev.count);
 		}
 		engine_collect(d->engine);
 
@@ -335,6 +451,11 @@ static int run(struct daemon *d)
 			break;
 		if (atomic_exchange(&got_hup, 0))
 			reload(d);
+		char want[CONF_NAME_MAX];
+		int index, step;
+		if (d->setlist && control_take_scene_request(d->ctl, want, sizeof want, &index, &step) &&
+		    setlist_switch(d->setlist, want, false, index, step, err, sizeof err) < 0)
+			log_error("scene: %s; the scene playing goes on", err);
 
 		if (d->jack && jack_driver_server_lost(d->jack)) {
 			log_error("the JACK server went away; tingle keeps its state and reconnects when it is back");
@@ -344,10 +465,19 @@ static int run(struct daemon *d)
 		}
 		if (!d->jack && now_s() >= next_try) {
 			next_try = now_s() + RECONNECT_S;
-			if (jack_start(d, err, sizeof err) == 0)
+			if (jack_start(d, err, sizeof err) == 0) {
 				log_info("reconnected to the JACK server");
-			else
+				unsigned r = jack_driver_rate(d->jack);
+				if (d->setlist && r != d->scenes_rate) {
+					const char *now = setlist_playing_name(d->setlist);
+					char keep[CONF_NAME_MAX];
+					str_copy(keep, sizeof keep, now);
+					if (scenes_start(d, d->conf, r, keep[0] ? keep : NULL, false, err, sizeof err) < 0)
+						log_error("scenes at %u Hz: %s", r, err);
+				}
+			} else {
 				log_debug("reconnect: %s", err);
+			}
 		}
 		unsigned block, rate;
 		if (d->jack && jack_driver_take_rate_change(d->jack, &rate)) {
@@ -363,6 +493,13 @@ static int run(struct daemon *d)
 					engine_set_core(d->engine, core);
 					hrtf_free(old);
 					log_info("sample rate now %u Hz", rate);
+					if (d->setlist) {
+						char keep[CONF_NAME_MAX];
+						str_copy(keep, sizeof keep, setlist_playing_name(d->setlist));
+						if (scenes_start(d, d->conf, rate, keep[0] ? keep : NULL, false, err,
+								 sizeof err) < 0)
+							log_error("scenes at %u Hz: %s", rate, err);
+					}
 				} else {
 					d->hrtf = old;
 					hrtf_free(h);
@@ -451,11 +588,6 @@ int main(int argc, char **argv)
 		free(d.conf);
 		return 2;
 	}
-	if (d.opt.scene) {
-		log_error("--scene %s: this version of tingle has no scenes yet", d.opt.scene);
-		free(d.conf);
-		return 2;
-	}
 	log_info("configuration: %s", d.conf->path[0] ? d.conf->path : "built-in defaults");
 
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -468,7 +600,11 @@ int main(int argc, char **argv)
 	int status = run(&d);
 
 	osc_server_stop(d.osc);
+	alsa_seq_stop(d.seq);
 	jack_driver_close(d.jack);
+	setlist_free(d.setlist);
+	for (size_t k = 0; k < TINGLE_ARRAY_LEN(d.retiring); k++)
+		setlist_free(d.retiring[k]);
 	control_free(d.ctl);
 	engine_free(d.engine);
 	hrtf_free(d.hrtf);

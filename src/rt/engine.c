@@ -9,6 +9,7 @@
 #include "rt/engine_impl.h"
 #include "rt/fpu.h"
 #include "ctl/hrtf.h"
+#include "ctl/scene.h"
 
 /* Commands drained per queue per block, so a flood cannot stall a block. */
 #define MAX_CMDS_PER_BLOCK 256
@@ -34,6 +35,282 @@ static void emit(struct engine *e, struct engine_event *ev)
 	}
 	if (!ring_push(e->events, ev))
 		e->dropped++;
+}
+
+
+/* ---- voices ------------------------------------------------------ */
+
+/* Choke, panic and stealing fades: short enough to get out of the way,
+ * long enough not to click. */
+#define FADE_MS 5.0f
+#define PANIC_MS 15.0f
+
+static uint64_t rng_next(struct engine *e)
+{
+	/* xorshift64*: cheap, no state outside the engine, deterministic. */
+	uint64_t x = e->rng;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	e->rng = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+static float rng_uniform(struct engine *e) /* [0, 1) */
+{
+	return (float)(rng_next(e) >> 40) / (float)(1u << 24);
+}
+
+static uint32_t ms_frames(const struct engine *e, float ms)
+{
+	return (uint32_t)(ms * 0.001f * (float)(e->core ? e->core->rate : 48000));
+}
+
+/* Forget a scene the engine no longer plays from once its last voice is
+ * gone: the main thread may then free or keep it. */
+static void scene_unref(struct engine *e, struct eng_scene *sc)
+{
+	if (--sc->voices || sc == e->scene)
+		return;
+	for (unsigned k = 0; k < ENGINE_MAX_OLD_SCENES; k++)
+		if (e->old[k] == sc) {
+			e->old[k] = NULL;
+			struct engine_event ev = { .type = ENGINE_EV_SCENE_RELEASED, .ptr = sc };
+			emit(e, &ev);
+		}
+}
+
+static void voice_end(struct engine *e, struct voice *v)
+{
+	if (v->scene)
+		scene_unref(e, v->scene);
+	v->scene = NULL;
+	v->sound = NULL;
+	v->stage = VOICE_OFF;
+}
+
+static unsigned count_sounding(const struct engine *e, const struct eng_sound *snd)
+{
+	unsigned n = 0;
+	for (unsigned k = 0; k < e->n_voice_slots; k++) {
+		const struct voice *v = &e->voice[k];
+		if (v->stage != VOICE_OFF && v->stage != VOICE_FADE && v->event_stage != VOICE_FADE &&
+		    (!snd || v->sound == snd))
+			n++;
+	}
+	return n;
+}
+
+/* Make room for one more voice of snd at frame `at`: fade out the voice
+ * that matters least (of the sound when it is at its polyphony, of all
+ * when the pool is at its size). */
+static void steal(struct engine *e, const struct eng_sound *snd, uint32_t at)
+{
+	struct voice *victim = NULL;
+	float best = 1e30f;
+	for (unsigned k = 0; k < e->n_voice_slots; k++) {
+		struct voice *v = &e->voice[k];
+		if (v->stage == VOICE_OFF || v->stage == VOICE_FADE || v->event_stage == VOICE_FADE)
+			continue;
+		if (snd && v->sound != snd)
+			continue;
+		float sc = voice_score(v, e->frames);
+		if (sc < best) {
+			best = sc;
+			victim = v;
+		}
+	}
+	if (victim) {
+		voice_release(victim, at, ms_frames(e, FADE_MS), true);
+		victim->event_stage = VOICE_FADE;
+	}
+}
+
+static struct voice *free_slot(struct engine *e)
+{
+	struct voice *quietest = NULL;
+	for (unsigned k = 0; k < e->n_voice_slots; k++) {
+		struct voice *v = &e->voice[k];
+		if (v->stage == VOICE_OFF)
+			return v;
+		if (v->stage == VOICE_FADE && (!quietest || v->env < quietest->env))
+			quietest = v;
+	}
+	/* Every slot busy, half of them fading: take over the quietest fade. */
+	if (quietest)
+		voice_end(e, quietest);
+	return quietest;
+}
+
+static void trigger(struct engine *e, struct eng_scene *sc, unsigned sound, float vel, uint8_t note,
+		    uint32_t at)
+{
+	if (sound >= sc->n_sounds)
+		return;
+	struct eng_sound *snd = &sc->sounds[sound];
+	if (!snd->n_var)
+		return;
+	if (snd->choke >= 0)
+		for (unsigned k = 0; k < e->n_voice_slots; k++) {
+			struct voice *v = &e->voice[k];
+			if (v->stage != VOICE_OFF && v->scene == sc && v->sound->choke == snd->choke)
+				voice_release(v, at, ms_frames(e, FADE_MS), true);
+		}
+	if (count_sounding(e, snd) >= snd->polyphony)
+		steal(e, snd, at);
+	if (count_sounding(e, NULL) >= e->max_voices)
+		steal(e, NULL, at);
+	struct voice *v = free_slot(e);
+	if (!v)
+		return;
+
+	unsigned var;
+	if (snd->n_var == 1) {
+		var = 0;
+	} else if (snd->select == SOUND_RANDOM) {
+		/* Random, but never the same variant twice in a row. */
+		var = (unsigned)(rng_next(e) % (snd->n_var - 1));
+		if ((int)var >= snd->last)
+			var++;
+	} else {
+		var = snd->rr % snd->n_var;
+		snd->rr = var + 1;
+	}
+	snd->last = (int)var;
+
+	vel = fminf(fmaxf(vel, 0.0f), 1.0f);
+	float g = snd->gain * (1.0f - snd->velocity * (1.0f - vel));
+	if (snd->random_gain_db > 0.0f)
+		g *= db_to_gain((2.0f * rng_uniform(e) - 1.0f) * snd->random_gain_db);
+	double step = 1.0;
+	if (snd->random_pitch_cents > 0.0f)
+		step = exp2((double)((2.0f * rng_uniform(e) - 1.0f) * snd->random_pitch_cents) / 1200.0);
+
+	int source = snd->source;
+	if (source < 0 && snd->n_scatter) {
+		/* A fresh place around the head: anywhere in azimuth, from a
+		 * little below to well above the ears, from the ear to arm's length. */
+		source = snd->scatter[snd->scatter_next++ % snd->n_scatter];
+		struct engine_source *src = &e->src[source];
+		src->azimuth = rng_uniform(e) * 360.0f - 180.0f;
+		src->elevation = rng_uniform(e) * 65.0f - 20.0f;
+		src->distance = 0.3f + rng_uniform(e) * 0.9f;
+		src->place_dirty = true;
+		if (!src->active) {
+			src->active = true;
+			src->reset = true;
+		}
+		/* Only voices play here, and they bring their own envelope. */
+		src->target = source_target(src);
+		src->gain = src->target;
+	}
+	if (source < 0 || (unsigned)source >= e->n_sources)
+		return;
+
+	*v = (struct voice){
+		.stage = snd->attack ? VOICE_ATTACK : VOICE_SUSTAIN,
+		.note = note,
+		.loop = snd->mode == SOUND_LOOP,
+		.scene = sc,
+		.sound = snd,
+		.sound_index = sound,
+		.data = snd->var[var].data,
+		.len = snd->var[var].len,
+		.step = step,
+		.gain = g,
+		.env = snd->attack ? 0.0f : 1.0f,
+		.env_step = snd->attack ? 1.0f / (float)snd->attack : 0.0f,
+		.source = source,
+		.start = at,
+		.event_at = -1,
+		.born = e->frames + at,
+	};
+	sc->voices++;
+}
+
+static void release_sound(struct engine *e, struct eng_scene *sc, int sound, int note, uint32_t at)
+{
+	for (unsigned k = 0; k < e->n_voice_slots; k++) {
+		struct voice *v = &e->voice[k];
+		if (v->stage == VOICE_OFF || v->sound->mode == SOUND_ONESHOT)
+			continue;
+		if (sc && v->scene != sc)
+			continue;
+		if (sound >= 0 && v->sound_index != (unsigned)sound)
+			continue;
+		if (note >= 0 && v->note != note)
+			continue;
+		voice_release(v, at, v->sound->release, false);
+	}
+}
+
+static void fade_all(struct engine *e, struct eng_scene *only, uint32_t at, uint32_t frames,
+		     bool oneshots_too)
+{
+	for (unsigned k = 0; k < e->n_voice_slots; k++) {
+		struct voice *v = &e->voice[k];
+		if (v->stage == VOICE_OFF || (only && v->scene != only))
+			continue;
+		if (!oneshots_too && v->sound->mode == SOUND_ONESHOT)
+			continue;
+		voice_release(v, at, frames, true);
+	}
+}
+
+static void set_scene(struct engine *e, struct eng_scene *sc)
+{
+	struct eng_scene *prev = e->scene;
+	if (prev == sc)
+		return;
+	e->scene = sc;
+	if (!prev)
+		return;
+	/* The old scene's held and looping sounds fade out over the new
+	 * scene's fade; its one-shots ring out. It is handed back when its
+	 * last voice ends. */
+	float secs = sc ? sc->fade : 0.05f;
+	fade_all(e, prev, 0, (uint32_t)(fmaxf(secs, 0.005f) * (float)(e->core ? e->core->rate : 48000)), false);
+	if (prev->voices == 0) {
+		struct engine_event ev = { .type = ENGINE_EV_SCENE_RELEASED, .ptr = prev };
+		emit(e, &ev);
+		return;
+	}
+	for (unsigned k = 0; k < ENGINE_MAX_OLD_SCENES; k++)
+		if (!e->old[k]) {
+			e->old[k] = prev;
+			return;
+		}
+	/* Too many scenes ringing at once: cut the oldest ringing one short. */
+	fade_all(e, e->old[0], 0, ms_frames(e, FADE_MS), true);
+}
+
+static void midi_event(struct engine *e, const uint8_t *b, unsigned size, uint32_t at)
+{
+	if (size < 3)
+		return;
+	uint8_t kind = b[0] & 0xf0, note = b[1] & 0x7f, vel = b[2] & 0x7f;
+	if (kind == 0x90 && vel > 0) {
+		struct eng_scene *sc = e->scene;
+		if (!sc)
+			return;
+		for (unsigned k = 0; k < sc->note_count[note]; k++)
+			trigger(e, sc, sc->note_sound[note][k], (float)vel / 127.0f, note, at);
+	} else if (kind == 0x80 || kind == 0x90) {
+		release_sound(e, NULL, -1, note, at);
+	} else if (kind == 0xb0 && (b[1] == 120 || b[1] == 123)) {
+		/* All Sound Off / All Notes Off */
+		fade_all(e, NULL, at, ms_frames(e, PANIC_MS), b[1] == 120);
+	}
+}
+
+static bool scene_known(const struct engine *e, const struct eng_scene *sc)
+{
+	if (sc == e->scene)
+		return true;
+	for (unsigned k = 0; k < ENGINE_MAX_OLD_SCENES; k++)
+		if (e->old[k] == sc)
+			return true;
+	return false;
 }
 
 static void apply(struct engine *e, const struct engine_cmd *c)
@@ -63,14 +340,18 @@ static void apply(struct engine *e, const struct engine_cmd *c)
 		s->mute = c->i != 0;
 		s->target = source_target(s);
 		break;
-	case ENGINE_CMD_SOURCE_ACTIVE:
-		if (c->i && !s->active) {
+	case ENGINE_CMD_SOURCE_ACTIVE: {
+		bool starting = c->i && !s->active;
+		if (starting) {
 			s->reset = true;
 			s->gain = 0.0f;
 		}
 		s->active = c->i != 0;
 		s->target = source_target(s);
+		if (starting && (c->flags & ENGINE_ACTIVE_AT_ONCE))
+			s->gain = s->target;
 		break;
+	}
 	case ENGINE_CMD_MASTER_GAIN:
 		e->master_db = c->f[0];
 		e->master_target = db_to_gain(c->f[0]);
@@ -88,18 +369,45 @@ static void apply(struct engine *e, const struct engine_cmd *c)
 		e->fade_pending = true;
 		break;
 	}
+	case ENGINE_CMD_SCENE:
+		set_scene(e, c->ptr);
+		break;
+	case ENGINE_CMD_TRIGGER:
+		/* Resolved by name against the scene the control side saw; a
+		 * trigger that crossed a scene change on the way is dropped. */
+		if (c->ptr && c->ptr == e->scene)
+			trigger(e, c->ptr, (unsigned)c->i, c->f[0], VOICE_NO_NOTE, c->offset);
+		else
+			e->stale++;
+		break;
+	case ENGINE_CMD_RELEASE:
+		if (c->ptr && scene_known(e, c->ptr))
+			release_sound(e, c->ptr, c->i, VOICE_NO_NOTE, c->offset);
+		break;
+	case ENGINE_CMD_PANIC:
+		fade_all(e, NULL, c->offset, ms_frames(e, PANIC_MS), true);
+		break;
+	case ENGINE_CMD_MIDI: {
+		uint8_t b[3] = { (uint8_t)(c->i & 0xff), (uint8_t)((c->i >> 8) & 0xff),
+				 (uint8_t)((c->i >> 16) & 0xff) };
+		midi_event(e, b, 3, c->offset);
+		break;
+	}
 	case ENGINE_CMD_NONE:
 		break;
 	}
 }
 
-static void drain(struct engine *e)
+static void drain(struct engine *e, unsigned nframes)
 {
 	unsigned nq = atomic_load_explicit(&e->n_queues, memory_order_acquire);
 	struct engine_cmd c;
 	for (unsigned q = 0; q < nq; q++)
-		for (unsigned k = 0; k < MAX_CMDS_PER_BLOCK && ring_pop(e->queues[q].ring, &c); k++)
+		for (unsigned k = 0; k < MAX_CMDS_PER_BLOCK && ring_pop(e->queues[q].ring, &c); k++) {
+			if (c.offset >= nframes)
+				c.offset = nframes ? nframes - 1 : 0;
 			apply(e, &c);
+		}
 }
 
 static void take_core(struct engine *e)
@@ -163,18 +471,41 @@ static float approach(float cur, float target, float coef)
 void engine_process(struct engine *e, const float *const *in, unsigned n_in, float *const out[2],
 		    unsigned nframes, const struct engine_midi *midi, unsigned n_midi)
 {
-	(void)midi;
-	(void)n_midi;
 	fpu_flush_denormals();
 	take_core(e);
-	drain(e);
+	drain(e, nframes);
+	for (unsigned k = 0; k < n_midi; k++)
+		midi_event(e, midi[k].data, midi[k].size, midi[k].frame < nframes ? midi[k].frame : nframes - 1);
 
 	struct engine_core *c = e->core;
 	if (!c || nframes != c->block) {
+		for (unsigned k = 0; k < e->n_voice_slots; k++) /* time passes for voices too */
+			if (e->voice[k].stage != VOICE_OFF)
+				voice_end(e, &e->voice[k]);
 		memset(out[0], 0, nframes * sizeof(float));
 		memset(out[1], 0, nframes * sizeof(float));
 		e->frames += nframes;
 		return;
+	}
+
+	/* Voices sum into their sources: ten taps at one place cost one
+	 * convolution. */
+	memset(c->touched, 0, e->n_sources * sizeof(bool));
+	unsigned sounding = 0;
+	for (unsigned k = 0; k < e->n_voice_slots; k++) {
+		struct voice *v = &e->voice[k];
+		if (v->stage == VOICE_OFF)
+			continue;
+		float *buf = c->srcbuf + (size_t)v->source * nframes;
+		if (!c->touched[v->source]) {
+			memset(buf, 0, nframes * sizeof(float));
+			c->touched[v->source] = true;
+		}
+		voice_render(v, buf, nframes);
+		if (v->stage == VOICE_OFF)
+			voice_end(e, v);
+		else
+			sounding++;
 	}
 
 	struct binaural *b = c->bin;
@@ -193,10 +524,15 @@ void engine_process(struct engine *e, const float *const *in, unsigned n_in, flo
 			continue;
 		const float *x = s < n_in ? in[s] : NULL;
 		float next = approach(src->gain, src->target, c->smooth);
-		if (x && (src->gain != 0.0f || next != 0.0f)) {
-			memcpy(c->scratch, x, nframes * sizeof(float));
-			ramp(c->scratch, nframes, src->gain, next);
-			binaural_add(b, s, c->scratch, src->dir);
+		if ((x || c->touched[s]) && (src->gain != 0.0f || next != 0.0f)) {
+			float *buf = c->srcbuf + (size_t)s * nframes;
+			if (c->touched[s] && x)
+				for (unsigned i = 0; i < nframes; i++)
+					buf[i] += x[i];
+			else if (x)
+				memcpy(buf, x, nframes * sizeof(float));
+			ramp(buf, nframes, src->gain, next);
+			binaural_add(b, s, buf, src->dir);
 		} else {
 			binaural_add(b, s, NULL, src->dir);
 		}
@@ -233,6 +569,13 @@ void engine_process(struct engine *e, const float *const *in, unsigned n_in, flo
 		struct engine_event ev = { .type = ENGINE_EV_METER,
 					   .f = { e->peak[0], e->peak[1], e->lim.min_gain } };
 		emit(e, &ev);
+		struct engine_event vc = { .type = ENGINE_EV_VOICES, .count = sounding };
+		emit(e, &vc);
+		if (e->stale) {
+			struct engine_event st = { .type = ENGINE_EV_STALE, .count = e->stale };
+			emit(e, &st);
+			e->stale = 0;
+		}
 		e->peak[0] = e->peak[1] = 0.0f;
 		e->lim.min_gain = 1.0f;
 		e->meter_count = 0;

@@ -29,11 +29,20 @@ enum engine_cmd_type {
 	ENGINE_CMD_SOURCE_PLACE,   /* target, flags ENGINE_PLACE_*, f[0] az, f[1] el, f[2] dist */
 	ENGINE_CMD_SOURCE_GAIN,    /* target, f[0] dB */
 	ENGINE_CMD_SOURCE_MUTE,    /* target, i 0/1 */
-	ENGINE_CMD_SOURCE_ACTIVE,  /* target, i 0/1: an inactive source costs nothing */
+	ENGINE_CMD_SOURCE_ACTIVE,  /* target, i 0/1: an inactive source costs nothing; flags
+				    * ENGINE_ACTIVE_AT_ONCE: full gain from the first frame (a
+				    * source only voices play into: they have envelopes of their own) */
 	ENGINE_CMD_MASTER_GAIN,    /* f[0] dB */
 	ENGINE_CMD_CEILING,        /* f[0] dBFS */
 	ENGINE_CMD_FADE,           /* f[0] target gain 0..1, f[1] seconds; ENGINE_EV_FADE_DONE when reached */
+	ENGINE_CMD_SCENE,          /* ptr: struct eng_scene to play from now on (NULL: none) */
+	ENGINE_CMD_TRIGGER,        /* ptr scene, i sound, f[0] velocity 0..1, at offset */
+	ENGINE_CMD_RELEASE,        /* ptr scene, i sound (-1: every sound), at offset */
+	ENGINE_CMD_PANIC,          /* every voice out within 20 ms, without a click */
+	ENGINE_CMD_MIDI,           /* i: bytes (status | d1 << 8 | d2 << 16), at offset: MIDI from a queue */
 };
+
+enum { ENGINE_ACTIVE_AT_ONCE = 1 };
 
 enum {
 	ENGINE_PLACE_AZ = 1 << 0,
@@ -48,12 +57,16 @@ struct engine_cmd {
 	uint32_t offset;   /* frame within the next block where it applies */
 	int32_t i;
 	float f[3];
+	void *ptr;
 };
 
 enum engine_event_type {
 	ENGINE_EV_METER = 1,       /* f[0], f[1]: peak L, R (linear) since the last meter; f[2] lowest limiter gain */
 	ENGINE_EV_FADE_DONE,       /* f[0]: the gain reached */
 	ENGINE_EV_DROPPED,         /* count: events that did not fit the queue before this one */
+	ENGINE_EV_SCENE_RELEASED,  /* ptr: a scene the engine no longer plays from (no voice left) */
+	ENGINE_EV_VOICES,          /* count: voices sounding (with every meter) */
+	ENGINE_EV_STALE,           /* count: triggers for a scene no longer playing, ignored */
 };
 
 struct engine_event {
@@ -61,6 +74,7 @@ struct engine_event {
 	uint32_t count;
 	uint64_t frame;            /* engine frame counter at the block it was made */
 	float f[3];
+	void *ptr;
 };
 
 struct engine_options {
@@ -69,6 +83,8 @@ struct engine_options {
 	float master_db;           /* master gain, dB */
 	unsigned queue_size;       /* commands per control queue (default 1024) */
 	bool fft_measure;          /* FFTW_MEASURE plans (daemon) instead of FFTW_ESTIMATE (renders) */
+	unsigned voices;           /* voices allocated up front (64) */
+	uint64_t seed;             /* random choices (variants, gains, pitches, scatter) */
 };
 
 struct engine_midi {

@@ -9,6 +9,10 @@
 #include "rt/binaural.h"
 #include "rt/engine.h"
 #include "rt/limiter.h"
+#include "rt/scene_data.h"
+#include "rt/voice.h"
+
+#define ENGINE_MAX_OLD_SCENES 8
 
 struct engine_queue {
 	struct ring *ring;
@@ -34,6 +38,8 @@ struct engine_core {
 	struct binaural *bin;
 	uint32_t *table;     /* copy of the HRTF set's direction table */
 	float *scratch;      /* one block */
+	float *srcbuf;       /* one block per source: what its voices and input play */
+	bool *touched;       /* per source: srcbuf holds sound this block */
 	float smooth;        /* per-block coefficient of the gain smoothing */
 	unsigned meter_period;
 };
@@ -60,6 +66,16 @@ struct engine {
 	float ceiling_db;
 	struct limiter lim;
 	bool lim_ready;
+
+	/* Voices: `voices` may sound at once; as many again may be fading out
+	 * after being stolen, so that stealing never has to cut one. */
+	struct voice *voice;
+	unsigned n_voice_slots;
+	unsigned max_voices;
+	struct eng_scene *scene;                      /* triggers and notes go here */
+	struct eng_scene *old[ENGINE_MAX_OLD_SCENES]; /* replaced, voices still ringing */
+	uint64_t rng;
+	unsigned stale;
 
 	float peak[2];
 	unsigned meter_count;

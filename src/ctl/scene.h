@@ -1,0 +1,107 @@
+/* Scene files (scenes/NAME.scene, INI parsed with inih): what one part of
+ * a performance needs — sounds (samples or generators) and the places they
+ * sound from, and this scene's settings for the live inputs. This module
+ * parses and checks a file into a description; src/ctl/scene_build.c turns
+ * a description into audio for the engine. See man/tingle-scene.5. */
+#ifndef TINGLE_SCENE_H
+#define TINGLE_SCENE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ctl/conf.h"
+#include "ctl/generator.h"
+
+#define SCENE_MAX_SOUNDS 64
+#define SCENE_MAX_SOURCES 32
+#define SCENE_MAX_INPUTS CONF_MAX_INPUTS
+#define SCENE_MAX_FILES 64
+
+enum sound_mode { SOUND_ONESHOT, SOUND_HOLD, SOUND_LOOP };
+enum sound_select { SOUND_ROUNDROBIN, SOUND_RANDOM };
+
+struct sound_desc {
+	char name[CONF_NAME_MAX];
+	int line;                     /* line of the [sound NAME] header */
+	/* Exactly one of samples / generator. */
+	char (*files)[PATH_MAX];      /* samples = FILES: globs expanded, absolute, sorted; malloc()ed */
+	size_t n_files;
+	struct gen_params gen;        /* generator = KIND and its parameters; kind GEN_NONE for samples */
+	int note_lo, note_hi;         /* note = 60, note = 60-64 or note = C4 / C#4-E4; -1 = none */
+	enum sound_mode mode;         /* mode = oneshot (default) | hold | loop */
+	float gain_db;                /* gain = 0, -120..24 */
+	float velocity;               /* velocity = 1: sensitivity 0..1 (0: velocity ignored) */
+	enum sound_select select;     /* select = roundrobin (default) | random */
+	float random_gain_db;         /* random_gain = 0: +- dB per trigger, 0..24 */
+	float random_pitch_cents;     /* random_pitch = 0: +- cents per trigger, 0..1200 */
+	float attack;                 /* attack = 0 s, 0..10 */
+	float release;                /* release = 0.05 s (hold/loop: after release), 0.001..30 */
+	char choke[CONF_NAME_MAX];    /* choke = GROUP: a trigger silences the group's other voices; "" none */
+	int polyphony;                /* polyphony = 8, 1..256 */
+	char source[CONF_NAME_MAX];   /* source = NAME ([source] or live input); "" when scatter */
+	bool scatter;                 /* scatter = yes: a fresh random place for every trigger */
+};
+
+struct source_desc {
+	char name[CONF_NAME_MAX];
+	int line;
+	float azimuth, elevation, distance;  /* 0, 0, 1 by default; same words as tingled.conf */
+};
+
+/* [input NAME] in a scene: overrides of the config's defaults for a live
+ * input while this scene plays. */
+struct scene_input {
+	char name[CONF_NAME_MAX];
+	int line;
+	bool has_gain, has_mute, has_azimuth, has_elevation, has_distance;
+	float gain_db;
+	bool mute;
+	float azimuth, elevation, distance;
+};
+
+struct scene_desc {
+	char path[PATH_MAX];
+	char name[CONF_NAME_MAX];     /* [scene] name = file name without .scene by default */
+	float fade;                   /* [scene] fade = 2 s, 0..60: crossfade into this scene */
+	struct sound_desc sounds[SCENE_MAX_SOUNDS];
+	size_t n_sounds;
+	struct source_desc sources[SCENE_MAX_SOURCES];
+	size_t n_sources;
+	struct scene_input inputs[SCENE_MAX_INPUTS];
+	size_t n_inputs;
+	struct conf_bind binds[CONF_MAX_BINDS];
+	size_t n_binds;
+};
+
+/* Parse and check path. conf (may be NULL) gives the live inputs a sound's
+ * source or an [input] section may name. Returns 0, or -1 with err set to
+ * "FILE:LINE: message" naming the key and what is wrong: unknown section
+ * or key, bad value, missing sample file (each glob must match at least
+ * one file), note out of 0..127, a sound with both or neither of samples
+ * and generator, a source name that is neither a [source] nor an input,
+ * an [input] the configuration does not have, duplicate names. Also
+ * refused: [room] sections and the [source] keys motion and room (not in
+ * this version), a generator parameter the generator does not use, a
+ * [source] named like a live input. Of several errors, the one on the
+ * lowest line is reported; a file that cannot be read gives
+ * "FILE: strerror".
+ * d is overwritten, not freed first; after a failure it holds nothing to
+ * free. An [input]'s values the scene does not set (has_* false) are the
+ * configuration's. Without conf, the scene's own [input] sections are the
+ * live inputs (and are not checked). Sample files are found, not opened. */
+int scene_parse(const char *path, const struct tingle_conf *conf, struct scene_desc *d, char *err,
+		size_t errlen);
+void scene_desc_free(struct scene_desc *d);  /* frees the files arrays; d stays usable */
+
+/* The file for a scene given as NAME or FILE: a path (contains '/' or ends
+ * in .scene) is taken as it is; a bare NAME is looked up as NAME.scene in
+ * dir (the [scenes] dir, or the bundled scenes when dir is ""). A bare
+ * name can never reach outside that folder. Returns false (err set) when
+ * the name is not a valid scene name or no file exists. A file must end
+ * in .scene ("../etc/passwd" is refused whether it exists or not) and be
+ * a regular file; it is returned as given (relative stays relative). */
+bool scene_resolve(const char *name_or_file, const char *dir, char *path, size_t n, char *err,
+		   size_t errlen);
+
+#endif

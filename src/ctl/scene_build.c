@@ -1,0 +1,233 @@
+/* Control thread: a parsed scene becomes sound. */
+#include "config.h"
+#include "ctl/scene_build.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "ctl/audiofile.h"
+#include "ctl/control.h"
+#include "ctl/generator.h"
+#include "rt/scene_data.h"
+
+/* Loops: the tail crossfades into the head over this long (or a quarter
+ * of the sound, when shorter), with equal-power windows: the two ends of
+ * a texture are not correlated, so their powers add. */
+#define LOOP_XFADE_S 0.05f
+
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+/* Make a buffer seamless for looping: the last x frames are blended into
+ * the first x, and the loop is len - x long. */
+static uint32_t make_loop(float *d, uint32_t len, unsigned rate)
+{
+	uint32_t x = (uint32_t)(LOOP_XFADE_S * (float)rate);
+	if (x > len / 4)
+		x = len / 4;
+	if (x < 2)
+		return len;
+	uint32_t loop = len - x;
+	for (uint32_t i = 0; i < x; i++) {
+		float t = ((float)i + 0.5f) / (float)x;
+		float in = sinf(t * (float)M_PI_2), out = cosf(t * (float)M_PI_2);
+		d[i] = d[i] * in + d[loop + i] * out;
+	}
+	return loop;
+}
+
+static void free_eng(struct eng_scene *sc)
+{
+	if (!sc)
+		return;
+	for (unsigned s = 0; s < sc->n_sounds; s++) {
+		struct eng_sound *snd = &sc->sounds[s];
+		for (unsigned v = 0; v < snd->n_var; v++)
+			free(snd->var[v].data);
+		free(snd->var);
+	}
+	free(sc->sounds);
+	free(sc);
+}
+
+int scene_sound_index(const struct loaded_scene *ls, const char *name)
+{
+	for (size_t i = 0; i < ls->desc.n_sounds; i++)
+		if (!strcmp(ls->desc.sounds[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+static int load_sound(const struct sound_desc *sd, unsigned rate, uint64_t seed, struct eng_sound *snd,
+		      size_t *bytes, char *err, size_t errlen)
+{
+	unsigned n = sd->gen.kind != GEN_NONE ? sd->gen.variants : (unsigned)sd->n_files;
+	snd->var = calloc(n ? n : 1, sizeof *snd->var);
+	if (!snd->var) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (unsigned v = 0; v < n; v++) {
+		float *data = NULL;
+		size_t frames = 0;
+		char why[768];
+		if (sd->gen.kind != GEN_NONE) {
+			struct gen_params p = sd->gen;
+			if (!p.seed)
+				p.seed = name_hash(sd->name) ^ (uint32_t)seed ^ (uint32_t)(seed >> 32);
+			if (gen_render(&p, rate, v, &data, &frames, why, sizeof why) < 0) {
+				snprintf(err, errlen, "[sound %s]: generator %s: %s", sd->name,
+					 gen_kind_name(p.kind), why);
+				return -1;
+			}
+		} else if (audiofile_read_mono(sd->files[v], rate, &data, &frames, why, sizeof why) < 0) {
+			snprintf(err, errlen, "[sound %s]: %s", sd->name, why);
+			return -1;
+		}
+		if (frames == 0 || frames > UINT32_MAX / 2) {
+			free(data);
+			snprintf(err, errlen, "[sound %s]: variant %u is empty or too long", sd->name, v + 1);
+			return -1;
+		}
+		snd->var[v].data = data;
+		snd->var[v].len = (uint32_t)frames;
+		if (sd->mode == SOUND_LOOP)
+			snd->var[v].len = make_loop(data, (uint32_t)frames, rate);
+		snd->n_var = v + 1;
+		*bytes += frames * sizeof(float);
+	}
+	return 0;
+}
+
+int scene_build(struct scene_desc *desc, unsigned rate, uint64_t seed, struct control *ctl,
+		struct loaded_scene **out, char *err, size_t errlen)
+{
+	char why[1024];
+	struct loaded_scene *ls = calloc(1, sizeof *ls);
+	if (!ls) {
+		snprintf(err, errlen, "%s: out of memory", desc->path);
+		return -1;
+	}
+	ls->desc = *desc;
+	memset(desc, 0, sizeof *desc); /* the files arrays are ours now */
+	ls->rate = rate;
+	const struct scene_desc *d = &ls->desc;
+	struct eng_scene *sc = calloc(1, sizeof *sc);
+	ls->eng = sc;
+	if (!sc || !(sc->sounds = calloc(d->n_sounds ? d->n_sounds : 1, sizeof *sc->sounds))) {
+		snprintf(err, errlen, "%s: out of memory", d->path);
+		goto fail;
+	}
+	sc->rate = rate;
+	sc->fade = d->fade;
+	for (size_t i = 0; i < SCENE_MAX_SOURCES; i++)
+		ls->source_slot[i] = -1;
+
+	/* Places: every [source] and every scattered voice gets an engine source. */
+	unsigned scatter = 0;
+	for (size_t i = 0; i < d->n_sounds; i++)
+		if (d->sounds[i].scatter)
+			scatter += d->sounds[i].polyphony < 8 ? (unsigned)d->sounds[i].polyphony : 8;
+	if (d->n_sources && control_reserve_slots(ctl, ls->source_slot, (unsigned)d->n_sources) < 0) {
+		snprintf(err, errlen, "%s: no free sources for its %zu [source]s (raise [engine] sources)",
+			 d->path, d->n_sources);
+		goto fail;
+	}
+	if (scatter) {
+		ls->scatter_slots = calloc(scatter, sizeof(int));
+		if (!ls->scatter_slots || control_reserve_slots(ctl, ls->scatter_slots, scatter) < 0) {
+			free(ls->scatter_slots);
+			ls->scatter_slots = NULL;
+			snprintf(err, errlen, "%s: no free sources for %u scattered voices (raise [engine] sources)",
+				 d->path, scatter);
+			goto fail;
+		}
+		ls->n_scatter_slots = scatter;
+	}
+
+	unsigned next_scatter = 0;
+	char chokes[SCENE_MAX_SOUNDS][CONF_NAME_MAX];
+	int n_chokes = 0;
+	for (size_t i = 0; i < d->n_sounds; i++) {
+		const struct sound_desc *sd = &d->sounds[i];
+		struct eng_sound *snd = &sc->sounds[i];
+		sc->n_sounds = (unsigned)i + 1;
+		if (load_sound(sd, rate, seed, snd, &ls->bytes, why, sizeof why) < 0) {
+			snprintf(err, errlen, "%s:%d: %s", d->path, sd->line, why);
+			goto fail;
+		}
+		snd->mode = (uint8_t)sd->mode;
+		snd->select = (uint8_t)sd->select;
+		snd->gain = db_to_gain(sd->gain_db);
+		snd->velocity = sd->velocity;
+		snd->random_gain_db = sd->random_gain_db;
+		snd->random_pitch_cents = sd->random_pitch_cents;
+		snd->attack = (uint32_t)(sd->attack * (float)rate);
+		snd->release = (uint32_t)fmaxf(sd->release * (float)rate, 1.0f);
+		snd->polyphony = (unsigned)sd->polyphony;
+		snd->last = -1;
+		snd->choke = -1;
+		if (sd->choke[0]) {
+			int g = 0;
+			while (g < n_chokes && strcmp(chokes[g], sd->choke))
+				g++;
+			if (g == n_chokes)
+				str_copy(chokes[n_chokes++], CONF_NAME_MAX, sd->choke);
+			snd->choke = g;
+		}
+		snd->source = -1;
+		if (sd->scatter) {
+			snd->n_scatter = sd->polyphony < 8 ? (unsigned)sd->polyphony : 8;
+			snd->scatter = ls->scatter_slots + next_scatter;
+			next_scatter += snd->n_scatter;
+		} else {
+			for (size_t k = 0; k < d->n_sources; k++)
+				if (!strcmp(d->sources[k].name, sd->source))
+					snd->source = ls->source_slot[k];
+			if (snd->source < 0)
+				snd->source = control_find_source(ctl, sd->source); /* a live input */
+			if (snd->source < 0) {
+				snprintf(err, errlen, "%s:%d: [sound %s]: no source or input named '%s'", d->path,
+					 sd->line, sd->name, sd->source);
+				goto fail;
+			}
+		}
+		if (sd->note_lo >= 0)
+			for (int note = sd->note_lo; note <= sd->note_hi && note < 128; note++) {
+				if (sc->note_count[note] == SCENE_NOTE_SOUNDS) {
+					snprintf(err, errlen, "%s:%d: [sound %s]: more than %d sounds on note %d",
+						 d->path, sd->line, sd->name, SCENE_NOTE_SOUNDS, note);
+					goto fail;
+				}
+				sc->note_sound[note][sc->note_count[note]++] = (uint16_t)i;
+			}
+	}
+	*out = ls;
+	return 0;
+fail:
+	scene_unload(ls, ctl);
+	return -1;
+}
+
+void scene_unload(struct loaded_scene *ls, struct control *ctl)
+{
+	if (!ls)
+		return;
+	for (size_t i = 0; i < SCENE_MAX_SOURCES; i++)
+		if (ls->source_slot[i] >= 0)
+			control_release_slots(ctl, &ls->source_slot[i], 1);
+	if (ls->scatter_slots)
+		control_release_slots(ctl, ls->scatter_slots, ls->n_scatter_slots);
+	free(ls->scatter_slots);
+	free_eng(ls->eng);
+	scene_desc_free(&ls->desc);
+	free(ls);
+}

@@ -1,0 +1,302 @@
+/* Control threads: the scenes of a show. */
+#include "config.h"
+#include "ctl/setlist.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "ctl/control.h"
+#include "ctl/scene.h"
+#include "ctl/scene_build.h"
+
+#ifndef PKGDATADIR
+#define PKGDATADIR "/usr/local/share/tingle"
+#endif
+
+static const char *scenes_dir(const struct setlist *sl)
+{
+	return sl->dir[0] ? sl->dir : PKGDATADIR "/scenes";
+}
+
+static int by_name(const void *a, const void *b) { return strcmp(a, b); }
+
+/* Every NAME.scene of dir, sorted. */
+static size_t list_dir(const char *dir, char (**names)[CONF_NAME_MAX])
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		if (len <= 6 || strcmp(de->d_name + len - 6, ".scene") || len - 6 >= CONF_NAME_MAX)
+			continue;
+		char name[CONF_NAME_MAX];
+		memcpy(name, de->d_name, len - 6);
+		name[len - 6] = '\0';
+		if (!conf_valid_name(name))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			void *p = realloc(*names, cap * sizeof **names);
+			if (!p)
+				break;
+			*names = p;
+		}
+		str_copy((*names)[n++], CONF_NAME_MAX, name);
+	}
+	closedir(d);
+	if (n)
+		qsort(*names, n, sizeof **names, by_name);
+	return n;
+}
+
+struct setlist *setlist_new(const struct tingle_conf *conf, struct control *ctl, struct engine_queue *q,
+			    unsigned rate, uint64_t seed, char *err, size_t errlen)
+{
+	struct setlist *sl = calloc(1, sizeof *sl);
+	if (!sl) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	sl->ctl = ctl;
+	sl->q = q;
+	sl->rate = rate;
+	sl->seed = seed;
+	sl->conf = conf;
+	sl->preload = conf->preload;
+	sl->current = -1;
+	str_copy(sl->dir, sizeof sl->dir, conf->scenes_dir);
+	if (conf->n_setlist) {
+		sl->names = calloc(conf->n_setlist, sizeof *sl->names);
+		if (!sl->names) {
+			free(sl);
+			snprintf(err, errlen, "out of memory");
+			return NULL;
+		}
+		for (size_t i = 0; i < conf->n_setlist; i++)
+			str_copy(sl->names[i], CONF_NAME_MAX, conf->setlist[i]);
+		sl->n_names = conf->n_setlist;
+	} else {
+		sl->n_names = list_dir(scenes_dir(sl), &sl->names);
+	}
+	return sl;
+}
+
+static void unload_at(struct setlist *sl, size_t k)
+{
+	scene_unload(sl->loaded[k], sl->ctl);
+	sl->n_loaded--;
+	sl->loaded[k] = sl->loaded[sl->n_loaded];
+	memcpy(sl->loaded_path[k], sl->loaded_path[sl->n_loaded], PATH_MAX);
+}
+
+void setlist_free(struct setlist *sl)
+{
+	if (!sl)
+		return;
+	for (size_t k = sl->n_loaded; k-- > 0;)
+		unload_at(sl, k);
+	free(sl->names);
+	free(sl);
+}
+
+static struct loaded_scene *find_loaded(struct setlist *sl, const char *path)
+{
+	for (size_t k = 0; k < sl->n_loaded; k++)
+		if (!strcmp(sl->loaded_path[k], path))
+			return sl->loaded[k];
+	return NULL;
+}
+
+static struct loaded_scene *get(struct setlist *sl, const char *path, char *err, size_t errlen)
+{
+	struct loaded_scene *ls = find_loaded(sl, path);
+	if (ls)
+		return ls;
+	if (sl->n_loaded == SETLIST_MAX_LOADED) {
+		snprintf(err, errlen, "%s: too many scenes loaded at once", path);
+		return NULL;
+	}
+	struct scene_desc *d = calloc(1, sizeof *d);
+	if (!d) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (scene_parse(path, sl->conf, d, err, errlen) < 0 ||
+	    scene_build(d, sl->rate, sl->seed, sl->ctl, &ls, err, errlen) < 0) {
+		scene_desc_free(d);
+		free(d);
+		return NULL;
+	}
+	free(d);
+	log_info("scene %s loaded from %s: %zu sounds, %.1f MB", ls->desc.name, path, ls->desc.n_sounds,
+		 (double)ls->bytes / 1e6);
+	str_copy(sl->loaded_path[sl->n_loaded], PATH_MAX, path);
+	sl->loaded[sl->n_loaded++] = ls;
+	return ls;
+}
+
+static int load_index(struct setlist *sl, size_t i, struct loaded_scene **out, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	if (!scene_resolve(sl->names[i], sl->dir, path, sizeof path, err, errlen))
+		return -1;
+	struct loaded_scene *ls = get(sl, path, err, errlen);
+	if (!ls)
+		return -1;
+	if (out)
+		*out = ls;
+	return 0;
+}
+
+/* With preload = next, only the playing scene and its neighbours stay. */
+static void trim(struct setlist *sl)
+{
+	if (sl->preload == CONF_PRELOAD_ALL || sl->current < 0)
+		return;
+	for (size_t k = sl->n_loaded; k-- > 0;) {
+		struct loaded_scene *ls = sl->loaded[k];
+		if (ls == sl->playing || ls->in_engine)
+			continue;
+		bool near = false;
+		for (int d = -1; d <= 1; d += 2) {
+			size_t i = (size_t)((sl->current + d + (int)sl->n_names) % (int)sl->n_names);
+			char path[PATH_MAX], e[256];
+			if (scene_resolve(sl->names[i], sl->dir, path, sizeof path, e, sizeof e) &&
+			    !strcmp(path, sl->loaded_path[k]))
+				near = true;
+		}
+		if (!near)
+			unload_at(sl, k);
+	}
+}
+
+int setlist_preload(struct setlist *sl, char *err, size_t errlen)
+{
+	if (sl->preload == CONF_PRELOAD_ALL) {
+		for (size_t i = 0; i < sl->n_names; i++)
+			if (load_index(sl, i, NULL, err, errlen) < 0)
+				return -1;
+		return 0;
+	}
+	if (sl->current >= 0 && sl->n_names > 1) {
+		size_t next = (size_t)(sl->current + 1) % sl->n_names;
+		if (load_index(sl, next, NULL, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int setlist_switch(struct setlist *sl, const char *name_or_file, bool allow_files, int index, int step,
+		   char *err, size_t errlen)
+{
+	struct loaded_scene *ls = NULL;
+	int at = -1;
+	if (name_or_file && *name_or_file) {
+		for (size_t i = 0; i < sl->n_names; i++)
+			if (!strcmp(sl->names[i], name_or_file))
+				at = (int)i;
+		char path[PATH_MAX];
+		bool is_file = strchr(name_or_file, '/') || strstr(name_or_file, ".scene");
+		if (is_file && !allow_files) {
+			snprintf(err, errlen, "scene '%s': only names of scenes in %s", name_or_file,
+				 scenes_dir(sl));
+			return -1;
+		}
+		if (!scene_resolve(name_or_file, sl->dir, path, sizeof path, err, errlen))
+			return -1;
+		ls = get(sl, path, err, errlen);
+	} else {
+		if (!sl->n_names) {
+			snprintf(err, errlen, "no scenes in the setlist (and none in %s)", scenes_dir(sl));
+			return -1;
+		}
+		if (index >= 0) {
+			if ((size_t)index >= sl->n_names) {
+				snprintf(err, errlen, "scene %d: the setlist has %zu scenes (0..%zu)", index,
+					 sl->n_names, sl->n_names - 1);
+				return -1;
+			}
+			at = index;
+		} else {
+			int n = (int)sl->n_names;
+			at = sl->current < 0 ? (step > 0 ? 0 : n - 1) : ((sl->current + step) % n + n) % n;
+		}
+		if (load_index(sl, (size_t)at, &ls, err, errlen) < 0)
+			ls = NULL;
+	}
+	if (!ls)
+		return -1;
+	if (ls == sl->playing)
+		return 0;
+	if (control_set_scene(sl->ctl, sl->q, ls, err, errlen) < 0)
+		return -1;
+	sl->playing = ls;
+	sl->current = at;
+	log_info("scene %s", ls->desc.name);
+	trim(sl);
+	char e2[1024];
+	if (setlist_preload(sl, e2, sizeof e2) < 0)
+		log_error("%s", e2);
+	return 0;
+}
+
+bool setlist_released(struct setlist *sl, const void *eng_scene)
+{
+	for (size_t k = 0; k < sl->n_loaded; k++) {
+		struct loaded_scene *ls = sl->loaded[k];
+		if ((const void *)ls->eng != eng_scene)
+			continue;
+		control_scene_released(sl->ctl, sl->q, ls);
+		trim(sl);
+		return true;
+	}
+	return false;
+}
+
+size_t setlist_in_engine(const struct setlist *sl)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < sl->n_loaded; k++)
+		n += sl->loaded[k]->in_engine;
+	return n;
+}
+
+const char *setlist_playing_name(const struct setlist *sl)
+{
+	return sl->playing ? sl->playing->desc.name : "";
+}
+
+int setlist_check(const struct tingle_conf *conf, const char *extra, unsigned rate, struct control *ctl,
+		  size_t *count, char *err, size_t errlen)
+{
+	struct setlist *sl = setlist_new(conf, ctl, NULL, rate, 0, err, errlen);
+	if (!sl)
+		return -1;
+	sl->preload = CONF_PRELOAD_ALL;
+	int rc = 0;
+	*count = 0;
+	for (size_t i = 0; i <= sl->n_names && rc == 0; i++) {
+		char path[PATH_MAX];
+		const char *what = i < sl->n_names ? sl->names[i] : extra;
+		if (!what)
+			break;
+		if (!scene_resolve(what, sl->dir, path, sizeof path, err, errlen) ||
+		    !get(sl, path, err, errlen)) {
+			rc = -1;
+			break;
+		}
+		(*count)++;
+		/* Checked: free it again, so a long setlist needs no more memory
+		 * than its largest scene. */
+		unload_at(sl, sl->n_loaded - 1);
+	}
+	setlist_free(sl);
+	return rc;
+}

@@ -1,0 +1,70 @@
+/* The scenes of a show: the setlist of the configuration, loaded ahead
+ * ([scenes] preload), switched on request (OSC /scene, pedals, events),
+ * handed to the engine and freed when the engine has let go of them.
+ * Used by the main thread of tingled and by tingle-render. */
+#ifndef TINGLE_SETLIST_H
+#define TINGLE_SETLIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ctl/conf.h"
+
+struct control;
+struct engine_queue;
+struct loaded_scene;
+
+#define SETLIST_MAX_LOADED 64
+
+struct setlist {
+	struct control *ctl;
+	struct engine_queue *q;
+	unsigned rate;
+	uint64_t seed;
+	char dir[PATH_MAX];                  /* [scenes] dir ("" = bundled) */
+	char (*names)[CONF_NAME_MAX];        /* the setlist, in order */
+	size_t n_names;
+	enum conf_preload preload;
+	const struct tingle_conf *conf;      /* inputs a scene may name */
+	struct loaded_scene *loaded[SETLIST_MAX_LOADED];
+	char loaded_path[SETLIST_MAX_LOADED][PATH_MAX];
+	size_t n_loaded;
+	int current;                         /* index in names, -1: none or not in the setlist */
+	struct loaded_scene *playing;
+};
+
+/* The setlist of conf: [scenes] setlist, or, when it is empty, every
+ * NAME.scene in the scenes folder in name order. */
+struct setlist *setlist_new(const struct tingle_conf *conf, struct control *ctl, struct engine_queue *q,
+			    unsigned rate, uint64_t seed, char *err, size_t errlen);
+/* Frees every scene: call when the engine holds none of them
+ * (setlist_in_engine() is 0, or the engine is stopped). */
+void setlist_free(struct setlist *sl);
+
+/* Load what the preload policy says should be ready; errors name the file
+ * and line of the first scene that fails. */
+int setlist_preload(struct setlist *sl, char *err, size_t errlen);
+
+/* Switch: to a scene name or file (name_or_file non-NULL and non-empty;
+ * files only when allow_files), a setlist index (index >= 0) or a step
+ * (+1 next, -1 previous, wrapping). The running scene keeps playing when
+ * the new one cannot be loaded (err says why). */
+int setlist_switch(struct setlist *sl, const char *name_or_file, bool allow_files, int index, int step,
+		   char *err, size_t errlen);
+
+/* The engine gave back this scene (ENGINE_EV_SCENE_RELEASED). True when it
+ * belonged to this setlist. */
+bool setlist_released(struct setlist *sl, const void *eng_scene);
+
+/* Scenes the engine still holds. */
+size_t setlist_in_engine(const struct setlist *sl);
+
+const char *setlist_playing_name(const struct setlist *sl);
+
+/* For --check: parse and build every scene of the setlist (and extra, if
+ * given), reporting the first error; *count receives how many were checked. */
+int setlist_check(const struct tingle_conf *conf, const char *extra, unsigned rate, struct control *ctl,
+		  size_t *count, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,51 @@
+/* Voices: one playing instance of a sound, allocated up front in a pool.
+ * Audio thread only. */
+#ifndef TINGLE_VOICE_H
+#define TINGLE_VOICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct eng_scene;
+struct eng_sound;
+
+enum voice_stage { VOICE_OFF = 0, VOICE_ATTACK, VOICE_SUSTAIN, VOICE_RELEASE, VOICE_FADE };
+
+#define VOICE_NO_NOTE 0xff
+
+struct voice {
+	uint8_t stage;
+	uint8_t note;          /* MIDI note that started it, VOICE_NO_NOTE for OSC */
+	bool loop;
+	struct eng_scene *scene;
+	struct eng_sound *sound;
+	unsigned sound_index;
+	const float *data;
+	uint32_t len;
+	double pos;            /* read position, frames */
+	double step;           /* frames per output frame (pitch) */
+	float gain;            /* sound gain x velocity x random gain */
+	float env;             /* envelope, 0..1 */
+	float env_step;        /* per frame, during attack, release and fade */
+	int source;
+	uint32_t start;        /* frame of the current block where it begins */
+	int32_t event_at;      /* frame of the current block where a release or fade begins, -1 none */
+	uint8_t event_stage;   /* VOICE_RELEASE or VOICE_FADE */
+	float event_step;      /* envelope fall per frame from then on */
+	uint64_t born;         /* engine frame counter at its start */
+};
+
+/* Renders frames [v->start, n) of v into buf (added), moving its
+ * envelope; the voice ends itself (stage OFF) when done. */
+void voice_render(struct voice *v, float *buf, unsigned n);
+
+/* Begin a release (or a fade, for stealing, chokes, panic and scene
+ * changes) at frame `at` of the current block, reaching silence in
+ * `frames` frames from the current level. */
+void voice_release(struct voice *v, uint32_t at, uint32_t frames, bool fade);
+
+/* How much the voice still matters, for stealing: lower goes first.
+ * Released and fading voices score lowest, then quiet ones, then old ones. */
+float voice_score(const struct voice *v, uint64_t now);
+
+#endif

@@ -1,0 +1,821 @@
+#include "config.h"
+#include "ctl/scene.h"
+
+#include <check.h>
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <math.h>
+#include <sndfile.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef PKGDATADIR
+#define PKGDATADIR "/usr/local/share/tingle"
+#endif
+
+/* The shipped test data: $top_srcdir/tests/data/scenes (make check sets
+ * top_srcdir; by hand, run from the top of the source tree). */
+static void data_path(char *buf, size_t n, const char *name)
+{
+	const char *top = getenv("top_srcdir");
+	snprintf(buf, n, "%s/tests/data/scenes/%s", top && *top ? top : ".", name);
+}
+
+static void make_tmpdir(char *buf, size_t n)
+{
+	const char *tmp = getenv("TMPDIR");
+	snprintf(buf, n, "%s/tingle-scene-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(buf));
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* A short real sound file: a decaying tone. */
+static void write_wav(const char *path, int channels)
+{
+	SF_INFO info = { .samplerate = 48000, .channels = channels,
+			 .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16 };
+	SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
+	ck_assert_msg(sf != NULL, "%s: %s", path, sf_strerror(NULL));
+	float buf[2 * 96];
+	for (int i = 0; i < 96; i++)
+		for (int c = 0; c < channels; c++)
+			buf[i * channels + c] = 0.5f * expf(-(float)i / 20.0f) * sinf(0.3f * (float)i);
+	ck_assert_int_eq(sf_writef_float(sf, buf, 96), 96);
+	ck_assert_int_eq(sf_close(sf), 0);
+}
+
+static void join(char *out, size_t n, const char *dir, const char *name)
+{
+	int len = snprintf(out, n, "%s/%s", dir, name);
+	ck_assert(len > 0 && (size_t)len < n);
+}
+
+static int remove_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* Removes what a test made: a tree of files and folders. */
+static void remove_tree(const char *path)
+{
+	ck_assert_int_eq(nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+/* The configuration the scenes are read with: two live inputs. */
+static const struct tingle_conf *test_conf(void)
+{
+	static struct tingle_conf c;
+	char err[512];
+	int rc = conf_parse_string("[input harp]\nazimuth = 45\n[input bowl]\nazimuth = right\ndistance = 2\n",
+				   "test.conf", &c, err, sizeof err);
+	ck_assert_msg(rc == 0, "%s", err);
+	return &c;
+}
+
+static struct scene_desc *new_desc(void)
+{
+	struct scene_desc *d = calloc(1, sizeof *d);
+	ck_assert_ptr_nonnull(d);
+	return d;
+}
+
+static void free_desc(struct scene_desc *d)
+{
+	scene_desc_free(d);
+	free(d);
+}
+
+/* Write text to dir/name and parse it; must be good. */
+static struct scene_desc *good(const char *dir, const char *name, const char *text,
+			       const struct tingle_conf *conf)
+{
+	char path[PATH_MAX];
+	char err[PATH_MAX + 512] = "unset";
+	join(path, sizeof path, dir, name);
+	write_file(path, text);
+	struct scene_desc *d = new_desc();
+	int rc = scene_parse(path, conf, d, err, sizeof err);
+	ck_assert_msg(rc == 0, "unexpected error: %s\n%s", err, text);
+	ck_assert_str_eq(err, "");
+	return d;
+}
+
+/* Write text to dir/name and parse it; must fail. err receives the message. */
+static void bad(const char *dir, const char *name, const char *text, const struct tingle_conf *conf,
+		char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	join(path, sizeof path, dir, name);
+	write_file(path, text);
+	struct scene_desc *d = new_desc();
+	int rc = scene_parse(path, conf, d, err, errlen);
+	ck_assert_msg(rc == -1, "no error for:\n%s", text);
+	for (size_t i = 0; i < SCENE_MAX_SOUNDS; i++)
+		ck_assert_ptr_null(d->sounds[i].files); /* nothing left to free */
+	free_desc(d);
+}
+
+#define ck_assert_feq(a, b) ck_assert_float_eq_tol((a), (b), 1e-5f)
+
+/* ---------------------------------------------------------------------- */
+/* Parse */
+
+START_TEST(test_full_scene)
+{
+	char path[PATH_MAX], err[PATH_MAX + 512];
+	data_path(path, sizeof path, "full.scene");
+	struct scene_desc *d = new_desc();
+	int rc = scene_parse(path, test_conf(), d, err, sizeof err);
+	ck_assert_msg(rc == 0, "%s", err);
+
+	ck_assert_str_eq(d->path, path);
+	ck_assert_str_eq(d->name, "full-test");
+	ck_assert_feq(d->fade, 3.5f);
+
+	ck_assert_uint_eq(d->n_sources, 2);
+	const struct source_desc *src = &d->sources[0];
+	ck_assert_str_eq(src->name, "close_left");
+	ck_assert_int_eq(src->line, 9);
+	ck_assert_feq(src->azimuth, 90.0f);
+	ck_assert_feq(src->elevation, 10.0f);
+	ck_assert_feq(src->distance, 0.3f);
+	src = &d->sources[1];
+	ck_assert_str_eq(src->name, "behind");
+	ck_assert_feq(src->azimuth, -160.0f); /* 200 wrapped */
+	ck_assert_feq(src->elevation, -90.0f);
+	ck_assert_feq(src->distance, 2.0f);
+
+	ck_assert_uint_eq(d->n_sounds, 4);
+	const struct sound_desc *s = &d->sounds[0];
+	ck_assert_str_eq(s->name, "taps");
+	ck_assert_int_eq(s->line, 14);
+	ck_assert_int_eq(s->gen.kind, GEN_NONE);
+	ck_assert_uint_eq(s->n_files, 3); /* tap1.wav named twice, taken once */
+	for (size_t i = 0; i < 3; i++) {
+		char want[PATH_MAX], tail[64];
+		snprintf(tail, sizeof tail, "/samples/tap%zu.wav", i + 1);
+		ck_assert_msg(s->files[i][0] == '/', "not absolute: %s", s->files[i]);
+		size_t len = strlen(s->files[i]);
+		ck_assert(len > strlen(tail));
+		ck_assert_str_eq(s->files[i] + len - strlen(tail), tail);
+		/* the same file as the one next to the scene */
+		struct stat a, b;
+		snprintf(want, sizeof want, "%.*s", (int)(strlen(path) - strlen("full.scene")), path);
+		strncat(want, tail + 1, sizeof want - strlen(want) - 1);
+		ck_assert_int_eq(stat(s->files[i], &a), 0);
+		ck_assert_int_eq(stat(want, &b), 0);
+		ck_assert(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+	}
+	ck_assert_int_eq(s->note_lo, 60);
+	ck_assert_int_eq(s->note_hi, 62);
+	ck_assert_int_eq(s->mode, SOUND_ONESHOT);
+	ck_assert_feq(s->gain_db, -3.0f);
+	ck_assert_feq(s->velocity, 0.5f);
+	ck_assert_int_eq(s->select, SOUND_RANDOM);
+	ck_assert_feq(s->random_gain_db, 2.0f);
+	ck_assert_feq(s->random_pitch_cents, 50.0f);
+	ck_assert_feq(s->attack, 0.001f);
+	ck_assert_feq(s->release, 0.2f);
+	ck_assert_str_eq(s->choke, "hands");
+	ck_assert_int_eq(s->polyphony, 4);
+	ck_assert_str_eq(s->source, "close_left");
+	ck_assert(!s->scatter);
+
+	s = &d->sounds[1];
+	ck_assert_str_eq(s->name, "brush");
+	ck_assert_uint_eq(s->n_files, 0);
+	ck_assert_ptr_null(s->files);
+	ck_assert_int_eq(s->gen.kind, GEN_BRUSH);
+	ck_assert_feq(s->gen.speed, 0.7f);
+	ck_assert_feq(s->gen.brightness, 0.25f);
+	ck_assert_feq(s->gen.density, 0.9f);
+	ck_assert_feq(s->gen.length, 1.5f);
+	ck_assert_uint_eq(s->gen.variants, 3);
+	ck_assert_uint_eq(s->gen.seed, 42);
+	ck_assert_int_eq(s->note_lo, 61);
+	ck_assert_int_eq(s->note_hi, 61);
+	ck_assert_int_eq(s->mode, SOUND_LOOP);
+	ck_assert(s->scatter);
+	ck_assert_str_eq(s->source, "");
+	/* not set: the defaults */
+	ck_assert_feq(s->gain_db, 0.0f);
+	ck_assert_feq(s->velocity, 1.0f);
+	ck_assert_int_eq(s->select, SOUND_ROUNDROBIN);
+	ck_assert_feq(s->attack, 0.0f);
+	ck_assert_feq(s->release, 0.05f);
+	ck_assert_int_eq(s->polyphony, 8);
+	ck_assert_str_eq(s->choke, "");
+
+	s = &d->sounds[2];
+	ck_assert_str_eq(s->name, "scrape");
+	struct gen_params def;
+	gen_defaults(&def, GEN_SCRAPE);
+	ck_assert_int_eq(s->gen.kind, GEN_SCRAPE);
+	ck_assert_feq(s->gen.roughness, 0.8f);
+	ck_assert_feq(s->gen.length, def.length); /* the generator's defaults */
+	ck_assert_feq(s->gen.speed, def.speed);
+	ck_assert_uint_eq(s->gen.variants, def.variants);
+	ck_assert_uint_eq(s->gen.seed, 0);
+	ck_assert_int_eq(s->note_lo, 1); /* Db-1 */
+	ck_assert_int_eq(s->note_hi, 127);
+	ck_assert_int_eq(s->mode, SOUND_HOLD);
+	ck_assert_str_eq(s->source, "harp"); /* a live input */
+
+	s = &d->sounds[3];
+	ck_assert_str_eq(s->name, "air");
+	ck_assert_uint_eq(s->n_files, 1);
+	ck_assert_str_eq(s->files[0] + strlen(s->files[0]) - strlen("/samples/air_stereo.wav"),
+			 "/samples/air_stereo.wav");
+	ck_assert_int_eq(s->note_lo, -1); /* no note: OSC and bindings only */
+	ck_assert_str_eq(s->source, "behind"); /* defined further down */
+	ck_assert(!s->scatter);
+
+	ck_assert_uint_eq(d->n_inputs, 2);
+	const struct scene_input *in = &d->inputs[0];
+	ck_assert_str_eq(in->name, "harp");
+	ck_assert(in->has_gain && in->has_mute && in->has_azimuth && in->has_elevation &&
+		  in->has_distance);
+	ck_assert_feq(in->gain_db, -6.0f);
+	ck_assert(in->mute);
+	ck_assert_feq(in->azimuth, 30.0f);
+	ck_assert_feq(in->elevation, -10.0f);
+	ck_assert_feq(in->distance, 1.5f);
+	in = &d->inputs[1];
+	ck_assert_str_eq(in->name, "bowl");
+	ck_assert(in->has_mute && !in->mute);
+	ck_assert(!in->has_gain && !in->has_azimuth && !in->has_elevation && !in->has_distance);
+	ck_assert_feq(in->azimuth, -90.0f); /* what it does not set is the configuration's */
+	ck_assert_feq(in->distance, 2.0f);
+
+	ck_assert_uint_eq(d->n_binds, 2);
+	ck_assert_str_eq(d->binds[0].control, "osc /1/push1");
+	ck_assert_str_eq(d->binds[0].action, "trigger taps");
+	ck_assert_str_eq(d->binds[1].control, "midi cc 80");
+	ck_assert_str_eq(d->binds[1].action, "scene next");
+	ck_assert_int_eq(d->binds[1].line, 73);
+
+	scene_desc_free(d);
+	ck_assert_ptr_null(d->sounds[0].files);
+	ck_assert_uint_eq(d->sounds[0].n_files, 0);
+	scene_desc_free(d); /* twice is harmless */
+	free(d);
+}
+END_TEST
+
+START_TEST(test_defaults)
+{
+	char dir[PATH_MAX];
+	make_tmpdir(dir, sizeof dir);
+	struct scene_desc *d =
+		good(dir, "quiet-room.scene", "[sound a]\ngenerator = tap\nscatter = yes\n", test_conf());
+	ck_assert_str_eq(d->name, "quiet-room"); /* the file name */
+	ck_assert_feq(d->fade, 2.0f);
+	ck_assert_uint_eq(d->n_sources, 0);
+	ck_assert_uint_eq(d->n_inputs, 0);
+	ck_assert_uint_eq(d->n_binds, 0);
+	const struct sound_desc *s = &d->sounds[0];
+	struct gen_params def;
+	gen_defaults(&def, GEN_TAP);
+	ck_assert_int_eq(s->gen.kind, GEN_TAP);
+	ck_assert_uint_eq(s->gen.variants, def.variants);
+	ck_assert_feq(s->gen.length, def.length);
+	ck_assert_feq(s->gen.brightness, def.brightness);
+	ck_assert_feq(s->gen.size, def.size);
+	ck_assert_uint_eq(s->gen.seed, def.seed);
+	ck_assert_int_eq(s->note_lo, -1);
+	ck_assert_int_eq(s->note_hi, -1);
+	ck_assert_int_eq(s->mode, SOUND_ONESHOT);
+	ck_assert_feq(s->gain_db, 0.0f);
+	ck_assert_feq(s->velocity, 1.0f);
+	ck_assert_int_eq(s->select, SOUND_ROUNDROBIN);
+	ck_assert_feq(s->random_gain_db, 0.0f);
+	ck_assert_feq(s->random_pitch_cents, 0.0f);
+	ck_assert_feq(s->attack, 0.0f);
+	ck_assert_feq(s->release, 0.05f);
+	ck_assert_str_eq(s->choke, "");
+	ck_assert_int_eq(s->polyphony, 8);
+	free_desc(d);
+
+	/* A [source] with no keys: in front, 1 m away. A file not called
+	 * .scene keeps its whole name. */
+	d = good(dir, "other", "[source s]\n[sound a]\ngenerator = shush\nsource = s\n", NULL);
+	ck_assert_str_eq(d->name, "other");
+	ck_assert_feq(d->sources[0].azimuth, 0.0f);
+	ck_assert_feq(d->sources[0].elevation, 0.0f);
+	ck_assert_feq(d->sources[0].distance, 1.0f);
+	free_desc(d);
+
+	/* Range ends, words in any case, a [scene] that comes back. */
+	d = good(dir, "ends.scene",
+		 "[scene]\nfade = 0\n[sound a]\ngenerator = breath\nscatter = on\nmode = LOOP\nselect = Random\n"
+		 "gain = -120\nvelocity = 0\nrandom_gain = 24\nrandom_pitch = 1200\nattack = 10\n"
+		 "release = 0.001\npolyphony = 256\nvariants = 32\nseed = 4294967295\nlength = 30\n"
+		 "[scene]\nname = Ends and \"words\"\n",
+		 NULL);
+	ck_assert_str_eq(d->name, "Ends and \"words\"");
+	ck_assert_feq(d->fade, 0.0f);
+	s = &d->sounds[0];
+	ck_assert_int_eq(s->mode, SOUND_LOOP);
+	ck_assert_int_eq(s->select, SOUND_RANDOM);
+	ck_assert_feq(s->gain_db, -120.0f);
+	ck_assert_int_eq(s->polyphony, 256);
+	ck_assert_uint_eq(s->gen.variants, 32);
+	ck_assert_uint_eq(s->gen.seed, 4294967295u);
+	ck_assert_feq(s->gen.length, 30.0f);
+	free_desc(d);
+	remove_tree(dir);
+}
+END_TEST
+
+START_TEST(test_note_names)
+{
+	static const struct {
+		const char *text;
+		int lo, hi;
+	} cases[] = {
+		{ "60", 60, 60 }, { "0", 0, 0 }, { "127", 127, 127 }, { "C4", 60, 60 },
+		{ "c4", 60, 60 }, { "C-1", 0, 0 }, { "G9", 127, 127 }, { "C#4", 61, 61 },
+		{ "Db4", 61, 61 }, { "A4", 69, 69 }, { "Bb3", 58, 58 }, { "B#3", 60, 60 },
+		{ "Cb4", 59, 59 }, { "F#-1", 6, 6 }, { "60-64", 60, 64 }, { "60 - 64", 60, 64 },
+		{ "C4-E4", 60, 64 }, { "C-1-C0", 0, 12 }, { "36-C3", 36, 48 }, { "E2 - 40", 40, 40 },
+	};
+	char dir[PATH_MAX];
+	make_tmpdir(dir, sizeof dir);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char text[256];
+		snprintf(text, sizeof text, "[sound a]\ngenerator = tap\nscatter = yes\nnote = %s\n",
+			 cases[i].text);
+		struct scene_desc *d = good(dir, "n.scene", text, NULL);
+		ck_assert_msg(d->sounds[0].note_lo == cases[i].lo && d->sounds[0].note_hi == cases[i].hi,
+			      "note = %s gave %d-%d, expected %d-%d", cases[i].text, d->sounds[0].note_lo,
+			      d->sounds[0].note_hi, cases[i].lo, cases[i].hi);
+		free_desc(d);
+	}
+	/* Sounds may share notes. */
+	struct scene_desc *d = good(dir, "n.scene",
+				    "[sound a]\ngenerator = tap\nscatter = yes\nnote = 60-62\n"
+				    "[sound b]\ngenerator = brush\nscatter = yes\nnote = 61\n",
+				    NULL);
+	ck_assert_int_eq(d->sounds[1].note_lo, 61);
+	free_desc(d);
+	remove_tree(dir);
+}
+END_TEST
+
+/* Every parameter name of generator.h is a key, taken by exactly the
+ * generators that use it. */
+START_TEST(test_generator_parameters)
+{
+	char dir[PATH_MAX];
+	make_tmpdir(dir, sizeof dir);
+	for (int k = GEN_TAP; k <= GEN_BREATH; k++)
+		for (int p = 0; p < GEN_P_COUNT; p++) {
+			char text[256], err[PATH_MAX + 512];
+			snprintf(text, sizeof text, "[sound a]\ngenerator = %s\nscatter = yes\n%s = 0.5\n",
+				 gen_kind_name((enum gen_kind)k), gen_param_name((enum gen_param)p));
+			if (gen_param_applies((enum gen_kind)k, (enum gen_param)p)) {
+				struct scene_desc *d = good(dir, "g.scene", text, NULL);
+				free_desc(d);
+				continue;
+			}
+			bad(dir, "g.scene", text, NULL, err, sizeof err);
+			char want[128];
+			snprintf(want, sizeof want, ":4: [sound a] %s: generator %s does not take %s (",
+				 gen_param_name((enum gen_param)p), gen_kind_name((enum gen_kind)k),
+				 gen_param_name((enum gen_param)p));
+			ck_assert_msg(strstr(err, want), "got '%s', expected '...%s'", err, want);
+		}
+	remove_tree(dir);
+}
+END_TEST
+
+/* Without a configuration, the scene's own [input] sections are the live
+ * inputs a sound may sound from. */
+START_TEST(test_no_conf)
+{
+	char dir[PATH_MAX], err[PATH_MAX + 512];
+	make_tmpdir(dir, sizeof dir);
+	struct scene_desc *d = good(dir, "a.scene",
+				    "[sound a]\ngenerator = tap\nsource = voice\n[input voice]\ngain = -3\n",
+				    NULL);
+	ck_assert_str_eq(d->sounds[0].source, "voice");
+	ck_assert(d->inputs[0].has_gain);
+	ck_assert_feq(d->inputs[0].distance, 1.0f);
+	free_desc(d);
+
+	bad(dir, "a.scene", "[sound a]\ngenerator = tap\nsource = harp\n", NULL, err, sizeof err);
+	ck_assert_msg(strstr(err, ":3: [sound a] source: no [source] or live input named 'harp'"), "%s", err);
+	bad(dir, "a.scene", "[input v]\n[source v]\n", NULL, err, sizeof err);
+	ck_assert_msg(strstr(err, ":2: [source v]: an [input] of this scene has this name"), "%s", err);
+	remove_tree(dir);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------- */
+/* Errors */
+
+#define SOUND "[sound a]\ngenerator = tap\nscatter = yes\n"
+
+static const struct {
+	const char *text;
+	int line;            /* expected in "FILE:LINE: " */
+	const char *message; /* and this after it */
+} errors[] = {
+	/* unknown keys and sections */
+	{ SOUND "pich = 3\n", 4,
+	  "[sound a] pich: unknown key (expected samples, generator, length, brightness, size, speed, roughness, density, variants, seed, note, mode, gain, velocity, select, random_gain, random_pitch, attack, release, choke, polyphony, source, scatter)" },
+	{ "[scene]\nname = x\ntempo = 3\n", 3, "[scene] tempo: unknown key (expected name, fade)" },
+	{ "[input harp]\npan = 3\n", 2,
+	  "[input harp] pan: unknown key (expected gain, mute, azimuth, elevation, distance)" },
+	{ "[scene]\n[sounds]\n", 2,
+	  "[sounds]: unknown section (expected scene, sound NAME, source NAME, input NAME or bind)" },
+	{ "[Scene]\n", 1, "[Scene]: unknown section" },
+	{ "fade = 3\n", 1, "fade: key outside any section" },
+	{ "[scene]\nfade = 1\n[room]\nsize = 3\n", 3, "[room] is not supported by this version of tingle" },
+	{ "[source s]\nazimuth = 10\nmotion = orbit 10\n", 3,
+	  "[source s] motion: not supported by this version of tingle" },
+	{ "[source s]\nroom = -10\n", 2, "[source s] room: not supported by this version of tingle" },
+	/* values */
+	{ SOUND "mode = toggle\n", 4,
+	  "[sound a] mode: unknown mode (got 'toggle', expected oneshot, hold or loop)" },
+	{ SOUND "select = shuffle\n", 4, "[sound a] select: unknown selection (got 'shuffle'" },
+	{ SOUND "note = 128\n", 4, "[sound a] note: out of range (got '128', expected a MIDI note 0..127" },
+	{ SOUND "note = C10\n", 4, "[sound a] note: out of range (got 'C10'" },
+	{ SOUND "note = G#9\n", 4, "[sound a] note: out of range (got 'G#9'" },
+	{ SOUND "note = Cb-1\n", 4, "[sound a] note: out of range (got 'Cb-1'" },
+	{ SOUND "note = -1\n", 4, "[sound a] note: out of range (got '-1'" },
+	{ SOUND "note = 60-128\n", 4, "[sound a] note: out of range (got '60-128'" },
+	{ SOUND "note = H4\n", 4, "[sound a] note: not a note (got 'H4'" },
+	{ SOUND "note = C\n", 4, "[sound a] note: not a note (got 'C'" },
+	{ SOUND "note = 60.5\n", 4, "[sound a] note: not a note (got '60.5'" },
+	{ SOUND "note = 60-\n", 4, "[sound a] note: not a note (got '60-'" },
+	{ SOUND "note =\n", 4, "[sound a] note: not a note (got ''" },
+	{ SOUND "note = 64-60\n", 4, "[sound a] note: the range goes down (got '64-60'" },
+	{ SOUND "gain = 30\n", 4, "[sound a] gain: out of range (got '30', expected a number -120..24)" },
+	{ SOUND "velocity = 1.5\n", 4, "[sound a] velocity: out of range (got '1.5', expected a number 0..1)" },
+	{ SOUND "release = 0\n", 4, "[sound a] release: out of range (got '0', expected a number 0.001..30)" },
+	{ SOUND "polyphony = 0\n", 4, "[sound a] polyphony: out of range (got '0', expected a whole number 1..256)" },
+	{ SOUND "random_pitch = 1201\n", 4, "[sound a] random_pitch: out of range" },
+	{ SOUND "choke = two words\n", 4, "[sound a] choke: not a group name (got 'two words'" },
+	{ SOUND "variants = 33\n", 4, "[sound a] variants: out of range (got '33', expected a whole number 1..32)" },
+	{ SOUND "seed = -1\n", 4, "[sound a] seed: out of range (got '-1', expected a whole number 0..4294967295)" },
+	{ SOUND "length = 0\n", 4, "[sound a] length: out of range (got '0', expected a number 0.01..30)" },
+	{ SOUND "size = 2\n", 4, "[sound a] size: out of range (got '2', expected a number 0..1)" },
+	{ "[sound a]\ngenerator = rain\nscatter = yes\n", 2,
+	  "[sound a] generator: unknown generator (got 'rain', expected tap, scrape, brush, crinkle, shush or breath)" },
+	{ "[scene]\nfade = 61\n", 2, "[scene] fade: out of range (got '61', expected a number 0..60)" },
+	{ "[scene]\nname =\n", 2, "[scene] name: empty" },
+	{ "[source s]\ndistance = 0\n", 2, "[source s] distance: out of range (got '0', expected a number 0.1..100)" },
+	{ "[source s]\nelevation = 91\n", 2, "[source s] elevation: out of range (got '91'" },
+	{ "[source s]\nazimuth = up\n", 2, "[source s] azimuth: not an azimuth (got 'up'" },
+	{ "[input harp]\nmute = perhaps\n", 2, "[input harp] mute: not yes or no (got 'perhaps'" },
+	{ "[input harp]\ngain = 25\n", 2, "[input harp] gain: out of range" },
+	/* generators */
+	{ "[sound a]\nroughness = 0.5\nsource = harp\ngenerator = shush\n", 2,
+	  "[sound a] roughness: generator shush does not take roughness (expected " },
+	{ "[sound a]\nsamples = samples/tap1.wav\nscatter = yes\nlength = 1\n", 4,
+	  "[sound a] length: a generator's parameter, but the sound has no generator" },
+	{ "[sound a]\nsamples = samples/tap1.wav\nscatter = yes\nvariants = 3\n", 4,
+	  "[sound a] variants: a generator's parameter, but the sound has no generator" },
+	/* samples or generator */
+	{ "[sound a]\nsamples = samples/tap1.wav\nscatter = yes\ngenerator = tap\n", 4,
+	  "[sound a] generator: a sound has samples or a generator, not both (samples is set on line 2)" },
+	{ "[sound a]\ngenerator = tap\nsamples = samples/tap1.wav\nscatter = yes\n", 3,
+	  "[sound a] samples: a sound has samples or a generator, not both (generator is set on line 2)" },
+	{ "[scene]\n\n[sound a]\nscatter = yes\nnote = 60\n", 3,
+	  "[sound a]: no samples or generator (expected samples = FILES or generator = KIND)" },
+	{ "[sound a]\nsamples =\nscatter = yes\n", 2, "[sound a] samples: no files" },
+	/* sample files */
+	{ "[sound a]\nscatter = yes\nsamples = samples/tap1.wav samples/tap9.wav\n", 3,
+	  "[sound a] samples: no file matches 'samples/tap9.wav'" },
+	{ "[sound a]\nscatter = yes\nsamples = samples/*.flac\n", 3,
+	  "[sound a] samples: no file matches 'samples/*.flac'" },
+	{ "[sound a]\nscatter = yes\nsamples = samples/tap1.wav\n   samples/x*\n", 4,
+	  "[sound a] samples: no file matches 'samples/x*'" },
+	{ "[sound a]\nscatter = yes\nsamples = samples\n", 3, "[sound a] samples: no file matches 'samples'" },
+	{ "[sound a]\nscatter = yes\nsamples = /nonexistent/tingle/*.wav\n", 3,
+	  "[sound a] samples: no file matches '/nonexistent/tingle/*.wav'" },
+	/* where a sound sounds */
+	{ "[sound a]\ngenerator = tap\nsource = nowhere\n", 3,
+	  "[sound a] source: no [source] or live input named 'nowhere' (expected harp or bowl)" },
+	{ "[source s]\n[sound a]\ngenerator = tap\nsource = nowhere\n", 4,
+	  "[sound a] source: no [source] or live input named 'nowhere' (expected s, harp or bowl)" },
+	{ SOUND "source = ../x\n", 4, "[sound a] source: not a source name (got '../x'" },
+	{ "[sound a]\ngenerator = tap\n", 1, "[sound a]: nowhere to sound (expected source = NAME or scatter = yes)" },
+	{ "[sound a]\ngenerator = tap\nscatter = no\n", 1, "[sound a]: nowhere to sound" },
+	{ SOUND "source = harp\n", 4,
+	  "[sound a] source: a sound has source = NAME or scatter = yes, not both (scatter is set on line 3)" },
+	/* names */
+	{ SOUND "\n[sound a]\ngenerator = brush\n", 5, "[sound a]: duplicate sound (first defined on line 1)" },
+	{ "[source s]\n[source s]\n", 2, "[source s]: duplicate source (first defined on line 1)" },
+	{ "[input harp]\n[input harp]\n", 2, "[input harp]: duplicate input (first defined on line 1)" },
+	{ "[sound ../x]\n", 1, "[sound ../x]: invalid sound name (got '../x', expected 1..63 letters, digits, '_' or '-')" },
+	{ "[sound]\n", 1, "[sound]: no sound name (expected [sound NAME])" },
+	{ "[source two words]\n", 1, "[source two words]: invalid source name" },
+	{ "[input drum]\ngain = 3\n", 1, "[input drum]: not an input of the configuration (expected harp or bowl)" },
+	{ "[source harp]\n", 1, "[source harp]: a live input of the configuration has this name" },
+	/* [bind] */
+	{ "[bind]\npedal = scene next\n", 2, "[bind] pedal: not a control (got 'pedal'" },
+	{ "[bind]\nosc /x =\n", 2, "[bind] osc /x: no action" },
+	/* structure */
+	{ SOUND "note = 60\nnote = 61\n", 5, "[sound a] note: set twice (first on line 4)" },
+	{ "[scene]\nfade = 1\n[scene]\nfade = 2\n", 4, "[scene] fade: set twice (first on line 2)" },
+	{ SOUND "  note = 60\n", 4, "[sound a] scatter: indented line read as more of the value of scatter" },
+	{ "[scene\n", 1, "syntax error" },
+	/* the first error is the one reported */
+	{ "[sound a]\nroughness = 2\ngenerator = tap\nscatter = yes\npich = 3\n", 2,
+	  "[sound a] roughness: out of range" },
+	{ "[sound a]\nsize = 0.5\nscatter = yes\ngenerator = shush\npich = 3\n", 2,
+	  "[sound a] size: generator shush does not take size" },
+	{ "[sound a]\nscatter = yes\n[sound b]\ngenerator = tap\nscatter = yes\n[room]\n", 1,
+	  "[sound a]: no samples or generator" },
+};
+
+START_TEST(test_error_line)
+{
+	static char dir[PATH_MAX];
+	char err[PATH_MAX + 1024] = "", prefix[PATH_MAX + 64], path[PATH_MAX + 64];
+	make_tmpdir(dir, sizeof dir);
+	join(path, sizeof path, dir, "samples");
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	join(path, sizeof path, dir, "samples/tap1.wav");
+	write_wav(path, 1);
+
+	bad(dir, "bad.scene", errors[_i].text, test_conf(), err, sizeof err);
+	int n = snprintf(prefix, sizeof prefix, "%s/bad.scene:%d: ", dir, errors[_i].line);
+	ck_assert_msg(!strncmp(err, prefix, (size_t)n), "case %d: expected '%s...', got '%s'", _i, prefix,
+		      err);
+	ck_assert_msg(!strncmp(err + n, errors[_i].message, strlen(errors[_i].message)),
+		      "case %d: expected '%s%s...', got '%s'", _i, prefix, errors[_i].message, err);
+	remove_tree(dir);
+}
+END_TEST
+
+START_TEST(test_unreadable)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32], err[PATH_MAX + 256], want[PATH_MAX + 256];
+	make_tmpdir(dir, sizeof dir);
+	struct scene_desc *d = new_desc();
+	join(path, sizeof path, dir, "missing.scene");
+	ck_assert_int_eq(scene_parse(path, NULL, d, err, sizeof err), -1);
+	snprintf(want, sizeof want, "%s: %s", path, strerror(ENOENT));
+	ck_assert_str_eq(err, want);
+
+	ck_assert_int_eq(scene_parse(dir, NULL, d, err, sizeof err), -1);
+	snprintf(want, sizeof want, "%s: %s", dir, strerror(EISDIR));
+	ck_assert_str_eq(err, want);
+
+	/* A small buffer is cut short, never overrun. */
+	char small[12];
+	join(path, sizeof path, dir, "x.scene");
+	write_file(path, "[x]\n");
+	ck_assert_int_eq(scene_parse(path, NULL, d, small, sizeof small), -1);
+	ck_assert_uint_eq(strlen(small), sizeof small - 1);
+	ck_assert_int_eq(scene_parse(path, NULL, d, NULL, 0), -1);
+	free_desc(d);
+	remove_tree(dir);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------- */
+/* Files */
+
+START_TEST(test_globs)
+{
+	char top[PATH_MAX], dir[PATH_MAX], path[PATH_MAX + 64], err[PATH_MAX + 512];
+	make_tmpdir(top, sizeof top);
+	/* A folder whose name glob would read as a pattern. */
+	join(dir, sizeof dir, top, "show [1]*");
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	join(path, sizeof path, dir, "snd");
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	static const char *const names[] = { "snd/x2.wav", "snd/x10.wav", "snd/x1.wav", "snd/with space.wav",
+					     "snd/stereo.wav" };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		join(path, sizeof path, dir, names[i]);
+		write_wav(path, strstr(names[i], "stereo") ? 2 : 1);
+	}
+	join(path, sizeof path, dir, "snd/notes.txt");
+	write_file(path, "not a sound\n");
+	join(path, sizeof path, dir, "snd/folder.wav"); /* a folder is no file */
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+
+	/* Relative to the scene's folder, not the current one. */
+	ck_assert_int_eq(chdir("/"), 0);
+	struct scene_desc *d =
+		good(dir, "s.scene",
+		     "[sound a]\nscatter = yes\nsamples = snd/x*.wav ./snd/x1.wav snd//x2.wav\n"
+		     "[sound b]\nscatter = yes\nsamples = snd/with\\ space.wav snd/stereo.wav\n",
+		     NULL);
+	const struct sound_desc *s = &d->sounds[0];
+	ck_assert_uint_eq(s->n_files, 3); /* sorted, each once, absolute, clean */
+	char want[PATH_MAX + 64];
+	join(want, sizeof want, dir, "snd/x1.wav");
+	ck_assert_str_eq(s->files[0], want);
+	join(want, sizeof want, dir, "snd/x10.wav");
+	ck_assert_str_eq(s->files[1], want);
+	join(want, sizeof want, dir, "snd/x2.wav");
+	ck_assert_str_eq(s->files[2], want);
+	s = &d->sounds[1];
+	ck_assert_uint_eq(s->n_files, 2);
+	join(want, sizeof want, dir, "snd/stereo.wav");
+	ck_assert_str_eq(s->files[0], want);
+	join(want, sizeof want, dir, "snd/with space.wav");
+	ck_assert_str_eq(s->files[1], want);
+	free_desc(d);
+
+	/* A scene named relative to the current directory. */
+	ck_assert_int_eq(chdir(top), 0);
+	d = new_desc();
+	int rc = scene_parse("show [1]*/s.scene", NULL, d, err, sizeof err);
+	ck_assert_msg(rc == 0, "%s", err);
+	ck_assert_str_eq(d->path, "show [1]*/s.scene");
+	join(want, sizeof want, dir, "snd/x1.wav");
+	ck_assert_str_eq(d->sounds[0].files[0], want);
+	free_desc(d);
+
+	/* Absolute patterns are taken as they are; a folder matched by a
+	 * pattern is skipped, and a pattern that matches only folders matches
+	 * nothing. */
+	char plain[PATH_MAX + 16], text[PATH_MAX * 2];
+	join(plain, sizeof plain, top, "plain");
+	ck_assert_int_eq(mkdir(plain, 0700), 0);
+	join(path, sizeof path, plain, "p.wav");
+	write_wav(path, 1);
+	snprintf(text, sizeof text, "[sound a]\nscatter = yes\nsamples = %s/*.wav\n", plain);
+	d = good(dir, "s.scene", text, NULL);
+	ck_assert_str_eq(d->sounds[0].files[0], path);
+	free_desc(d);
+	d = good(dir, "s.scene", "[sound a]\nscatter = yes\nsamples = snd/*.wav\n", NULL);
+	ck_assert_uint_eq(d->sounds[0].n_files, 5); /* not folder.wav */
+	free_desc(d);
+	bad(dir, "s.scene", "[sound a]\nscatter = yes\nsamples = snd/folder*\n", NULL, err, sizeof err);
+	ck_assert_msg(strstr(err, ":3: [sound a] samples: no file matches 'snd/folder*' (paths are relative to "),
+		      "%s", err);
+
+	ck_assert_int_eq(chdir("/"), 0);
+	remove_tree(top);
+}
+END_TEST
+
+START_TEST(test_too_many_files)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64], err[PATH_MAX + 512];
+	make_tmpdir(dir, sizeof dir);
+	for (int i = 0; i < SCENE_MAX_FILES; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "m%03d.wav", i);
+		join(path, sizeof path, dir, name);
+		write_wav(path, 1);
+	}
+	struct scene_desc *d = good(dir, "m.scene", "[sound a]\nscatter = yes\nsamples = m*.wav\n", NULL);
+	ck_assert_uint_eq(d->sounds[0].n_files, SCENE_MAX_FILES);
+	free_desc(d);
+
+	join(path, sizeof path, dir, "one-more.wav");
+	write_wav(path, 1);
+	bad(dir, "m.scene", "[sound a]\nscatter = yes\nsamples = m*.wav\n  one-more.wav\n", NULL, err,
+	    sizeof err);
+	char want[64];
+	snprintf(want, sizeof want, ":4: [sound a] samples: too many files (expected at most %d)",
+		 SCENE_MAX_FILES);
+	ck_assert_msg(strstr(err, want), "%s", err);
+	remove_tree(dir);
+}
+END_TEST
+
+START_TEST(test_home)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64];
+	make_tmpdir(dir, sizeof dir);
+	join(path, sizeof path, dir, "h.wav");
+	write_wav(path, 1);
+	setenv("HOME", dir, 1);
+	struct scene_desc *d = good(dir, "h.scene", "[sound a]\nscatter = yes\nsamples = ~/h*.wav\n", NULL);
+	ck_assert_str_eq(d->sounds[0].files[0], path);
+	free_desc(d);
+	remove_tree(dir);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------- */
+/* Resolve */
+
+START_TEST(test_resolve)
+{
+	char dir[PATH_MAX], file[PATH_MAX + 32], path[PATH_MAX], err[PATH_MAX + 256], want[PATH_MAX + 256];
+	make_tmpdir(dir, sizeof dir);
+	join(file, sizeof file, dir, "rain.scene");
+	write_file(file, "[scene]\n");
+
+	/* NAME is NAME.scene in the folder. */
+	ck_assert(scene_resolve("rain", dir, path, sizeof path, err, sizeof err));
+	ck_assert_str_eq(path, file);
+	ck_assert_str_eq(err, "");
+	char slash[PATH_MAX + 2];
+	snprintf(slash, sizeof slash, "%s/", dir);
+	ck_assert(scene_resolve("rain", slash, path, sizeof path, err, sizeof err));
+	ck_assert_str_eq(path, file);
+
+	ck_assert(!scene_resolve("snow", dir, path, sizeof path, err, sizeof err));
+	snprintf(want, sizeof want, "no scene 'snow' (looked for %s/snow.scene: %s)", dir, strerror(ENOENT));
+	ck_assert_str_eq(err, want);
+	ck_assert_str_eq(path, "");
+
+	/* Never outside the folder. */
+	static const char *const refused[] = { "../etc/passwd", "/etc/passwd", "..", ".", "a b", "rain!",
+					       "rain.scene.bak", ".scene", "x/.scene" };
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		err[0] = '\0';
+		ck_assert_msg(!scene_resolve(refused[i], dir, path, sizeof path, err, sizeof err),
+			      "'%s' accepted as %s", refused[i], path);
+		snprintf(want, sizeof want, "scene '%s': ", refused[i]);
+		ck_assert_msg(!strncmp(err, want, strlen(want)), "'%s': %s", refused[i], err);
+	}
+	ck_assert(!scene_resolve("", dir, path, sizeof path, err, sizeof err));
+	ck_assert_str_eq(err, "no scene name");
+	ck_assert(!scene_resolve(NULL, dir, path, sizeof path, err, sizeof err));
+
+	/* A file is taken as it is. */
+	ck_assert(scene_resolve(file, "", path, sizeof path, err, sizeof err));
+	ck_assert_str_eq(path, file);
+	ck_assert_int_eq(chdir(dir), 0);
+	ck_assert(scene_resolve("rain.scene", "/nonexistent", path, sizeof path, err, sizeof err));
+	ck_assert_str_eq(path, "rain.scene");
+	ck_assert(scene_resolve("./rain.scene", NULL, path, sizeof path, err, sizeof err));
+	ck_assert_str_eq(path, "./rain.scene");
+	ck_assert(!scene_resolve("fog.scene", NULL, path, sizeof path, err, sizeof err));
+	snprintf(want, sizeof want, "fog.scene: %s", strerror(ENOENT));
+	ck_assert_str_eq(err, want);
+	ck_assert_int_eq(mkdir("dir.scene", 0700), 0);
+	ck_assert(!scene_resolve("dir.scene", NULL, path, sizeof path, err, sizeof err));
+	snprintf(want, sizeof want, "dir.scene: %s", strerror(EISDIR));
+	ck_assert_str_eq(err, want);
+
+	/* Without a folder: the bundled scenes. */
+	ck_assert(!scene_resolve("no-such-scene", "", path, sizeof path, err, sizeof err));
+	ck_assert_msg(strstr(err, "(looked for " PKGDATADIR "/scenes/no-such-scene.scene: "), "%s", err);
+
+	/* Too small a buffer. */
+	char tiny[8];
+	ck_assert(!scene_resolve("rain", dir, tiny, sizeof tiny, err, sizeof err));
+	ck_assert_str_eq(tiny, "");
+
+	ck_assert_int_eq(chdir("/"), 0);
+	remove_tree(dir);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------- */
+
+static Suite *scene_suite(void)
+{
+	Suite *s = suite_create("scene");
+
+	TCase *tc = tcase_create("Parse");
+	tcase_add_test(tc, test_full_scene);
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_note_names);
+	tcase_add_test(tc, test_generator_parameters);
+	tcase_add_test(tc, test_no_conf);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("Errors");
+	tcase_add_loop_test(tc, test_error_line, 0, (int)(sizeof errors / sizeof errors[0]));
+	tcase_add_test(tc, test_unreadable);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("Files");
+	tcase_add_test(tc, test_globs);
+	tcase_add_test(tc, test_too_many_files);
+	tcase_add_test(tc, test_home);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("Resolve");
+	tcase_add_test(tc, test_resolve);
+	suite_add_tcase(s, tc);
+
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(scene_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

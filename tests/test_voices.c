@@ -1,0 +1,391 @@
+/* Triggered sounds in the engine, offline: sample-accurate onsets,
+ * round robin and random variants, velocity, hold and release, loops,
+ * choke groups, polyphony, panic and a flood of triggers. */
+#include "config.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "ctl/hrtf.h"
+#include "ctl/scene.h"
+#include "rt/engine.h"
+#include "rt/scene_data.h"
+
+#define RATE 48000
+#define BLOCK 128
+
+static struct hrtf_set *hrtf;
+static struct engine *e;
+static struct engine_queue *q;
+static struct eng_scene *sc;
+
+static const char *sofa_path(void)
+{
+	const char *p = getenv("DEFAULT_SOFA");
+	return p && *p ? p : TINGLE_DEFAULT_SOFA;
+}
+
+static uint64_t lcg = 12345;
+static float noise1(void)
+{
+	lcg = lcg * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (float)(lcg >> 40) / (float)(1u << 24) * 2.0f - 1.0f;
+}
+
+/* Sound k of the test scene: n variants of len frames, made by fill. */
+enum fill { IMPULSE, NOISE, DC, SINE };
+static struct eng_sound *sound(unsigned k, unsigned n, uint32_t len, enum fill fill, uint8_t mode)
+{
+	struct eng_sound *s = &sc->sounds[k];
+	s->var = calloc(n, sizeof *s->var);
+	s->n_var = n;
+	for (unsigned v = 0; v < n; v++) {
+		s->var[v].data = calloc(len, sizeof(float));
+		s->var[v].len = len;
+		for (uint32_t i = 0; i < len; i++)
+			s->var[v].data[i] = fill == IMPULSE ? (i == 0 ? 0.5f : 0.0f)
+					  : fill == DC	  ? 0.1f
+					  : fill == SINE  ? 0.1f * sinf(2.0f * (float)M_PI * 200.0f * (float)i / RATE)
+							  : 0.1f * noise1();
+	}
+	s->mode = mode;
+	s->select = SOUND_ROUNDROBIN;
+	s->gain = 1.0f;
+	s->velocity = 1.0f;
+	s->release = RATE / 10;
+	s->choke = -1;
+	s->polyphony = 8;
+	s->source = 0;
+	s->last = -1;
+	if (k >= sc->n_sounds)
+		sc->n_sounds = k + 1;
+	return s;
+}
+
+static void setup(void)
+{
+	char err[256];
+	ck_assert_msg(hrtf_load(sofa_path(), RATE, &hrtf, err, sizeof err) == 0, "%s", err);
+	struct engine_options eo = { .n_sources = 4, .ceiling_db = -1.0f, .voices = 16, .seed = 1 };
+	e = engine_new(&eo);
+	engine_set_core(e, engine_core_new(e, hrtf, BLOCK));
+	q = engine_queue_open(e);
+	sc = calloc(1, sizeof *sc);
+	sc->sounds = calloc(8, sizeof *sc->sounds);
+	sc->rate = RATE;
+	struct engine_cmd cmds[] = {
+		{ .type = ENGINE_CMD_SOURCE_PLACE, .target = 0, .flags = 7, .f = { 0, 0, 1 } },
+		{ .type = ENGINE_CMD_SOURCE_ACTIVE, .target = 0, .i = 1 },
+		{ .type = ENGINE_CMD_SOURCE_PLACE, .target = 1, .flags = 7, .f = { 90, 0, 1 } },
+		{ .type = ENGINE_CMD_SOURCE_ACTIVE, .target = 1, .i = 1 },
+		{ .type = ENGINE_CMD_SCENE, .ptr = sc },
+	};
+	for (size_t k = 0; k < sizeof cmds / sizeof cmds[0]; k++)
+		ck_assert(engine_queue_push(q, &cmds[k]));
+	/* Let the sources' gains reach their targets before anything plays. */
+	float l[BLOCK], r[BLOCK];
+	float *o[2] = { l, r };
+	for (int k = 0; k < 200; k++)
+		engine_process(e, NULL, 0, o, BLOCK, NULL, 0);
+	struct engine_event ev;
+	while (engine_event_poll(e, &ev))
+		;
+}
+
+static void teardown(void)
+{
+	engine_free(e);
+	for (unsigned k = 0; k < sc->n_sounds; k++) {
+		for (unsigned v = 0; v < sc->sounds[k].n_var; v++)
+			free(sc->sounds[k].var[v].data);
+		free(sc->sounds[k].var);
+	}
+	free(sc->sounds);
+	free(sc);
+	hrtf_free(hrtf);
+}
+
+struct ev {
+	size_t frame;
+	uint16_t type;
+	int sound;
+	float vel;
+};
+
+/* Renders n frames (left, right interleaved) with events at their frames,
+ * exactly as tingle-render does: each goes to the block holding its frame,
+ * with its offset in it. */
+static float *run(const struct ev *evs, size_t n_ev, size_t n)
+{
+	float *out = calloc(2 * n, sizeof(float));
+	float l[BLOCK], r[BLOCK];
+	float *o[2] = { l, r };
+	size_t k = 0;
+	for (size_t t = 0; t + BLOCK <= n; t += BLOCK) {
+		for (; k < n_ev && evs[k].frame < t + BLOCK; k++) {
+			struct engine_cmd c = { .type = evs[k].type, .ptr = sc, .i = evs[k].sound,
+						.offset = (uint32_t)(evs[k].frame - t), .f = { evs[k].vel } };
+			ck_assert(engine_queue_push(q, &c));
+		}
+		engine_process(e, NULL, 0, o, BLOCK, NULL, 0);
+		for (int i = 0; i < BLOCK; i++) {
+			out[2 * (t + i)] = l[i];
+			out[2 * (t + i) + 1] = r[i];
+		}
+		struct engine_event ev;
+		while (engine_event_poll(e, &ev))
+			;
+	}
+	return out;
+}
+
+static long onset(const float *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fabsf(out[2 * i]) > 1e-6f || fabsf(out[2 * i + 1]) > 1e-6f)
+			return (long)i;
+	return -1;
+}
+
+static double rms(const float *out, size_t from, size_t to)
+{
+	double s = 0;
+	for (size_t i = from; i < to; i++)
+		s += (double)out[2 * i] * out[2 * i] + (double)out[2 * i + 1] * out[2 * i + 1];
+	return sqrt(s / (double)(2 * (to - from)));
+}
+
+START_TEST(onset_at_exact_frame)
+{
+	sound(0, 1, 64, IMPULSE, SOUND_ONESHOT);
+	const size_t frames[] = { 0, 1, 127, 128, 1000, 12345, 47999 };
+	long base = -1;
+	for (size_t k = 0; k < sizeof frames / sizeof frames[0]; k++) {
+		struct ev ev = { frames[k], ENGINE_CMD_TRIGGER, 0, 1.0f };
+		float *out = run(&ev, 1, 49152);
+		long at = onset(out, 49152);
+		free(out);
+		ck_assert_int_ge(at, 0);
+		if (k == 0)
+			base = at; /* the HRIR's own onset */
+		ck_assert_msg(at - base == (long)frames[k], "trigger at %zu sounded at %ld (HRIR onset %ld)",
+			      frames[k], at, base);
+		/* Fresh engine state for the next one. */
+		struct engine_cmd p = { .type = ENGINE_CMD_PANIC };
+		engine_queue_push(q, &p);
+		float *flush = run(NULL, 0, 9600);
+		free(flush);
+	}
+}
+END_TEST
+
+START_TEST(round_robin_variants_differ)
+{
+	sound(0, 3, 4800, NOISE, SOUND_ONESHOT);
+	struct ev evs[] = { { 0, ENGINE_CMD_TRIGGER, 0, 1 }, { 9600, ENGINE_CMD_TRIGGER, 0, 1 },
+			    { 19200, ENGINE_CMD_TRIGGER, 0, 1 }, { 28800, ENGINE_CMD_TRIGGER, 0, 1 } };
+	float *out = run(evs, 4, 38400);
+	double diff01 = 0, diff03 = 0, e0 = 0;
+	for (size_t i = 0; i < 9600; i++) {
+		double a = out[2 * i], b = out[2 * (i + 9600)], d = out[2 * (i + 28800)];
+		diff01 += (a - b) * (a - b);
+		diff03 += (a - d) * (a - d);
+		e0 += a * a;
+	}
+	ck_assert_msg(e0 > 1e-3, "silent");
+	ck_assert_msg(diff01 > 0.5 * e0, "two consecutive triggers sound the same");
+	ck_assert_msg(diff03 < 1e-9 * e0 + 1e-12, "round robin did not come back to the first variant");
+	free(out);
+}
+END_TEST
+
+START_TEST(random_never_repeats)
+{
+	struct eng_sound *s = sound(0, 4, 256, NOISE, SOUND_ONESHOT);
+	s->select = SOUND_RANDOM;
+	int last = -1, seen[4] = { 0 };
+	for (int k = 0; k < 200; k++) {
+		struct ev ev = { 0, ENGINE_CMD_TRIGGER, 0, 1 };
+		float *out = run(&ev, 1, BLOCK);
+		free(out);
+		ck_assert_int_ne(s->last, last);
+		last = s->last;
+		seen[last]++;
+	}
+	for (int v = 0; v < 4; v++)
+		ck_assert_msg(seen[v] > 20, "variant %d chosen %d times in 200", v, seen[v]);
+}
+END_TEST
+
+START_TEST(velocity_follows_curve)
+{
+	struct eng_sound *s = sound(0, 1, 9600, NOISE, SOUND_ONESHOT);
+	const float sens[] = { 1.0f, 0.5f, 0.0f };
+	for (size_t k = 0; k < 3; k++) {
+		s->velocity = sens[k];
+		struct ev a = { 0, ENGINE_CMD_TRIGGER, 0, 1.0f }, b = { 0, ENGINE_CMD_TRIGGER, 0, 0.5f };
+		float *full = run(&a, 1, 9600);
+		float *half = run(&b, 1, 9600);
+		double db = 20 * log10(rms(half, 1000, 9000) / rms(full, 1000, 9000)); /* past the last one's tail */
+		double want = 20 * log10(1.0 - sens[k] * 0.5);
+		ck_assert_msg(fabs(db - want) < 0.01, "sensitivity %g: %g dB, expected %g", sens[k], db, want);
+		free(full);
+		free(half);
+	}
+}
+END_TEST
+
+START_TEST(hold_until_release_then_decays)
+{
+	struct eng_sound *s = sound(0, 1, RATE * 3, NOISE, SOUND_HOLD);
+	s->release = RATE / 20; /* 50 ms */
+	struct ev evs[] = { { 0, ENGINE_CMD_TRIGGER, 0, 1 }, { 48000, ENGINE_CMD_RELEASE, 0, 0 } };
+	float *out = run(evs, 2, 96000);
+	double held = rms(out, 38400, 48000);
+	ck_assert_msg(held > 1e-3, "silent while held");
+	/* Release time, plus the HRIR's length, later: silence. */
+	size_t quiet = 48000 + 2400 + hrtf->length;
+	/* (Rounding noise of the FFTs aside: far below hearing.) */
+	ck_assert_msg(rms(out, quiet, 96000) < 1e-7, "still sounding after the release: %g",
+		      rms(out, quiet, 96000));
+	ck_assert_msg(rms(out, 48000 + 1200, 48000 + 1400) < 0.7 * held, "no decay during the release");
+	free(out);
+}
+END_TEST
+
+START_TEST(loop_plays_past_its_end_without_click)
+{
+	sound(0, 1, 4800, DC, SOUND_LOOP); /* 100 ms of a constant: any seam shows */
+	struct ev evs[] = { { 0, ENGINE_CMD_TRIGGER, 0, 1 }, { 38400, ENGINE_CMD_RELEASE, 0, 0 } };
+	float *out = run(evs, 2, 57600);
+	double late = rms(out, 28800, 38400); /* 6 loops in */
+	ck_assert_msg(late > 1e-4, "loop stopped");
+	double jump = 0;
+	for (size_t i = 9600; i < 38400; i++)
+		jump = fmax(jump, fabs(out[2 * i] - out[2 * (i - 1)]));
+	ck_assert_msg(jump < 1e-4, "a seam in the loop: step %g", jump);
+	free(out);
+}
+END_TEST
+
+/* A choke group cuts the previous voice with a short fade: bounded
+ * sample-to-sample jump, and it is gone within the fade. */
+START_TEST(choke_cuts_without_click)
+{
+	struct eng_sound *a = sound(0, 1, RATE, SINE, SOUND_ONESHOT);
+	struct eng_sound *b = sound(1, 1, 64, IMPULSE, SOUND_ONESHOT);
+	a->choke = b->choke = 0;
+	b->gain = 0.0f; /* B itself is silent: what we hear is A being cut */
+	struct ev evs[] = { { 0, ENGINE_CMD_TRIGGER, 0, 1 }, { 24000, ENGINE_CMD_TRIGGER, 1, 1 } };
+	float *out = run(evs, 2, 38400);
+	ck_assert(rms(out, 12000, 24000) > 1e-3);
+	/* A click is a burst in the second difference; a 200 Hz tone has a
+	 * tiny one. A hard cut would put the tone's full step through the HRIR. */
+	double steady = 0, cut = 0;
+	for (size_t i = 12000; i < 38400; i++) {
+		double d2 = fabs(out[2 * i] - 2.0 * out[2 * (i - 1)] + out[2 * (i - 2)]);
+		if (i < 24000)
+			steady = fmax(steady, d2);
+		else
+			cut = fmax(cut, d2);
+	}
+	ck_assert_msg(cut <= 4.0 * steady, "second difference %g at the cut, %g steady", cut, steady);
+	ck_assert_msg(rms(out, 24000 + 240 + hrtf->length + 6 * BLOCK, 38400) < 1e-7, "not cut within 5 ms");
+	free(out);
+}
+END_TEST
+
+START_TEST(polyphony_limits_voices)
+{
+	struct eng_sound *s = sound(0, 1, RATE, NOISE, SOUND_ONESHOT);
+	s->polyphony = 2;
+	struct ev evs[5];
+	for (int k = 0; k < 5; k++)
+		evs[k] = (struct ev){ (size_t)k * 1000, ENGINE_CMD_TRIGGER, 0, 1 };
+	float *out = run(evs, 5, 9600);
+	free(out);
+	/* The engine's own count, reported with the meters. */
+	unsigned sounding = 0;
+	float l[BLOCK], r[BLOCK];
+	float *o[2] = { l, r };
+	for (int k = 0; k < 8000 / BLOCK + 1; k++)
+		engine_process(e, NULL, 0, o, BLOCK, NULL, 0);
+	struct engine_event ev;
+	while (engine_event_poll(e, &ev))
+		if (ev.type == ENGINE_EV_VOICES)
+			sounding = ev.count;
+	ck_assert_uint_eq(sounding, 2);
+}
+END_TEST
+
+START_TEST(panic_silences_within_20ms)
+{
+	sound(0, 1, RATE * 2, NOISE, SOUND_LOOP);
+	sound(1, 1, RATE * 2, NOISE, SOUND_ONESHOT);
+	struct ev evs[] = { { 0, ENGINE_CMD_TRIGGER, 0, 1 }, { 10, ENGINE_CMD_TRIGGER, 1, 1 },
+			    { 24000, ENGINE_CMD_PANIC, 0, 0 } };
+	float *out = run(evs, 3, 48000);
+	ck_assert(rms(out, 20000, 24000) > 1e-3);
+	ck_assert_msg(rms(out, 24000 + 960 + hrtf->length + 6 * BLOCK, 48000) < 1e-7, "sound after panic + 20 ms");
+	double jump = 0, steady = 0;
+	for (size_t i = 12000; i < 24000; i++)
+		steady = fmax(steady, fabs(out[2 * i] - out[2 * (i - 1)]));
+	for (size_t i = 24000; i < 26000; i++)
+		jump = fmax(jump, fabs(out[2 * i] - out[2 * (i - 1)]));
+	ck_assert_msg(jump <= steady, "panic clicked: %g vs %g", jump, steady);
+	free(out);
+}
+END_TEST
+
+START_TEST(flood_stays_finite_and_below_ceiling)
+{
+	for (unsigned k = 0; k < 4; k++) {
+		struct eng_sound *s = sound(k, 3, RATE / 2, NOISE, k == 3 ? SOUND_LOOP : SOUND_ONESHOT);
+		s->gain = 30.0f; /* far too loud on purpose */
+		s->source = (int)(k % 2);
+		s->polyphony = 16;
+		s->random_pitch_cents = 100;
+		s->random_gain_db = 6;
+	}
+	const size_t n_ev = 10000;
+	struct ev *evs = calloc(n_ev, sizeof *evs);
+	for (size_t k = 0; k < n_ev; k++)
+		evs[k] = (struct ev){ k * RATE / n_ev, ENGINE_CMD_TRIGGER, (int)(k % 4), 1.0f };
+	float *out = run(evs, n_ev, RATE + RATE / 2);
+	float ceiling = db_to_gain(-1.0f);
+	for (size_t i = 0; i < 2 * (size_t)(RATE + RATE / 2); i++) {
+		ck_assert(isfinite(out[i]));
+		ck_assert_msg(fabsf(out[i]) <= ceiling, "sample %zu: %g", i, out[i]);
+	}
+	ck_assert(rms(out, 0, RATE) > 0.1);
+	free(evs);
+	free(out);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("voices");
+	TCase *tc = tcase_create("Triggers");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, onset_at_exact_frame);
+	tcase_add_test(tc, round_robin_variants_differ);
+	tcase_add_test(tc, random_never_repeats);
+	tcase_add_test(tc, velocity_follows_curve);
+	tcase_add_test(tc, hold_until_release_then_decays);
+	tcase_add_test(tc, loop_plays_past_its_end_without_click);
+	tcase_add_test(tc, choke_cuts_without_click);
+	tcase_add_test(tc, polyphony_limits_voices);
+	tcase_add_test(tc, panic_silences_within_20ms);
+	tcase_add_test(tc, flood_stays_finite_and_below_ceiling);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
