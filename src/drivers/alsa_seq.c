@@ -50,8 +50,19 @@ static void *reader(void *arg)
 	return NULL;
 }
 
+/* libasound prints its own errors to stderr; ours say it better, once. */
+static void quiet(const char *file, int line, const char *function, int err, const char *fmt, ...)
+{
+	(void)file;
+	(void)line;
+	(void)function;
+	(void)err;
+	(void)fmt;
+}
+
 struct alsa_seq *alsa_seq_start(const char *client_name, struct engine_queue *q, char *err, size_t errlen)
 {
+	snd_lib_error_set_handler(quiet);
 	struct alsa_seq *s = calloc(1, sizeof *s);
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
