@@ -252,6 +252,7 @@ int main(int argc, char **argv)
 		char err[256];
 		if (gen_render(&p, rate, v, &x, &n, err, sizeof err) < 0) {
 			fprintf(stderr, "genwav: %s\n", err);
+			free(prev);
 			return 1;
 		}
 		char path[4096];

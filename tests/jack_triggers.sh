@@ -48,6 +48,19 @@ case "$out" in *"not a scene name"*) pass "a path is not a scene name: $out" ;; 
 o=$(first_onset "$TMP/osc2.wav" 0 1)
 expect "$o >= 0" "the old scene still plays"
 
+# A scene with a corrupt sample, asked for over OSC: refused with its
+# file, the old scene plays on.
+printf 'RIFF\0\0\0\0WAVEjunk' >"$TMP/scenes/broken.wav"
+sed 's/click.wav/broken.wav/' "$TMP/scenes/clicks.scene" >"$TMP/scenes/broken.scene"
+"$OSC_ASK" "$OSC_PORT" /scene s broken -t 0
+i=0
+until grep -q "broken.wav" "$TMP/tingled.log" || [ $i -ge 200 ]; do sleep 0.02; i=$((i + 1)); done
+grep -q "broken.scene:[0-9]*:.*broken.wav.*the scene playing goes on" "$TMP/tingled.log" ||
+	fail "the corrupt sample was not named: $(tail -n 2 "$TMP/tingled.log")"
+"$PROBE" --osc "$OSC_PORT" click --capture tingle:out_L tingle:out_R 1.0 "$TMP/osc4.wav" >/dev/null || fail "capture failed"
+o=$(first_onset "$TMP/osc4.wav" 0 1)
+expect "$o >= 0" "after a scene with a corrupt sample was refused, the old scene still plays"
+
 # A broken scene file and SIGHUP: refused, the old scene keeps playing.
 printf 'volume = 3\n' >>"$TMP/scenes/clicks.scene"  # a key no sound has
 kill -HUP "$TINGLED_PID"

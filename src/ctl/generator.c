@@ -27,10 +27,11 @@
  *     0.15 ms), which is what excites the high modes: a fingertip on
  *     wood is a dull knock, a nail on glass a bright tick.
  *   variant: the strike point (mode amplitudes follow a mode-shape-like
- *     pattern of a random position, plus ~+-3 dB), +-2 % detuning of the
- *     upper modes, +-20 % damping (the finger lifts off or rests), the
- *     contact pulse's length (+-30 %) and noise. length: the ring is faded
- *     out over the last fifth.
+ *     pattern of a random position, times a random +-3.5 dB), +-2 %
+ *     detuning of the upper modes, +-20 % damping (the finger lifts off or
+ *     rests), the contact pulse's length x0.6..1.65 (strike force and
+ *     angle) and its noise. length: the ring is faded out over the last
+ *     fifth.
  *   Above the first modes a real object's modes crowd and overlap; they
  *   are added as a residual: a noise burst above 1.5 x the fundamental,
  *   band-limited by the contact pulse, decaying like a high mode (1.5 ..
@@ -57,35 +58,40 @@
  * brush — many bristles. Each bristle leaving a surface flicks: a tiny
  * click. A stroke is a Poisson stream of clicks whose rate follows the
  * stroke's velocity, plus friction noise of the same velocity, both
- * high-passed (800..2400 Hz) and low-passed at a cut-off that rises with
+ * high-passed and low-passed (12 dB/octave) at a cut-off that rises with
  * velocity (the swish). After the stroke a few last bristles flick off.
  *   speed: a fast stroke is shorter (100 % .. 60 % of the length, the
  *     rest is the flick tail), peaks earlier and more sharply.
  *   density: bristles: 300..6000 clicks per second at full velocity; few
  *     bristles are sparse loud crackle, many a smooth swish (the clicks
  *     carry the same power as the noise at every density).
- *   brightness: spectral tilt (high-pass 800..2400 Hz, low-pass
- *     2.5..15 kHz).
+ *   brightness: spectral tilt: high-pass 500..2000 Hz, low-pass
+ *     1.8..14 kHz at full velocity (half that as the stroke starts and
+ *     ends).
  *
  * crinkle — sparse filtered clicks. Crumpled foil or plastic sounds as
  * creases snap: a Poisson process of clicks, its rate modulated by the
  * hand's gestures (a slow 2.5 Hz random modulation, 0.4..1.6), each
- * click a decaying burst of high-passed noise through a random resonance,
- * with Pareto (heavy-tailed) strengths; some snaps come in pairs or
- * triples. Under them, a quiet dense micro-crackle of small creases.
+ * click a decaying burst of high-passed noise through a random resonance
+ * (its gain equalised over frequency and Q), with Pareto (heavy-tailed)
+ * strengths, capped at 3x; 40 % of the snaps set off one to three more
+ * within 2..15 ms. Under them, a quiet dense micro-crackle of small
+ * creases, as busy as the snapping.
  *   density: clicks per second, 5..80 (geometric) at medium thickness.
- *   size: thickness. Thick material gives fewer (x0.5), stronger (tail
- *     exponent 1.1, bursts up to ~1.5 ms) clicks with lower resonances
+ *   The first snap comes within 10 ms, so a trigger is answered at once.
+ *   size: thickness. Thick material (1) gives fewer (x0.5), stronger
+ *     (Pareto exponent 1.5), longer (~4 ms) clicks with lower resonances
  *     (2..5 kHz) and little micro-crackle; thin material (0) more (x1.5),
- *     lighter (exponent 2.5), shorter clicks at 3.5..8 kHz over more
+ *     even (exponent 3), short (~1 ms) clicks at 3.5..8 kHz over more
  *     micro-crackle (cellophane).
  *
  * shush — shaped noise, the fricative "shhh". Noise through a band-pass
  * at the tongue-channel resonance fc and a weaker one at 1.75 fc, with a
  * high-pass below 0.55 fc (a "sh" has little low energy), a low-pass at
- * 2 fc, and a touch of low breath noise. A smooth envelope (rise, sustain, fall); amplitude
- * drifts +-12 % at ~1 Hz and fc drifts +-7 % at ~0.6 Hz and sinks a
- * little as the breath runs out, which makes it breathy and alive.
+ * 2 fc, and a touch of low breath noise. A smooth envelope (rise,
+ * sustain, fall); the amplitude drifts +-18 % at ~1 Hz with a +-5 %
+ * flutter at ~5 Hz, fc drifts +-7 % at ~0.6 Hz and sinks a little as the
+ * breath runs out: breathy and alive, not a steady hiss.
  *   brightness: fc from 2 kHz (0, dark "shh") to 6 kHz (1, towards "sss").
  *   The middle is stationary (gen_steady_range()).
  *
@@ -216,7 +222,8 @@ enum { S_NOISE, S_MOD, S_EVENTS, S_SHAPE };
 
 static void rng_init(struct rng *r, uint32_t seed, enum gen_kind kind, uint32_t stream)
 {
-	uint64_t key = ((uint64_t)seed << 32) ^ ((uint64_t)kind << 24) ^ (uint64_t)stream * 0x2545f491ull;
+	/* (seed, stream) packed without overlap; the kind scrambles the key */
+	uint64_t key = ((uint64_t)seed << 32 | stream) ^ (uint64_t)kind * 0xd1b54a32d192ed03ull;
 	uint64_t a = splitmix64(&key), b = splitmix64(&key);
 	r->state = 0;
 	r->inc = (b << 1) | 1u;
@@ -456,7 +463,7 @@ static void render_tap(const struct gen_params *p, double rate, unsigned v, floa
 	double ratio[TAP_MODES], base[TAP_MODES], phase[TAP_MODES];
 	for (int k = 0; k < TAP_MODES; k++) {
 		ratio[k] = family[k] * (k ? exp(0.03 * rng_bipolar(&obj)) : 1.0);
-		base[k] = exp(0.25 * rng_gauss(&obj)) * pow(family[k], 0.2); /* radiation */
+		base[k] = exp(0.25 * rng_gauss(&obj));
 		phase[k] = M_PI * rng_uniform(&obj);
 	}
 	double f1 = 2500.0 * pow(150.0 / 2500.0, p->size);
@@ -627,8 +634,12 @@ static void crinkle_click(float *out, size_t n, size_t at, double amp, double si
 {
 	double lo = fmin(2000.0 * pow(1.75, 1.0 - size), 0.3 * rate);
 	double hi = fmin(5000.0 * pow(1.6, 1.0 - size), 0.42 * rate);
+	/* A band-pass passes noise power in proportion to f/Q: equalise it, so
+	 * that the Pareto draw alone decides how loud a snap is. */
+	double f = rng_logrange(ev, lo, hi), q = rng_range(ev, 3.0, 8.0);
+	double eq = sqrt(q / 5.0 * 4000.0 / f);
 	struct biquad res;
-	bq_init(&res, BQ_BANDPASS, rng_logrange(ev, lo, hi), rng_range(ev, 3.0, 8.0), rate);
+	bq_init(&res, BQ_BANDPASS, f, q, rate);
 	struct onepole hp;
 	op_init(&hp, 1500.0, rate);
 	struct biquad lp;
@@ -639,7 +650,7 @@ static void crinkle_click(float *out, size_t n, size_t at, double amp, double si
 	double e = amp;
 	for (size_t j = 0; j < len && at + j < n; j++) {
 		double x = op_hp(&hp, e * rng_noise(ev));
-		out[at + j] += (float)bq_run(&lp, 0.8 * bq_run(&res, x) + 0.2 * x);
+		out[at + j] += (float)bq_run(&lp, 0.8 * eq * bq_run(&res, x) + 0.2 * x);
 		e *= decay;
 	}
 }
@@ -661,10 +672,13 @@ static void render_crinkle(const struct gen_params *p, double rate, unsigned v, 
 	smooth_init(&hand, &mod, rng_range(&mod, 1.8, 3.2), rate);
 	struct biquad micro_bp;
 	bq_init(&micro_bp, BQ_BANDPASS, 4500.0 * pow(1.4, 0.5 - size), 0.8, rate);
+	/* A trigger is answered at once: the first snap comes within 10 ms
+	 * (and even the shortest crinkle has one). */
+	size_t first = att + (size_t)(rng_uniform(&ev) * fmin(0.01 * rate, (double)(n - att - rel) / 2.0));
 
 	for (size_t i = 0; i < n; i++) {
 		double m = (1.0 + 0.6 * smooth_next(&hand, &mod)) * edge_env(i, n, att, rel);
-		if (rng_uniform(&ev) < click_rate * m / rate) {
+		if (i == first || rng_uniform(&ev) < click_rate * m / rate) {
 			double amp = loud * fmin(pow(1.0 - rng_uniform(&ev), -1.0 / tail), 3.0);
 			crinkle_click(out, n, i, amp, size, rate, &ev);
 			if (rng_uniform(&ev) < 0.4) { /* creases that snap in a chain */
