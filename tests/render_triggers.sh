@@ -60,5 +60,7 @@ for scene in "$SC"/*.scene; do
 	done
 	fin=$(wavnum "$TMP/$name.wav" finite)
 	peak=$(wavnum "$TMP/$name.wav" peak_db)
-	expect "$fin == 1 && $peak <= -0.99" "scene $name: finite, below the ceiling (peak $peak dBFS)"
+	# The limiter is a safety net: the demo scenes, played one sound at a
+	# time, stay well clear of it.
+	expect "$fin == 1 && $peak <= -3" "scene $name: finite, peak $peak dBFS, no limiting"
 done

@@ -97,6 +97,16 @@ static int load_sound(const struct sound_desc *sd, unsigned rate, uint64_t seed,
 			snprintf(err, errlen, "[sound %s]: variant %u is empty or too long", sd->name, v + 1);
 			return -1;
 		}
+		if (sd->mode == SOUND_LOOP && sd->gen.kind != GEN_NONE) {
+			/* Loop the steady middle of a synthesised stroke, not its
+			 * fades: the voice's attack and release shape it instead. */
+			size_t from = 0, to = frames;
+			gen_steady_range(&sd->gen, rate, &from, &to);
+			if (to > from && to <= frames && to - from >= frames / 4) {
+				memmove(data, data + from, (to - from) * sizeof(float));
+				frames = to - from;
+			}
+		}
 		snd->var[v].data = data;
 		snd->var[v].len = (uint32_t)frames;
 		if (sd->mode == SOUND_LOOP)
