@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "ctl/conf.h"
 #include "ctl/control.h"
 #include "ctl/events.h"
+#include "ctl/scene_build.h"
 #include "rt/engine_impl.h"
 
 static struct engine *engine;
@@ -170,6 +172,77 @@ START_TEST(full_queue_is_reported)
 }
 END_TEST
 
+START_TEST(triggers_and_scene_requests)
+{
+	/* No scene yet: a trigger is refused with a reason. */
+	ck_assert_int_eq(run("/trigger", "s", "tap"), -1);
+	ck_assert_ptr_nonnull(strstr(err, "no scene is playing"));
+
+	static struct loaded_scene ls;
+	static struct eng_scene eng;
+	memset(&ls, 0, sizeof ls);
+	ls.eng = &eng;
+	str_copy(ls.desc.name, sizeof ls.desc.name, "test");
+	str_copy(ls.desc.sounds[0].name, CONF_NAME_MAX, "tap");
+	str_copy(ls.desc.sounds[1].name, CONF_NAME_MAX, "rain");
+	ls.desc.n_sounds = 2;
+	for (size_t i = 0; i < SCENE_MAX_SOURCES; i++)
+		ls.source_slot[i] = -1;
+	ck_assert_int_eq(control_set_scene(ctl, q, &ls, err, sizeof err), 0);
+	struct engine_cmd c;
+	bool scene_sent = false;
+	while (ring_pop(q->ring, &c))
+		scene_sent |= c.type == ENGINE_CMD_SCENE && c.ptr == &eng;
+	ck_assert(scene_sent);
+
+	ck_assert_int_eq(run("/trigger", "s", "rain"), 0);
+	c = pop();
+	ck_assert_int_eq(c.type, ENGINE_CMD_TRIGGER);
+	ck_assert_int_eq(c.i, 1);
+	ck_assert_float_eq(c.f[0], 1.0f);
+	ck_assert(c.ptr == &eng);
+	ck_assert_int_eq(run("/trigger", "si", "tap", 64), 0);  /* MIDI-style velocity */
+	c = pop();
+	ck_assert_float_eq_tol(c.f[0], 64.0f / 127.0f, 1e-6f);
+	ck_assert_int_eq(run("/trigger", "sf", "tap", 0.0), 0); /* a button let go */
+	c = pop();
+	ck_assert_int_eq(c.type, ENGINE_CMD_RELEASE);
+	ck_assert_int_eq(run("/release", "s", "rain"), 0);
+	c = pop();
+	ck_assert_int_eq(c.type, ENGINE_CMD_RELEASE);
+	ck_assert_int_eq(c.i, 1);
+	ck_assert_int_eq(run("/trigger", "s", "thunder"), -1);
+	ck_assert_ptr_nonnull(strstr(err, "no sound named 'thunder' in scene test"));
+	ck_assert_int_eq(run("/trigger", "sf", "tap", 1.5), -1);
+	ck_assert_int_eq(run("/trigger", "f", 1.0), -1);
+
+	/* /panic and /scene/next as tablet buttons: act on press, not release. */
+	ck_assert_int_eq(run("/panic", "f", 1.0), 0);
+	ck_assert_int_eq(pop().type, ENGINE_CMD_PANIC);
+	ck_assert_int_eq(run("/panic", "f", 0.0), 0);
+	ck_assert(!ring_pop(q->ring, &c));
+	char name[CONF_NAME_MAX];
+	int index, step;
+	ck_assert_int_eq(run("/scene/next", "f", 0.0), 0);
+	ck_assert(!control_take_scene_request(ctl, name, sizeof name, &index, &step));
+	ck_assert_int_eq(run("/scene/next", "f", 1.0), 0);
+	ck_assert(control_take_scene_request(ctl, name, sizeof name, &index, &step));
+	ck_assert_int_eq(step, 1);
+	/* Only the latest request counts. */
+	ck_assert_int_eq(run("/scene/prev", ""), 0);
+	ck_assert_int_eq(run("/scene", "i", 2), 0);
+	ck_assert_int_eq(run("/scene", "s", "rain-room"), 0);
+	ck_assert(control_take_scene_request(ctl, name, sizeof name, &index, &step));
+	ck_assert_str_eq(name, "rain-room");
+	ck_assert(!control_take_scene_request(ctl, name, sizeof name, &index, &step));
+	ck_assert_int_eq(run("/scene", "s", "../../etc/passwd"), -1);
+	ck_assert_ptr_nonnull(strstr(err, "not a scene name"));
+	ck_assert(!control_take_scene_request(ctl, name, sizeof name, &index, &step));
+	ck_assert_int_eq(run("/scene", "f", 1.5), -1);
+	control_set_scene(ctl, q, NULL, err, sizeof err);
+}
+END_TEST
+
 START_TEST(events_file_lines)
 {
 	struct event_list l;
@@ -214,6 +287,7 @@ int main(void)
 	tcase_add_test(tc, ping_replies_pong);
 	tcase_add_test(tc, bad_commands_are_refused);
 	tcase_add_test(tc, full_queue_is_reported);
+	tcase_add_test(tc, triggers_and_scene_requests);
 	suite_add_tcase(s, tc);
 	TCase *te = tcase_create("EventsFile");
 	tcase_add_test(te, events_file_lines);

@@ -491,31 +491,42 @@ int control_dispatch(struct control *c, struct engine_queue *q, uint32_t offset,
 				rc = push(q, &cmd, path, err, errlen);
 			}
 		}
-	} else if (np == 1 && !strcmp(part[0], "panic")) {
-		struct engine_cmd cmd = { .type = ENGINE_CMD_PANIC, .offset = offset };
-		rc = argc ? fail(err, errlen, "%s: expected no arguments", path) : push(q, &cmd, path, err, errlen);
-	} else if ((np == 1 || np == 2) && !strcmp(part[0], "scene")) {
-		float idx;
-		rc = 0;
-		if (np == 2 && (!strcmp(part[1], "next") || !strcmp(part[1], "prev")) && argc == 0) {
+	} else if ((np == 1 && !strcmp(part[0], "panic")) ||
+		   (np == 2 && !strcmp(part[0], "scene") && (!strcmp(part[1], "next") || !strcmp(part[1], "prev")))) {
+		/* Also a tablet button: it sends 1 when pressed and 0 when let go;
+		 * act on the press only. */
+		float v = 1.0f;
+		if (argc > 1 || (argc == 1 && !ctl_number(&argv[0], &v)))
+			rc = fail(err, errlen, "%s: expected nothing or a number (a button: acts when >= 0.5), got %s",
+				  path, type_list(argv, argc, types, sizeof types));
+		else if (v < 0.5f)
+			rc = 0;
+		else if (part[0][0] == 'p') {
+			struct engine_cmd cmd = { .type = ENGINE_CMD_PANIC, .offset = offset };
+			rc = push(q, &cmd, path, err, errlen);
+		} else {
 			c->scene_req_name[0] = '\0';
 			c->scene_req_index = -1;
 			c->scene_req_step = part[1][0] == 'n' ? 1 : -1;
-		} else if (np == 1 && argc == 1 && argv[0].type == 's' && conf_valid_name(argv[0].s)) {
+			c->scene_req = true;
+			rc = 0;
+		}
+	} else if (np == 1 && !strcmp(part[0], "scene")) {
+		float idx;
+		rc = 0;
+		if (argc == 1 && argv[0].type == 's' && conf_valid_name(argv[0].s)) {
 			str_copy(c->scene_req_name, sizeof c->scene_req_name, argv[0].s);
 			c->scene_req_index = -1;
 			c->scene_req_step = 0;
-		} else if (np == 1 && argc == 1 && ctl_number(&argv[0], &idx) && idx >= 0 && idx < 1000 &&
+		} else if (argc == 1 && ctl_number(&argv[0], &idx) && idx >= 0 && idx < 1000 &&
 			   idx == floorf(idx)) {
 			c->scene_req_name[0] = '\0';
 			c->scene_req_index = (int)idx;
 			c->scene_req_step = 0;
-		} else if (np == 1 && argc == 1 && argv[0].type == 's') {
+		} else if (argc == 1 && argv[0].type == 's') {
 			rc = fail(err, errlen, "%s: '%s' is not a scene name", path, argv[0].s);
-		} else if (np == 1) {
-			rc = fail(err, errlen, "%s: expected a scene name or a setlist index", path);
 		} else {
-			rc = fail(err, errlen, "%s: expected no arguments", path);
+			rc = fail(err, errlen, "%s: expected a scene name or a setlist index", path);
 		}
 		if (rc == 0)
 			c->scene_req = true;

@@ -201,15 +201,13 @@ struct engine_core *engine_core_new(const struct engine *e, const struct hrtf_se
 	c->block = block;
 	c->bin = binaural_new(h, block, e->n_sources, e->fft_measure ? FFTW_MEASURE : FFTW_ESTIMATE);
 	c->table = malloc(sizeof(uint32_t) * HRTF_GRID_AZ * HRTF_GRID_EL);
-	c->scratch = fftwf_malloc(block * sizeof(float));
 	c->srcbuf = fftwf_malloc((size_t)e->n_sources * block * sizeof(float));
 	c->touched = calloc(e->n_sources, sizeof(bool));
-	if (!c->bin || !c->table || !c->scratch || !c->srcbuf || !c->touched) {
+	if (!c->bin || !c->table || !c->srcbuf || !c->touched) {
 		engine_core_free(c);
 		return NULL;
 	}
 	memcpy(c->table, h->table, sizeof(uint32_t) * HRTF_GRID_AZ * HRTF_GRID_EL);
-	memset(c->scratch, 0, block * sizeof(float));
 	memset(c->srcbuf, 0, (size_t)e->n_sources * block * sizeof(float));
 	/* Gains follow their targets with a 20 ms time constant. */
 	c->smooth = 1.0f - expf(-(float)block / (0.02f * (float)c->rate));
@@ -223,7 +221,6 @@ void engine_core_free(struct engine_core *c)
 		return;
 	binaural_free(c->bin);
 	free(c->table);
-	fftwf_free(c->scratch);
 	fftwf_free(c->srcbuf);
 	free(c->touched);
 	free(c);

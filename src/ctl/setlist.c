@@ -273,6 +273,14 @@ const char *setlist_playing_name(const struct setlist *sl)
 	return sl->playing ? sl->playing->desc.name : "";
 }
 
+const char *setlist_playing_path(const struct setlist *sl)
+{
+	for (size_t k = 0; sl->playing && k < sl->n_loaded; k++)
+		if (sl->loaded[k] == sl->playing)
+			return sl->loaded_path[k];
+	return "";
+}
+
 int setlist_check(const struct tingle_conf *conf, const char *extra, unsigned rate, struct control *ctl,
 		  size_t *count, char *err, size_t errlen)
 {
@@ -282,11 +290,13 @@ int setlist_check(const struct tingle_conf *conf, const char *extra, unsigned ra
 	sl->preload = CONF_PRELOAD_ALL;
 	int rc = 0;
 	*count = 0;
-	for (size_t i = 0; i <= sl->n_names && rc == 0; i++) {
+	/* Every scene of the setlist, then [scenes] start and -s. */
+	const char *more[2] = { conf->start[0] ? conf->start : NULL, extra };
+	for (size_t i = 0; i < sl->n_names + 2 && rc == 0; i++) {
 		char path[PATH_MAX];
-		const char *what = i < sl->n_names ? sl->names[i] : extra;
+		const char *what = i < sl->n_names ? sl->names[i] : more[i - sl->n_names];
 		if (!what)
-			break;
+			continue;
 		if (!scene_resolve(what, sl->dir, path, sizeof path, err, errlen) ||
 		    !get(sl, path, err, errlen)) {
 			rc = -1;

@@ -61,6 +61,9 @@ bool setlist_released(struct setlist *sl, const void *eng_scene);
 size_t setlist_in_engine(const struct setlist *sl);
 
 const char *setlist_playing_name(const struct setlist *sl);
+/* The file of the scene playing ("" when none): to find it again after a
+ * reload even when its [scene] name differs from its file name. */
+const char *setlist_playing_path(const struct setlist *sl);
 
 /* For --check: parse and build every scene of the setlist (and extra, if
  * given), reporting the first error; *count receives how many were checked. */

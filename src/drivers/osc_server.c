@@ -93,8 +93,8 @@ static int on_message(const char *path, const char *types, lo_arg **argv, int ar
 		case LO_DOUBLE: memcpy(&dbl, raw, sizeof dbl); a->type = 'f'; a->f = (float)dbl; break;
 		case LO_INT32: memcpy(&i32, raw, sizeof i32); a->type = 'i'; a->i = i32; break;
 		case LO_INT64: memcpy(&i64, raw, sizeof i64); a->type = 'i'; a->i = (int32_t)i64; break;
-		case LO_TRUE: a->type = 'i'; a->i = 1; break;
-		case LO_FALSE: a->type = 'i'; a->i = 0; break;
+		case LO_TRUE: a->type = 'f'; a->f = 1.0f; break;
+		case LO_FALSE: a->type = 'f'; a->f = 0.0f; break;
 		case LO_STRING:
 		case LO_SYMBOL: a->type = 's'; a->s = (const char *)raw; break;
 		default:

@@ -204,7 +204,7 @@ int main(int argc, char **argv)
 		rc = setlist_switch(sl, scene, true, -1, 0, err, sizeof err);
 	else if (rc == 0 && conf->start[0])
 		rc = setlist_switch(sl, conf->start, false, -1, 0, err, sizeof err);
-	else if (rc == 0 && conf->n_setlist)
+	else if (rc == 0 && sl->n_names)
 		rc = setlist_switch(sl, NULL, false, 0, 0, err, sizeof err);
 	if (rc < 0) {
 		log_error("%s", err);

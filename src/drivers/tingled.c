@@ -329,13 +329,13 @@ static void reload(struct daemon *d)
 	/* The scenes again, from the new files: the one playing stays the one
 	 * playing when the new setlist still has it. */
 	if (d->setlist) {
-		const char *now = d->setlist->playing ? d->setlist->playing->desc.name : NULL;
-		char keep[CONF_NAME_MAX] = "";
-		if (now)
-			str_copy(keep, sizeof keep, now);
-		if (scenes_start(d, nc, d->scenes_rate, keep[0] ? keep : NULL, false, err, sizeof err) < 0 &&
-		    (!keep[0] || scenes_start(d, nc, d->scenes_rate, NULL, false, err, sizeof err) < 0))
+		char keep[PATH_MAX];
+		str_copy(keep, sizeof keep, setlist_playing_path(d->setlist));
+		if (scenes_start(d, nc, d->scenes_rate, keep[0] ? keep : NULL, true, err, sizeof err) < 0 &&
+		    (!keep[0] || scenes_start(d, nc, d->scenes_rate, NULL, false, err, sizeof err) < 0)) {
 			log_error("reload: %s; the scenes stay as they were", err);
+			d->setlist->conf = nc; /* the old one is about to be freed */
+		}
 	}
 	if (strcmp(nc->jack_name, d->conf->jack_name) || strcmp(nc->jack_server, d->conf->jack_server))
 		log_warn("reload: the JACK client name and server change at the next start");
@@ -469,10 +469,9 @@ static int run(struct daemon *d)
 				log_info("reconnected to the JACK server");
 				unsigned r = jack_driver_rate(d->jack);
 				if (d->setlist && r != d->scenes_rate) {
-					const char *now = setlist_playing_name(d->setlist);
-					char keep[CONF_NAME_MAX];
-					str_copy(keep, sizeof keep, now);
-					if (scenes_start(d, d->conf, r, keep[0] ? keep : NULL, false, err, sizeof err) < 0)
+					char keep[PATH_MAX];
+					str_copy(keep, sizeof keep, setlist_playing_path(d->setlist));
+					if (scenes_start(d, d->conf, r, keep[0] ? keep : NULL, true, err, sizeof err) < 0)
 						log_error("scenes at %u Hz: %s", r, err);
 				}
 			} else {
@@ -494,9 +493,9 @@ static int run(struct daemon *d)
 					hrtf_free(old);
 					log_info("sample rate now %u Hz", rate);
 					if (d->setlist) {
-						char keep[CONF_NAME_MAX];
-						str_copy(keep, sizeof keep, setlist_playing_name(d->setlist));
-						if (scenes_start(d, d->conf, rate, keep[0] ? keep : NULL, false, err,
+						char keep[PATH_MAX];
+						str_copy(keep, sizeof keep, setlist_playing_path(d->setlist));
+						if (scenes_start(d, d->conf, rate, keep[0] ? keep : NULL, true, err,
 								 sizeof err) < 0)
 							log_error("scenes at %u Hz: %s", rate, err);
 					}

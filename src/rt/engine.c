@@ -280,8 +280,18 @@ static void set_scene(struct engine *e, struct eng_scene *sc)
 			e->old[k] = prev;
 			return;
 		}
-	/* Too many scenes ringing at once: cut the oldest ringing one short. */
-	fade_all(e, e->old[0], 0, ms_frames(e, FADE_MS), true);
+	/* Scene after scene, faster than they ring out: the oldest still
+	 * ringing stops now (its last voices end, it is handed back) to make
+	 * room. Only a flood of switches gets here. */
+	struct eng_scene *oldest = e->old[0];
+	for (unsigned k = 0; k < e->n_voice_slots; k++)
+		if (e->voice[k].stage != VOICE_OFF && e->voice[k].scene == oldest)
+			voice_end(e, &e->voice[k]);
+	for (unsigned k = 0; k < ENGINE_MAX_OLD_SCENES; k++)
+		if (!e->old[k]) {
+			e->old[k] = prev;
+			return;
+		}
 }
 
 static void midi_event(struct engine *e, const uint8_t *b, unsigned size, uint32_t at)

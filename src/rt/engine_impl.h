@@ -12,7 +12,7 @@
 #include "rt/scene_data.h"
 #include "rt/voice.h"
 
-#define ENGINE_MAX_OLD_SCENES 8
+#define ENGINE_MAX_OLD_SCENES 16
 
 struct engine_queue {
 	struct ring *ring;
@@ -37,7 +37,6 @@ struct engine_core {
 	unsigned block;
 	struct binaural *bin;
 	uint32_t *table;     /* copy of the HRTF set's direction table */
-	float *scratch;      /* one block */
 	float *srcbuf;       /* one block per source: what its voices and input play */
 	bool *touched;       /* per source: srcbuf holds sound this block */
 	float smooth;        /* per-block coefficient of the gain smoothing */
