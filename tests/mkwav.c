@@ -1,5 +1,8 @@
-/* mkwav: test signals as mono WAV files.
- *   mkwav OUT.wav noise|sine|click|silence SECONDS [RATE [AMPLITUDE [FREQ|SEED]]] */
+/* mkwav: test signals as audio files.
+ *   mkwav OUT noise|sine|click|silence SECONDS [RATE [AMPLITUDE [FREQ|SEED]]]
+ * The format follows OUT's extension: .wav (32-bit float), .flac (16 bit),
+ * .ogg (Vorbis). With MKWAV_CHANNELS=2 the signal is written to both
+ * channels of a stereo file. */
 #include <math.h>
 #include <sndfile.h>
 #include <stdio.h>
@@ -29,13 +32,26 @@ int main(int argc, char **argv)
 			x[i] = (float)(amp * sin(2.0 * M_PI * param * (double)i / rate));
 		}
 	}
-	SF_INFO info = { .samplerate = rate, .channels = 1, .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT };
+	const char *ext = strrchr(argv[1], '.');
+	int format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+	if (ext && !strcmp(ext, ".flac"))
+		format = SF_FORMAT_FLAC | SF_FORMAT_PCM_16;
+	else if (ext && !strcmp(ext, ".ogg"))
+		format = SF_FORMAT_OGG | SF_FORMAT_VORBIS;
+	const char *chs = getenv("MKWAV_CHANNELS");
+	int channels = chs && !strcmp(chs, "2") ? 2 : 1;
+	float *frames = calloc((n ? n : 1) * (size_t)channels, sizeof(float));
+	for (size_t i = 0; i < n; i++)
+		for (int c = 0; c < channels; c++)
+			frames[i * (size_t)channels + (size_t)c] = x[i];
+	SF_INFO info = { .samplerate = rate, .channels = channels, .format = format };
 	SNDFILE *sf = sf_open(argv[1], SFM_WRITE, &info);
-	if (!sf || sf_writef_float(sf, x, (sf_count_t)n) != (sf_count_t)n) {
+	if (!sf || sf_writef_float(sf, frames, (sf_count_t)n) != (sf_count_t)n) {
 		fprintf(stderr, "mkwav: %s: %s\n", argv[1], sf_strerror(sf));
 		return 1;
 	}
 	sf_close(sf);
+	free(frames);
 	free(x);
 	return 0;
 }

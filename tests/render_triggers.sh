@@ -30,6 +30,34 @@ render "0.5 /trigger click 0" "$TMP/v0.wav"
 peak=$(wavnum "$TMP/v0.wav" peak_db)
 expect "$peak < -200" "/trigger with velocity 0 plays nothing"
 
+# Samples in FLAC, Ogg Vorbis and a stereo WAV (its channels averaged:
+# the same signal in both channels plays at the level of the mono file).
+"$MKWAV" "$TMP/scenes/tone.flac" sine 0.5 44100 0.25 1000
+"$MKWAV" "$TMP/scenes/tone.ogg" sine 0.5 44100 0.25 1000
+"$MKWAV" "$TMP/scenes/tone-mono.wav" sine 0.5 48000 0.25 1000
+MKWAV_CHANNELS=2 "$MKWAV" "$TMP/scenes/tone-stereo.wav" sine 0.5 48000 0.25 1000
+cat >"$TMP/scenes/formats.scene" <<EOS
+[source front]
+azimuth = 0
+[sound tones]
+samples = tone.flac tone.ogg tone-mono.wav tone-stereo.wav
+select = roundrobin
+source = front
+EOS
+# roundrobin goes through the files in name order:
+# tone-mono.wav, tone-stereo.wav, tone.flac, tone.ogg
+printf '0 /trigger tones\n1 /trigger tones\n2 /trigger tones\n3 /trigger tones\n' >"$TMP/ev.txt"
+"$RENDER" -q -c "$TMP/clicks.conf" -s formats -e "$TMP/ev.txt" -d 4 -o "$TMP/formats.wav" ||
+	fail "render of FLAC, Ogg and stereo samples failed"
+mono=$(wavnum "$TMP/formats.wav" rms_l_db 0.1 0.4)
+stereo=$(wavnum "$TMP/formats.wav" rms_l_db 1.1 1.4)
+flac=$(wavnum "$TMP/formats.wav" rms_l_db 2.1 2.4)
+ogg=$(wavnum "$TMP/formats.wav" rms_l_db 3.1 3.4)
+echo "levels: mono WAV $mono, stereo WAV $stereo, FLAC $flac, Ogg $ogg dB"
+expect "$mono > -40 && $stereo - $mono < 0.1 && $mono - $stereo < 0.1" "a stereo sample plays at the level of the mono one"
+expect "$flac - $mono < 0.1 && $mono - $flac < 0.1" "a FLAC sample (44.1 kHz, resampled) plays"
+expect "$ogg - $mono < 0.5 && $mono - $ogg < 0.5" "an Ogg Vorbis sample plays"
+
 # The bundled scenes: every sound of every scene, triggered once.
 SC="$top_srcdir/scenes"
 cat >"$TMP/demo.conf" <<EOC
