@@ -57,6 +57,7 @@ void engine_free(struct engine *e)
 		return;
 	engine_collect(e);
 	engine_core_free(atomic_exchange(&e->pending, NULL));
+	engine_core_free(e->waiting);
 	engine_core_free(e->core);
 	for (unsigned q = 0; q < ENGINE_MAX_QUEUES; q++)
 		ring_free(e->queues[q].ring);

@@ -422,14 +422,17 @@ static void drain(struct engine *e, unsigned nframes)
 
 static void take_core(struct engine *e)
 {
-	struct engine_core *c = atomic_exchange_explicit(&e->pending, NULL, memory_order_acq_rel);
+	struct engine_core *c = e->waiting;
+	if (!c)
+		c = atomic_exchange_explicit(&e->pending, NULL, memory_order_acq_rel);
 	if (!c)
 		return;
 	if (e->core && !ring_push(e->retired, &e->core)) {
-		/* No room to give the old core back: keep it, try again later. */
-		atomic_store(&e->pending, c);
+		/* No room to give the old core back yet: try again next block. */
+		e->waiting = c;
 		return;
 	}
+	e->waiting = NULL;
 	e->core = c;
 	e->lim.release = 1.0f - expf(-1.0f / (0.15f * (float)c->rate));
 	if (!e->lim_ready) {

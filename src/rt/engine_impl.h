@@ -56,6 +56,7 @@ struct engine {
 
 	_Atomic(struct engine_core *) pending;
 	struct engine_core *core;  /* audio thread's own */
+	struct engine_core *waiting; /* taken over, waiting for room to retire the old one */
 	bool core_fresh;           /* new core: sources to reset */
 
 	float master_db;
