@@ -297,6 +297,11 @@ int setlist_check(const struct tingle_conf *conf, const char *extra, unsigned ra
 		const char *what = i < sl->n_names ? sl->names[i] : more[i - sl->n_names];
 		if (!what)
 			continue;
+		bool again = false;
+		for (size_t k = 0; i >= sl->n_names && k < sl->n_names; k++)
+			again |= !strcmp(sl->names[k], what);
+		if (again)
+			continue; /* a setlist scene, checked already */
 		if (!scene_resolve(what, sl->dir, path, sizeof path, err, errlen) ||
 		    !get(sl, path, err, errlen)) {
 			rc = -1;
