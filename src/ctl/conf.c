@@ -507,20 +507,9 @@ static struct parse *new_parse(struct tingle_conf *c, const char *file)
 int conf_load(const char *path, struct tingle_conf *c, char *err, size_t errlen)
 {
 	conf_defaults(c);
-	ini_set_err(err, errlen, "%s", "");
-	if (!path || !*path) {
-		ini_set_err(err, errlen, "no config file name");
+	FILE *f = ini_open(path, sizeof c->path, "config", err, errlen);
+	if (!f)
 		return -1;
-	}
-	if (strlen(path) >= sizeof c->path) {
-		ini_set_err(err, errlen, "%s: %s", path, strerror(ENAMETOOLONG));
-		return -1;
-	}
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		ini_set_err(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
 	struct parse *p = new_parse(c, path);
 	if (!p) {
 		fclose(f);

@@ -466,6 +466,23 @@ void ini_init(struct inifile *ini, const struct ini_format *fmt, void *user, con
 	ini->sect = INI_SECT_NONE;
 }
 
+FILE *ini_open(const char *path, size_t max_len, const char *what, char *err, size_t errlen)
+{
+	ini_set_err(err, errlen, "%s", "");
+	if (!path || !*path) {
+		ini_set_err(err, errlen, "no %s file name", what);
+		return NULL;
+	}
+	if (strlen(path) >= max_len) {
+		ini_set_err(err, errlen, "%s: %s", path, strerror(ENAMETOOLONG));
+		return NULL;
+	}
+	FILE *f = fopen(path, "r");
+	if (!f)
+		ini_set_err(err, errlen, "%s: %s", path, strerror(errno));
+	return f;
+}
+
 void ini_base_dir(const char *path, char *out, size_t n)
 {
 	char dir[PATH_MAX] = "";

@@ -90,6 +90,10 @@ void ini_init(struct inifile *ini, const struct ini_format *fmt, void *user, con
  * NULL or has no '/'). */
 void ini_base_dir(const char *path, char *out, size_t n);
 
+/* Open a file to parse: NULL with err "no WHAT file name", "PATH: File
+ * name too long" (longer than max_len - 1) or "PATH: strerror". */
+FILE *ini_open(const char *path, size_t max_len, const char *what, char *err, size_t errlen);
+
 /* Read every line. Returns -1 with err = "FILE: strerror" when the source
  * could not be read; 0 otherwise, with the errors found recorded. */
 int ini_run(struct inifile *ini, char *err, size_t errlen);

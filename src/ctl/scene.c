@@ -898,20 +898,9 @@ int scene_parse(const char *path, const struct tingle_conf *conf, struct scene_d
 		size_t errlen)
 {
 	memset(d, 0, sizeof *d);
-	ini_set_err(err, errlen, "%s", "");
-	if (!path || !*path) {
-		ini_set_err(err, errlen, "no scene file name");
+	FILE *f = ini_open(path, sizeof d->path, "scene", err, errlen);
+	if (!f)
 		return -1;
-	}
-	if (strlen(path) >= sizeof d->path) {
-		ini_set_err(err, errlen, "%s: %s", path, strerror(ENAMETOOLONG));
-		return -1;
-	}
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		ini_set_err(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
 	struct parse *p = calloc(1, sizeof *p);
 	if (!p) {
 		fclose(f);
