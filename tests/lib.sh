@@ -2,6 +2,18 @@
 # a running tingled, and numbers from wavstat. Source it, don't run it.
 set -eu
 
+# JACK keeps its servers in a registry in /dev/shm with room for a few
+# only, and entries of servers that died can look alive once their PIDs are
+# reused. Where we may (root, as in CI), each test runs in its own mount
+# namespace with a private /dev/shm: a JACK world of its own, whatever else
+# runs on the machine.
+if [ -z "${TINGLE_TEST_NS:-}" ] && [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 &&
+	unshare -m true 2>/dev/null; then
+	TINGLE_TEST_NS=1
+	export TINGLE_TEST_NS
+	exec unshare -m sh -c 'mount -t tmpfs -o mode=1777 tmpfs /dev/shm && exec sh "$@"' sh "$0" "$@"
+fi
+
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$(pwd)}"
 TINGLED="$top_builddir/tingled"
@@ -67,8 +79,13 @@ start_jackd() {
 	"${JACKD:-jackd}" --no-realtime -n "$JACK_DEFAULT_SERVER" -d dummy -r 48000 -p 128 \
 		>"$TMP/jackd.log" 2>&1 &
 	JACKD_PID=$!
-	jack_wait -w -s "$JACK_DEFAULT_SERVER" -t 15 >/dev/null 2>&1 ||
+	if ! jack_wait -w -s "$JACK_DEFAULT_SERVER" -t 15 >/dev/null 2>&1; then
+		if grep -q "Too many servers" "$TMP/jackd.log"; then
+			fail "jackd refused: JACK's server registry in /dev/shm is full (stale entries of" \
+				"servers that died); with no JACK server running, remove /dev/shm/jack* and retry"
+		fi
 		fail "jackd did not come up: $(cat "$TMP/jackd.log")"
+	fi
 }
 
 # start_tingled ARGS...: runs tingled on the private server with an
