@@ -198,6 +198,32 @@ START_TEST(silent_source_tail_is_complete)
 }
 END_TEST
 
+/* Source spectra are summed per ear before the inverse FFT: a block costs
+ * the same number of inverse FFTs for 1 source as for 64, moving or not. */
+START_TEST(inverse_ffts_do_not_grow_with_sources)
+{
+	const unsigned P = 64;
+	struct hrtf_set *h = fake_set(200, 19);
+	struct binaural *b = binaural_new(h, P, 64, FFTW_ESTIMATE);
+	float *x = noise(P, 21), l[64], r[64];
+	const unsigned counts[] = { 1, 64 };
+	for (int moving = 0; moving < 2; moving++)
+		for (size_t k = 0; k < 2; k++) {
+			for (int block = 0; block < 3; block++) {
+				binaural_begin(b);
+				for (unsigned s = 0; s < counts[k]; s++)
+					binaural_add(b, s, x, moving ? (unsigned)(block % 3) : 0);
+				binaural_end(b, l, r);
+			}
+			ck_assert_msg(b->inverse_ffts == (moving ? 6u : 2u), "%u sources%s: %u inverse FFTs",
+				      counts[k], moving ? " moving" : "", b->inverse_ffts);
+		}
+	free(x);
+	binaural_free(b);
+	free_set(h);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("binaural");
@@ -206,6 +232,7 @@ int main(void)
 			    2 * (int)(sizeof blocks / sizeof blocks[0]));
 	tcase_add_test(tc, sources_sum_linearly);
 	tcase_add_test(tc, silent_source_tail_is_complete);
+	tcase_add_test(tc, inverse_ffts_do_not_grow_with_sources);
 	suite_add_tcase(s, tc);
 	TCase *tm = tcase_create("Movement");
 	tcase_add_test(tm, direction_change_crossfades);

@@ -117,6 +117,7 @@ void binaural_end(struct binaural *b, float *left, float *right)
 {
 	const unsigned P = b->block;
 	float *out[2] = { left, right };
+	b->inverse_ffts = b->changed ? 6 : 2;
 	for (int ear = 0; ear < 2; ear++) {
 		float *o = out[ear];
 		fftwf_execute_split_dft_c2r(b->inv, b->acc_re[BIN_STEADY][ear],

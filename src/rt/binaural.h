@@ -46,6 +46,7 @@ struct binaural {
 	float *t_out;             /* 2P */
 	float *fade_in;           /* P: rises 0..1, fade_out = 1 - fade_in */
 	bool changed;             /* a source changed filter this block */
+	unsigned inverse_ffts;    /* in the last block (2, or 6 when a filter changed) */
 	struct binaural_source *src;
 };
 
