@@ -12,14 +12,13 @@
 
 #include "ctl/conf.h"
 #include "ctl/generator.h"
+#include "rt/scene_data.h" /* enum sound_mode, enum sound_select */
 
 #define SCENE_MAX_SOUNDS 64
 #define SCENE_MAX_SOURCES 32
 #define SCENE_MAX_INPUTS CONF_MAX_INPUTS
 #define SCENE_MAX_FILES 64
 
-enum sound_mode { SOUND_ONESHOT, SOUND_HOLD, SOUND_LOOP };
-enum sound_select { SOUND_ROUNDROBIN, SOUND_RANDOM };
 
 struct sound_desc {
 	char name[CONF_NAME_MAX];

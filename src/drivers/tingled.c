@@ -182,6 +182,24 @@ static struct engine_core *build_core(struct daemon *d, unsigned block)
 	return core;
 }
 
+/* Play through a new HRTF set h (at the JACK rate): a new core takes over.
+ * On failure h is freed and the old set stays. */
+static int use_hrtf(struct daemon *d, struct hrtf_set *h)
+{
+	struct hrtf_set *old = d->hrtf;
+	d->hrtf = h;
+	struct engine_core *core = build_core(d, jack_driver_block(d->jack));
+	if (!core) {
+		d->hrtf = old;
+		hrtf_free(h);
+		return -1;
+	}
+	engine_set_core(d->engine, core);
+	d->block = jack_driver_block(d->jack);
+	hrtf_free(old);
+	return 0;
+}
+
 /* Open the JACK client and bring it to where the engine is. */
 static int jack_start(struct daemon *d, char *err, size_t n)
 {
@@ -265,6 +283,19 @@ static int scenes_start(struct daemon *d, const struct tingle_conf *conf, unsign
 	return 0;
 }
 
+/* The scenes again (new files, or a new rate): the one playing stays the
+ * one playing, found by its file; when it cannot be loaded, the start
+ * scene. */
+static int scenes_restart(struct daemon *d, const struct tingle_conf *conf, unsigned rate, char *err,
+			  size_t n)
+{
+	char keep[PATH_MAX];
+	str_copy(keep, sizeof keep, setlist_playing_path(d->setlist));
+	if (keep[0] && scenes_start(d, conf, rate, keep, true, err, n) == 0)
+		return 0;
+	return scenes_start(d, conf, rate, NULL, false, err, n);
+}
+
 static void scene_released(struct daemon *d, const void *eng)
 {
 	if (d->setlist && setlist_released(d->setlist, eng))
@@ -312,30 +343,14 @@ static void reload(struct daemon *d)
 		hrtf_free(d->hrtf);
 		d->hrtf = nh;
 	} else if (nh) {
-		struct hrtf_set *old = d->hrtf;
-		d->hrtf = nh;
-		struct engine_core *core = build_core(d, jack_driver_block(d->jack));
-		if (core) {
-			engine_set_core(d->engine, core);
-			d->block = jack_driver_block(d->jack);
-			hrtf_free(old);
-			log_info("HRTF %s: %u directions", nh->path, nh->n_dirs);
-		} else {
-			d->hrtf = old;
-			hrtf_free(nh);
+		if (use_hrtf(d, nh) == 0)
+			log_info("HRTF %s: %u directions", d->hrtf->path, d->hrtf->n_dirs);
+		else
 			str_copy(nc->sofa, sizeof nc->sofa, d->conf->sofa); /* still the old set */
-		}
 	}
-	/* The scenes again, from the new files: the one playing stays the one
-	 * playing when the new setlist still has it. */
-	if (d->setlist) {
-		char keep[PATH_MAX];
-		str_copy(keep, sizeof keep, setlist_playing_path(d->setlist));
-		if (scenes_start(d, nc, d->scenes_rate, keep[0] ? keep : NULL, true, err, sizeof err) < 0 &&
-		    (!keep[0] || scenes_start(d, nc, d->scenes_rate, NULL, false, err, sizeof err) < 0)) {
-			log_error("reload: %s; the scenes stay as they were", err);
-			d->setlist->conf = nc; /* the old one is about to be freed */
-		}
+	if (d->setlist && scenes_restart(d, nc, d->scenes_rate, err, sizeof err) < 0) {
+		log_error("reload: %s; the scenes stay as they were", err);
+		d->setlist->conf = nc; /* the old one is about to be freed */
 	}
 	if (strcmp(nc->jack_name, d->conf->jack_name) || strcmp(nc->jack_server, d->conf->jack_server))
 		log_warn("reload: the JACK client name and server change at the next start");
@@ -468,12 +483,9 @@ static int run(struct daemon *d)
 			if (jack_start(d, err, sizeof err) == 0) {
 				log_info("reconnected to the JACK server");
 				unsigned r = jack_driver_rate(d->jack);
-				if (d->setlist && r != d->scenes_rate) {
-					char keep[PATH_MAX];
-					str_copy(keep, sizeof keep, setlist_playing_path(d->setlist));
-					if (scenes_start(d, d->conf, r, keep[0] ? keep : NULL, true, err, sizeof err) < 0)
-						log_error("scenes at %u Hz: %s", r, err);
-				}
+				if (d->setlist && r != d->scenes_rate &&
+				    scenes_restart(d, d->conf, r, err, sizeof err) < 0)
+					log_error("scenes at %u Hz: %s", r, err);
 			} else {
 				log_debug("reconnect: %s", err);
 			}
@@ -484,25 +496,10 @@ static int run(struct daemon *d)
 			struct hrtf_set *h;
 			if (hrtf_load(d->conf->sofa, rate, &h, err, sizeof err) < 0) {
 				log_error("sample rate now %u Hz: %s", rate, err);
-			} else {
-				struct hrtf_set *old = d->hrtf;
-				d->hrtf = h;
-				struct engine_core *core = build_core(d, jack_driver_block(d->jack));
-				if (core) {
-					engine_set_core(d->engine, core);
-					hrtf_free(old);
-					log_info("sample rate now %u Hz", rate);
-					if (d->setlist) {
-						char keep[PATH_MAX];
-						str_copy(keep, sizeof keep, setlist_playing_path(d->setlist));
-						if (scenes_start(d, d->conf, rate, keep[0] ? keep : NULL, true, err,
-								 sizeof err) < 0)
-							log_error("scenes at %u Hz: %s", rate, err);
-					}
-				} else {
-					d->hrtf = old;
-					hrtf_free(h);
-				}
+			} else if (use_hrtf(d, h) == 0) {
+				log_info("sample rate now %u Hz", rate);
+				if (d->setlist && scenes_restart(d, d->conf, rate, err, sizeof err) < 0)
+					log_error("scenes at %u Hz: %s", rate, err);
 			}
 		}
 		if (d->jack && jack_driver_take_block_change(d->jack, &block) && block != d->block) {

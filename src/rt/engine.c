@@ -9,7 +9,6 @@
 #include "rt/engine_impl.h"
 #include "rt/fpu.h"
 #include "ctl/hrtf.h"
-#include "ctl/scene.h"
 
 /* Commands drained per queue per block, so a flood cannot stall a block. */
 #define MAX_CMDS_PER_BLOCK 256
@@ -120,10 +119,8 @@ static void steal(struct engine *e, const struct eng_sound *snd, uint32_t at)
 			victim = v;
 		}
 	}
-	if (victim) {
+	if (victim)
 		voice_release(victim, at, ms_frames(e, FADE_MS), true);
-		victim->event_stage = VOICE_FADE;
-	}
 }
 
 static struct voice *free_slot(struct engine *e)

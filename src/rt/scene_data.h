@@ -12,6 +12,9 @@
 
 #define SCENE_NOTE_SOUNDS 8   /* sounds one MIDI note may trigger */
 
+enum sound_mode { SOUND_ONESHOT, SOUND_HOLD, SOUND_LOOP };
+enum sound_select { SOUND_ROUNDROBIN, SOUND_RANDOM };
+
 struct eng_variant {
 	float *data;         /* mono, engine rate */
 	uint32_t len;        /* frames; for loops: the loop length (seamless) */

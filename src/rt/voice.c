@@ -4,8 +4,6 @@
 
 #include <math.h>
 
-#include "ctl/scene.h"
-#include "rt/scene_data.h"
 
 void voice_release(struct voice *v, uint32_t at, uint32_t frames, bool fade)
 {
