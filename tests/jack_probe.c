@@ -10,6 +10,15 @@
  *                                  0.9 s into the recording, at frames 17 and 93
  *                                  of their blocks; prints "midi FRAME" for each
  *                                  (the recording frame it was sent at)
+ *     --flood PORT NOTE N          while recording, into the JACK MIDI port
+ *                                  PORT: a note-on of NOTE 0.1 s in, then 0.5 s
+ *                                  in, all in ONE block, N controller messages
+ *                                  (CC 1) and last the note-off of NOTE; prints
+ *                                  "flood FRAME WRITTEN" (the recording frame of
+ *                                  the note-off, the events that block took,
+ *                                  note-off included) and "midi_buffer BYTES"
+ *                                  (JACK's MIDI port buffer size); exit 1 when
+ *                                  the block could not take them all
  *     --osc UDPPORT SOUND          0.5 s into the recording, at the end of a
  *                                  block, send the OSC message /trigger SOUND
  *                                  to 127.0.0.1:UDPPORT; prints "osc FRAME"
@@ -42,6 +51,10 @@ static int midi_note = -1;
 static size_t midi_at[2];
 static atomic_int midi_sent;
 static atomic_bool rec_started;
+static int flood_note = -1, flood_n;
+static atomic_int flood_stage;   /* 0 nothing sent, 1 note-on sent, 2 flood sent */
+static size_t flood_at;
+static int flood_written;
 static lo_address osc_to;
 static const char *osc_sound;
 static atomic_bool osc_sent;
@@ -77,7 +90,7 @@ static int process(jack_nframes_t n, void *arg)
 	size_t h = atomic_load(&have);
 	atomic_store(&rec_started, true);
 	int k = atomic_load(&midi_sent);
-	if (mb && k < 2) {
+	if (mb && midi_note >= 0 && k < 2) {
 		size_t due = k == 0 ? rate / 10 : (size_t)rate * 9 / 10;
 		jack_nframes_t off = k == 0 ? 17 : 93;
 		if (off < i)
@@ -91,6 +104,27 @@ static int process(jack_nframes_t n, void *arg)
 			midi_at[k] = h + (off - i);
 			atomic_store(&midi_sent, k + 1);
 		}
+	}
+	int fs = atomic_load(&flood_stage);
+	if (mb && flood_note >= 0 && fs == 0 && h >= rate / 10) {
+		uint8_t on[3] = { 0x90, (uint8_t)flood_note, 100 };
+		jack_midi_event_write(mb, i, on, 3);
+		atomic_store(&flood_stage, 1);
+	} else if (mb && flood_note >= 0 && fs == 1 && h >= rate / 2) {
+		/* Spread over the block, in time order; the note-off last. */
+		int w = 0;
+		for (int j = 0; j < flood_n; j++) {
+			uint8_t cc[3] = { 0xb0, 1, (uint8_t)(j & 0x7f) };
+			jack_nframes_t t = i + (jack_nframes_t)((uint64_t)j * (n - 1 - i) / (uint64_t)flood_n);
+			if (jack_midi_event_write(mb, t, cc, 3) == 0)
+				w++;
+		}
+		uint8_t offm[3] = { 0x80, (uint8_t)flood_note, 0 };
+		if (jack_midi_event_write(mb, n - 1, offm, 3) == 0)
+			w++;
+		flood_written = w;
+		flood_at = h + (n - 1 - i);
+		atomic_store(&flood_stage, 2);
 	}
 	for (; i < n && h < want; i++, h++) {
 		buf[2 * h] = l[i];
@@ -136,6 +170,10 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--midi") && i + 2 < argc) {
 			midi_to = argv[++i];
 			midi_note = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--flood") && i + 3 < argc) {
+			midi_to = argv[++i];
+			flood_note = atoi(argv[++i]);
+			flood_n = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--osc") && i + 2 < argc) {
 			osc_port = argv[++i];
 			osc_sound = argv[++i];
@@ -145,7 +183,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if ((midi_to || osc_port) && !out) {
-		fprintf(stderr, "jack_probe: --midi and --osc need --capture\n");
+		fprintf(stderr, "jack_probe: --midi, --flood and --osc need --capture\n");
 		return 2;
 	}
 	jack_status_t st;
@@ -220,6 +258,19 @@ int main(int argc, char **argv)
 			printf("midi %zu\n", midi_at[k]);
 		if (atomic_load(&osc_sent))
 			printf("osc %zu\n", osc_at);
+		if (flood_note >= 0) {
+			printf("midi_buffer %zu\n", jack_port_type_get_buffer_size(client, JACK_DEFAULT_MIDI_TYPE));
+			if (atomic_load(&flood_stage) < 2) {
+				fprintf(stderr, "jack_probe: the flood was not sent\n");
+				return 1;
+			}
+			printf("flood %zu %d\n", flood_at, flood_written);
+			if (flood_written != flood_n + 1) {
+				fprintf(stderr, "jack_probe: one block took %d of %d MIDI events\n", flood_written,
+					flood_n + 1);
+				return 1;
+			}
+		}
 	}
 	jack_deactivate(client);
 	jack_client_close(client);

@@ -366,6 +366,148 @@ START_TEST(flood_stays_finite_and_below_ceiling)
 }
 END_TEST
 
+/* MIDI in engine_process's own array: events at absolute frames, each
+ * handed to the block that holds it. */
+struct mev {
+	size_t frame;
+	uint8_t size;
+	uint8_t b[3];
+};
+
+static float *run_midi(const struct mev *m, size_t n_m, size_t n)
+{
+	float *out = calloc(2 * n, sizeof(float));
+	float l[BLOCK], r[BLOCK];
+	float *o[2] = { l, r };
+	struct engine_midi blk[16];
+	size_t k = 0;
+	for (size_t t = 0; t + BLOCK <= n; t += BLOCK) {
+		unsigned nb = 0;
+		for (; k < n_m && m[k].frame < t + BLOCK && nb < 16; k++)
+			blk[nb++] = (struct engine_midi){ .frame = (uint32_t)(m[k].frame - t), .size = m[k].size,
+							  .data = { m[k].b[0], m[k].b[1], m[k].b[2] } };
+		engine_process(e, NULL, 0, o, BLOCK, blk, nb);
+		for (int i = 0; i < BLOCK; i++) {
+			out[2 * (t + i)] = l[i];
+			out[2 * (t + i) + 1] = r[i];
+		}
+		struct engine_event ev;
+		while (engine_event_poll(e, &ev))
+			;
+	}
+	return out;
+}
+
+static void map_note(uint8_t note, unsigned sound)
+{
+	sc->note_sound[note][sc->note_count[note]++] = (uint16_t)sound;
+}
+
+static void quiet_engine(void)
+{
+	struct engine_cmd p = { .type = ENGINE_CMD_PANIC };
+	ck_assert(engine_queue_push(q, &p));
+	free(run_midi(NULL, 0, 9600));
+}
+
+/* 90 B0 7F is not note 48 with its high bit lost: it is no message at
+ * all. Nor is a note-on one byte short. 90 30 7F is note 48. */
+START_TEST(malformed_note_on_plays_nothing)
+{
+	sound(0, 1, RATE, NOISE, SOUND_ONESHOT);
+	map_note(48, 0);
+	const struct mev bad[] = {
+		{ 100, 3, { 0x90, 0xb0, 0x7f } },  /* data byte with the high bit */
+		{ 200, 3, { 0x90, 0x30, 0xff } },  /* velocity with the high bit */
+		{ 300, 2, { 0x90, 0x30, 0x7f } },  /* note-on, two bytes */
+		{ 400, 3, { 0x30, 0x30, 0x7f } },  /* no status byte */
+		{ 500, 3, { 0xc0, 0x30, 0x7f } },  /* program change, three bytes */
+		{ 600, 1, { 0xf8, 0, 0 } },        /* clock: real-time, not for us */
+	};
+	float *out = run_midi(bad, sizeof bad / sizeof bad[0], 9600);
+	ck_assert_msg(rms(out, 0, 9600) == 0.0, "a malformed note-on sounded: rms %g", rms(out, 0, 9600));
+	free(out);
+
+	/* The same through a command queue, as the ALSA sequencer sends it. */
+	struct engine_cmd c = { .type = ENGINE_CMD_MIDI, .i = 0x90 | 0xb0 << 8 | 0x7f << 16 };
+	ck_assert(engine_queue_push(q, &c));
+	c = (struct engine_cmd){ .type = ENGINE_CMD_MIDI, .i = 0x90 | 0x30 << 8 | 0x7f << 16, .target = 2 };
+	ck_assert(engine_queue_push(q, &c));
+	out = run_midi(NULL, 0, 9600);
+	ck_assert_msg(rms(out, 0, 9600) == 0.0, "a malformed queued note-on sounded");
+	free(out);
+
+	const struct mev good = { 100, 3, { 0x90, 0x30, 0x7f } };
+	out = run_midi(&good, 1, 9600);
+	ck_assert_msg(rms(out, 0, 9600) > 1e-3, "note 48 did not sound");
+	free(out);
+	quiet_engine();
+	c = (struct engine_cmd){ .type = ENGINE_CMD_MIDI, .i = 0x90 | 0x30 << 8 | 0x7f << 16 };
+	ck_assert(engine_queue_push(q, &c));
+	out = run_midi(NULL, 0, 9600);
+	ck_assert_msg(rms(out, 0, 9600) > 1e-3, "a queued note 48 did not sound");
+	free(out);
+}
+END_TEST
+
+/* A note-off (or a note-on of velocity 0) with a bad data byte releases
+ * nothing; the real one does. */
+START_TEST(malformed_note_off_releases_nothing)
+{
+	struct eng_sound *s = sound(0, 1, RATE * 3, NOISE, SOUND_HOLD);
+	s->release = RATE / 20;
+	map_note(48, 0);
+	const struct mev evs[] = {
+		{ 0, 3, { 0x90, 0x30, 0x7f } },
+		{ 4800, 3, { 0x80, 0xb0, 0x00 } },  /* note-off of "48" with the high bit */
+		{ 4900, 3, { 0x90, 0xb0, 0x00 } },  /* the same as a note-on, velocity 0 */
+		{ 5000, 3, { 0x80, 0x30, 0x80 } },  /* release velocity with the high bit */
+		{ 5100, 2, { 0x80, 0x30, 0x00 } },  /* one byte short */
+		{ 24000, 3, { 0x80, 0x30, 0x00 } }, /* the real one */
+	};
+	float *out = run_midi(evs, sizeof evs / sizeof evs[0], 48000);
+	double before = rms(out, 1000, 4800);
+	ck_assert_msg(before > 1e-3, "note 48 did not sound");
+	ck_assert_msg(rms(out, 19200, 24000) > 0.5 * before, "a malformed note-off released the note: %g vs %g",
+		      rms(out, 19200, 24000), before);
+	size_t quiet = 24000 + 2400 + hrtf->length;
+	ck_assert_msg(rms(out, quiet, 48000) < 1e-7, "the real note-off did not release it");
+	free(out);
+}
+END_TEST
+
+/* MIDI through a reader: every event is handled, however many in a block. */
+static bool flood_get(void *ctx, uint32_t k, struct engine_midi_view *ev)
+{
+	static uint8_t cc[3] = { 0xb0, 1, 64 }, off[3] = { 0x80, 0x30, 0 };
+	uint32_t n = *(const uint32_t *)ctx;
+	ev->frame = (uint32_t)((uint64_t)k * BLOCK / n);
+	ev->size = 3;
+	ev->data = k + 1 == n ? off : cc;
+	return true;
+}
+
+START_TEST(reader_takes_every_event)
+{
+	struct eng_sound *s = sound(0, 1, 4800, NOISE, SOUND_LOOP);
+	s->release = RATE / 20;
+	map_note(48, 0);
+	const struct mev on = { 0, 3, { 0x90, 0x30, 0x7f } };
+	float *out = run_midi(&on, 1, 9600);
+	ck_assert(rms(out, 4800, 9600) > 1e-3);
+	free(out);
+	/* 5000 controllers, then the note-off, all in one block. */
+	uint32_t n = 5001;
+	struct engine_midi_reader r = { .count = n, .get = flood_get, .ctx = &n };
+	float l[BLOCK], rr[BLOCK];
+	float *o[2] = { l, rr };
+	engine_process_reader(e, NULL, 0, o, BLOCK, &r);
+	out = run_midi(NULL, 0, 9600);
+	ck_assert_msg(rms(out, 2400 + hrtf->length, 9600) < 1e-7, "the loop was not released");
+	free(out);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("voices");
@@ -382,6 +524,9 @@ int main(void)
 	tcase_add_test(tc, polyphony_limits_voices);
 	tcase_add_test(tc, panic_silences_within_20ms);
 	tcase_add_test(tc, flood_stays_finite_and_below_ceiling);
+	tcase_add_test(tc, malformed_note_on_plays_nothing);
+	tcase_add_test(tc, malformed_note_off_releases_nothing);
+	tcase_add_test(tc, reader_takes_every_event);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "rt/midi.h"
 
 static int parse_line(char *line, int lineno, const char *name, struct tl_event *ev, char *err,
 		      size_t n)
@@ -56,6 +57,20 @@ static int parse_line(char *line, int lineno, const char *name, struct tl_event 
 			return -1;
 		}
 		ev->midi_size = (int)nw - 2;
+		for (int i = 1; i < ev->midi_size; i++)
+			if (ev->midi[i] & 0x80) {
+				snprintf(err, n, "%s:%d: MIDI data byte expected, got %02x (a status byte)", name,
+					 lineno, ev->midi[i]);
+				return -1;
+			}
+		/* Channel messages have one right length; system messages
+		 * (F0..FF) are taken and ignored, as from a MIDI port. */
+		unsigned want = midi_channel_size(ev->midi[0]);
+		if (want && (unsigned)ev->midi_size != want) {
+			snprintf(err, n, "%s:%d: MIDI status %02x takes %u data byte%s, got %d", name, lineno,
+				 ev->midi[0], want - 1, want == 2 ? "" : "s", ev->midi_size - 1);
+			return -1;
+		}
 		return 0;
 	}
 	if (words[1][0] != '/' || strlen(words[1]) >= sizeof ev->path) {

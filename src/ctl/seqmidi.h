@@ -8,7 +8,10 @@
 #include <stdint.h>
 
 /* Writes the MIDI message for ev into out[3]; returns its length (2 or 3),
- * or 0 for events tingle has no use for (clock, sysex, port messages...).
+ * or 0 for events tingle has no use for (clock, sysex, port messages...)
+ * and for malformed ones (a channel above 15, a note, velocity, controller
+ * or value outside 0..127, a bend outside -8192..8191): those are ignored,
+ * not clamped or masked into a message that would play something else.
  * Note-on with velocity 0 stays a note-on with velocity 0 (a note-off, as
  * in MIDI). Pitch bend is given as its 14-bit value. */
 int seqmidi_translate(const snd_seq_event_t *ev, uint8_t out[3]);

@@ -15,8 +15,6 @@
 #include "ctl/conf.h"
 #include "rt/engine.h"
 
-#define MAX_MIDI_EVENTS 512
-
 struct in_port {
 	_Atomic(jack_port_t *) port;   /* read by the process callback */
 	char name[CONF_NAME_MAX];
@@ -30,7 +28,6 @@ struct jack_driver {
 	unsigned n_slots;
 	struct in_port *in;            /* one per engine source */
 	const float **in_bufs;         /* process callback's own */
-	struct engine_midi *midi;      /* process callback's own */
 	atomic_uint cycles;
 	atomic_uint xruns;
 	atomic_bool lost;
@@ -38,6 +35,20 @@ struct jack_driver {
 	atomic_uint new_rate;          /* 0 = no change */
 	unsigned rate;
 };
+
+/* The engine reads JACK MIDI straight from the port buffer, every event
+ * of the block, whatever their number: nothing is copied, so nothing is
+ * dropped. Sysex and broken events are the engine's to ignore. */
+static bool midi_get(void *buf, uint32_t k, struct engine_midi_view *v)
+{
+	jack_midi_event_t ev;
+	if (jack_midi_event_get(&ev, buf, k) != 0)
+		return false;
+	v->frame = ev.time;
+	v->size = ev.size;
+	v->data = ev.buffer;
+	return true;
+}
 
 static int process(jack_nframes_t nframes, void *arg)
 {
@@ -51,22 +62,12 @@ static int process(jack_nframes_t nframes, void *arg)
 	}
 	float *out[2] = { jack_port_get_buffer(d->out[0], nframes),
 			  jack_port_get_buffer(d->out[1], nframes) };
-	unsigned n_midi = 0;
+	struct engine_midi_reader midi = { .get = midi_get };
 	if (d->midi_in) {
-		void *mb = jack_port_get_buffer(d->midi_in, nframes);
-		uint32_t count = jack_midi_get_event_count(mb);
-		for (uint32_t k = 0; k < count && n_midi < MAX_MIDI_EVENTS; k++) {
-			jack_midi_event_t ev;
-			if (jack_midi_event_get(&ev, mb, k) != 0 || ev.size == 0 || ev.size > 3)
-				continue; /* sysex and broken events are not for us */
-			struct engine_midi *m = &d->midi[n_midi++];
-			m->frame = ev.time;
-			m->size = (uint8_t)ev.size;
-			memset(m->data, 0, sizeof m->data);
-			memcpy(m->data, ev.buffer, ev.size);
-		}
+		midi.ctx = jack_port_get_buffer(d->midi_in, nframes);
+		midi.count = midi.ctx ? jack_midi_get_event_count(midi.ctx) : 0;
 	}
-	engine_process(d->engine, d->in_bufs, n_in, out, nframes, d->midi, n_midi);
+	engine_process_reader(d->engine, d->in_bufs, n_in, out, nframes, &midi);
 	atomic_fetch_add_explicit(&d->cycles, 1, memory_order_release);
 	return 0;
 }
@@ -111,8 +112,7 @@ struct jack_driver *jack_driver_open(const char *name, const char *server, struc
 	d->n_slots = engine_n_sources(e);
 	d->in = calloc(d->n_slots, sizeof *d->in);
 	d->in_bufs = calloc(d->n_slots, sizeof *d->in_bufs);
-	d->midi = calloc(MAX_MIDI_EVENTS, sizeof *d->midi);
-	if (!d->in || !d->in_bufs || !d->midi) {
+	if (!d->in || !d->in_bufs) {
 		snprintf(err, errlen, "out of memory");
 		jack_driver_close(d);
 		return NULL;
@@ -165,7 +165,6 @@ void jack_driver_close(struct jack_driver *d)
 	}
 	free(d->in);
 	free(d->in_bufs);
-	free(d->midi);
 	free(d);
 }
 

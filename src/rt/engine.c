@@ -8,6 +8,7 @@
 #include "common/util.h"
 #include "rt/engine_impl.h"
 #include "rt/fpu.h"
+#include "rt/midi.h"
 #include "ctl/hrtf.h"
 
 /* Commands drained per queue per block, so a flood cannot stall a block. */
@@ -67,6 +68,8 @@ static uint32_t ms_frames(const struct engine *e, float ms)
 
 /* Forget a scene the engine no longer plays from once its last voice is
  * gone: the main thread may then free or keep it. */
+static void hand_back(struct engine *e, struct eng_scene *sc);
+
 static void scene_unref(struct engine *e, struct eng_scene *sc)
 {
 	if (--sc->voices || sc == e->scene)
@@ -74,9 +77,31 @@ static void scene_unref(struct engine *e, struct eng_scene *sc)
 	for (unsigned k = 0; k < ENGINE_MAX_OLD_SCENES; k++)
 		if (e->old[k] == sc) {
 			e->old[k] = NULL;
-			struct engine_event ev = { .type = ENGINE_EV_SCENE_RELEASED, .ptr = sc };
-			emit(e, &ev);
+			hand_back(e, sc);
 		}
+}
+
+/* The main thread frees a scene only when the engine says it let go of
+ * it: that word must not be lost to a full event ring. */
+static void hand_back(struct engine *e, struct eng_scene *sc)
+{
+	struct engine_event ev = { .type = ENGINE_EV_SCENE_RELEASED, .ptr = sc, .frame = e->frames };
+	if (ring_push(e->events, &ev))
+		return;
+	if (e->n_unreported < TINGLE_ARRAY_LEN(e->unreported))
+		e->unreported[e->n_unreported++] = sc;
+}
+
+static void hand_back_retry(struct engine *e)
+{
+	unsigned kept = 0;
+	for (unsigned k = 0; k < e->n_unreported; k++) {
+		struct engine_event ev = { .type = ENGINE_EV_SCENE_RELEASED, .ptr = e->unreported[k],
+					   .frame = e->frames };
+		if (!ring_push(e->events, &ev))
+			e->unreported[kept++] = e->unreported[k];
+	}
+	e->n_unreported = kept;
 }
 
 static void voice_end(struct engine *e, struct voice *v)
@@ -268,8 +293,7 @@ static void set_scene(struct engine *e, struct eng_scene *sc)
 	float secs = sc ? sc->fade : 0.05f;
 	fade_all(e, prev, 0, (uint32_t)(fmaxf(secs, 0.005f) * (float)(e->core ? e->core->rate : 48000)), false);
 	if (prev->voices == 0) {
-		struct engine_event ev = { .type = ENGINE_EV_SCENE_RELEASED, .ptr = prev };
-		emit(e, &ev);
+		hand_back(e, prev);
 		return;
 	}
 	for (unsigned k = 0; k < ENGINE_MAX_OLD_SCENES; k++)
@@ -291,11 +315,16 @@ static void set_scene(struct engine *e, struct eng_scene *sc)
 		}
 }
 
+/* Every MIDI message, from JACK, a queue or a file, comes in here. A
+ * malformed one (see rt/midi.h) is ignored whole: a data byte with its
+ * high bit set is never masked into a note. */
 static void midi_event(struct engine *e, const uint8_t *b, unsigned size, uint32_t at)
 {
-	if (size < 3)
+	/* Two-byte messages (program change, channel pressure) are valid
+	 * but nothing here uses them. */
+	if (!midi_message_ok(b, size) || size != 3)
 		return;
-	uint8_t kind = b[0] & 0xf0, note = b[1] & 0x7f, vel = b[2] & 0x7f;
+	uint8_t kind = b[0] & 0xf0, note = b[1], vel = b[2];
 	if (kind == 0x90 && vel > 0) {
 		struct eng_scene *sc = e->scene;
 		if (!sc)
@@ -395,9 +424,13 @@ static void apply(struct engine *e, const struct engine_cmd *c)
 		fade_all(e, NULL, c->offset, ms_frames(e, PANIC_MS), true);
 		break;
 	case ENGINE_CMD_MIDI: {
-		uint8_t b[3] = { (uint8_t)(c->i & 0xff), (uint8_t)((c->i >> 8) & 0xff),
-				 (uint8_t)((c->i >> 16) & 0xff) };
-		midi_event(e, b, 3, c->offset);
+		uint32_t w = (uint32_t)c->i;
+		uint8_t b[3] = { (uint8_t)(w & 0xff), (uint8_t)((w >> 8) & 0xff), (uint8_t)((w >> 16) & 0xff) };
+		unsigned size = c->target > 0 ? (unsigned)c->target : midi_channel_size(b[0]);
+		/* Bytes past the message (or past the third) make it malformed. */
+		if (size > 3 || (w >> (8 * size)) != 0)
+			break;
+		midi_event(e, b, size, c->offset);
 		break;
 	}
 	case ENGINE_CMD_NONE:
@@ -478,14 +511,42 @@ static float approach(float cur, float target, float coef)
 	return next;
 }
 
+struct midi_array {
+	const struct engine_midi *ev;
+	unsigned n;
+};
+
+static bool midi_array_get(void *ctx, uint32_t k, struct engine_midi_view *ev)
+{
+	const struct engine_midi *m = &((const struct midi_array *)ctx)->ev[k];
+	ev->frame = m->frame;
+	ev->size = m->size <= sizeof m->data ? m->size : 0; /* past data[]: malformed */
+	ev->data = m->data;
+	return true;
+}
+
 void engine_process(struct engine *e, const float *const *in, unsigned n_in, float *const out[2],
 		    unsigned nframes, const struct engine_midi *midi, unsigned n_midi)
 {
+	struct midi_array a = { midi, midi ? n_midi : 0 };
+	struct engine_midi_reader r = { .count = a.n, .get = midi_array_get, .ctx = &a };
+	engine_process_reader(e, in, n_in, out, nframes, &r);
+}
+
+void engine_process_reader(struct engine *e, const float *const *in, unsigned n_in,
+			   float *const out[2], unsigned nframes, const struct engine_midi_reader *midi)
+{
 	fpu_flush_denormals();
 	take_core(e);
+	if (e->n_unreported)
+		hand_back_retry(e);
 	drain(e, nframes);
-	for (unsigned k = 0; k < n_midi; k++)
-		midi_event(e, midi[k].data, midi[k].size, midi[k].frame < nframes ? midi[k].frame : nframes - 1);
+	for (uint32_t k = 0; midi && midi->get && k < midi->count; k++) {
+		struct engine_midi_view ev;
+		if (midi->get(midi->ctx, k, &ev) && ev.size <= 3) /* longer: sysex, not for us */
+			midi_event(e, ev.data, (unsigned)ev.size,
+				   ev.frame < nframes ? ev.frame : (nframes ? nframes - 1 : 0));
+	}
 
 	struct engine_core *c = e->core;
 	if (!c || nframes != c->block) {

@@ -39,7 +39,9 @@ enum engine_cmd_type {
 	ENGINE_CMD_TRIGGER,        /* ptr scene, i sound, f[0] velocity 0..1, at offset */
 	ENGINE_CMD_RELEASE,        /* ptr scene, i sound (-1: every sound), at offset */
 	ENGINE_CMD_PANIC,          /* every voice out within 20 ms, without a click */
-	ENGINE_CMD_MIDI,           /* i: bytes (status | d1 << 8 | d2 << 16), at offset: MIDI from a queue */
+	ENGINE_CMD_MIDI,           /* i: bytes (status | d1 << 8 | d2 << 16), at offset: MIDI from a
+				    * queue; target: how many bytes (0: as many as the status byte
+				    * takes, and bytes past them must be 0). Malformed: ignored */
 };
 
 enum { ENGINE_ACTIVE_AT_ONCE = 1 };
@@ -93,6 +95,23 @@ struct engine_midi {
 	uint8_t data[3];
 };
 
+/* MIDI read where a driver keeps it, with no copy and no limit on the
+ * number of events: the engine calls get(ctx, k, &ev) for k = 0 .. count-1
+ * on the audio thread, in order; get points ev->data at the event's bytes
+ * (valid until get is called again) or returns false to skip it. It must
+ * not allocate, lock or block. */
+struct engine_midi_view {
+	uint32_t frame;
+	size_t size;
+	const uint8_t *data;
+};
+
+struct engine_midi_reader {
+	uint32_t count;
+	bool (*get)(void *ctx, uint32_t k, struct engine_midi_view *ev);
+	void *ctx;
+};
+
 /* ---- control threads ---------------------------------------------- */
 struct engine *engine_new(const struct engine_options *opt);
 void engine_free(struct engine *e);
@@ -124,8 +143,13 @@ bool engine_event_poll(struct engine *e, struct engine_event *ev);
 /* in[i] feeds source i (NULL or i >= n_in: silence). out[0], out[1]: left
  * and right, nframes each. nframes must equal the core's block size;
  * other sizes (during a reconfiguration) give silence. midi: events with
- * frames inside the block, in order. */
+ * frames inside the block, in order. Only complete, well-formed channel
+ * messages act (see rt/midi.h); anything else is ignored. */
 void engine_process(struct engine *e, const float *const *in, unsigned n_in, float *const out[2],
 		    unsigned nframes, const struct engine_midi *midi, unsigned n_midi);
+/* The same with MIDI taken through a reader (midi may be NULL): every
+ * event the driver holds is handled, however many there are. */
+void engine_process_reader(struct engine *e, const float *const *in, unsigned n_in,
+			   float *const out[2], unsigned nframes, const struct engine_midi_reader *midi);
 
 #endif

@@ -80,6 +80,11 @@ struct engine {
 	float peak[2];
 	unsigned meter_count;
 	unsigned dropped;          /* events lost since the last that got through */
+	/* Scenes handed back while the event ring was full: the main thread
+	 * frees a scene only when told, so these are told again each block
+	 * until they get through (never dropped). */
+	struct eng_scene *unreported[ENGINE_MAX_OLD_SCENES + 1];
+	unsigned n_unreported;
 	uint64_t frames;
 };
 
