@@ -341,6 +341,21 @@ static const struct {
 	  "[jack] autoconnect: not yes or no (got 'maybe', expected yes/no" },
 	{ "[input harp]\nmute = muted\n", 2, "[input harp] mute: not yes or no (got 'muted'" },
 	{ "[midi]\nalsa =\n", 2, "[midi] alsa: not yes or no (got ''" },
+	/* plain decimal numbers only: no hexadecimal, inf or nan, nothing a
+	 * float cannot hold (0x10 was +16 dB, 1e39 an azimuth of NaN) */
+	{ "[engine]\nmaster = 0x10\n", 2,
+	  "[engine] master: not a number (got '0x10', expected a number -120..24)" },
+	{ "[input harp]\ngain = 0x1p3\n", 2, "[input harp] gain: not a number (got '0x1p3'" },
+	{ "[input harp]\nazimuth = 1e39\n", 2, "[input harp] azimuth: not an azimuth (got '1e39'" },
+	{ "[input harp]\nazimuth = -0x10\n", 2, "[input harp] azimuth: not an azimuth (got '-0x10'" },
+	{ "[input harp]\nazimuth = nan\n", 2, "[input harp] azimuth: not an azimuth (got 'nan'" },
+	{ "[input harp]\nelevation = -1e39\n", 2,
+	  "[input harp] elevation: not an elevation (got '-1e39'" },
+	{ "[input harp]\ndistance = inf\n", 2, "[input harp] distance: not a number (got 'inf'" },
+	{ "[input harp]\ndistance = 1e400\n", 2, "[input harp] distance: not a number (got '1e400'" },
+	{ "[engine]\nceiling = -infinity\n", 2, "[engine] ceiling: not a number (got '-infinity'" },
+	{ "[engine]\nvoices = 0x10\n", 2, "[engine] voices: not a whole number (got '0x10'" },
+	{ "[osc]\nport = 8e3\n", 2, "[osc] port: not a whole number (got '8e3'" },
 	/* inputs */
 	{ "[input harp]\n[input bowl]\n\n[input harp]\ngain = 1\n", 4,
 	  "[input harp]: duplicate input (first defined on line 1)" },
@@ -474,6 +489,121 @@ START_TEST(test_long_lines)
 	ck_assert_uint_eq(c.n_osc_allow, 10);
 	ck_assert_str_eq(c.osc_allow[9], "192.168.100.110");
 	ck_assert_int_eq(c.osc_port, 9000);
+}
+END_TEST
+
+/* Files that are not text files a person wrote: a FIFO (no writer: it
+ * used to hang --check and reload forever), devices (/dev/zero grew
+ * memory without end), files larger than 1 MiB. Each refused at once,
+ * named, with what it is. */
+START_TEST(test_not_regular_files)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32], err[PATH_MAX + 256], want[PATH_MAX + 256];
+	static struct tingle_conf c;
+	make_tmpdir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/fifo.conf", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(conf_load(path, &c, err, sizeof err), -1);
+	snprintf(want, sizeof want, "%s: not a regular file (got a FIFO, expected a config file)", path);
+	ck_assert_str_eq(err, want);
+	unlink(path);
+	rmdir(dir);
+
+	static const char *const devices[] = { "/dev/zero", "/dev/urandom", "/dev/null" };
+	for (size_t i = 0; i < sizeof devices / sizeof devices[0]; i++) {
+		ck_assert_int_eq(conf_load(devices[i], &c, err, sizeof err), -1);
+		snprintf(want, sizeof want, "%s: not a regular file (got a character device, expected a config file)",
+			 devices[i]);
+		ck_assert_str_eq(err, want);
+	}
+}
+END_TEST
+
+START_TEST(test_file_size)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32], err[PATH_MAX + 256], want[PATH_MAX + 256];
+	static struct tingle_conf c;
+	make_tmpdir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/big.conf", dir);
+
+	/* 1 MiB exactly, of comments and one key: taken. */
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	long n = fprintf(f, "[engine]\nvoices = 9\n");
+	static char line[100];
+	memset(line, '#', sizeof line - 1);
+	line[sizeof line - 2] = '\n';
+	for (; n + (long)sizeof line - 1 <= 1024L * 1024L; n += (long)sizeof line - 1)
+		fputs(line, f);
+	for (; n < 1024L * 1024L; n++)
+		fputc('\n', f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_msg(conf_load(path, &c, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(c.voices, 9);
+
+	/* One byte more: refused, before reading, saying the limit. */
+	f = fopen(path, "a");
+	ck_assert_ptr_nonnull(f);
+	fputc('\n', f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(conf_load(path, &c, err, sizeof err), -1);
+	snprintf(want, sizeof want,
+		 "%s: larger than 1 MiB (got 1048577 bytes, expected a config file of at most 1 MiB)", path);
+	ck_assert_str_eq(err, want);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
+/* A read error is an error, not the end of the file: /proc/self/mem is a
+ * regular file whose first bytes cannot be read (EIO). */
+START_TEST(test_read_error)
+{
+	static struct tingle_conf c;
+	char err[256], want[256];
+	const char *path = "/proc/self/mem";
+	if (access(path, R_OK) < 0)
+		return;
+	ck_assert_int_eq(conf_load(path, &c, err, sizeof err), -1);
+	snprintf(want, sizeof want, "%s: %s", path, strerror(EIO));
+	ck_assert_str_eq(err, want);
+}
+END_TEST
+
+/* Over-long lines of a file (not text in memory), of every kind, are
+ * "line too long" on their own line, whatever they are. */
+START_TEST(test_long_lines_in_file)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32], err[PATH_MAX + 512], want[PATH_MAX + 128];
+	static struct tingle_conf c;
+	static char text[16384], pad[8000];
+	static const struct {
+		const char *before, *after; /* around the long text */
+		int line;
+	} forms[] = {
+		{ "[osc]\nport = 9000\nallow = 127.0.0.1 ", "\n", 3 },
+		{ "[osc]\nport = 9000\nallow = 127.0.0.1\n  ", "\n", 4 },
+		{ "[bind]\nosc /a = trigger a\nosc /b = ", "\n", 3 },
+		{ "[engine]\nvoices = 8\n# ", "\n", 3 },
+		{ "[engine]\nvoices = 8\n[", "]\n", 3 },
+		{ "[engine]\nvoices = 8\n", " = 1\r\n", 3 },
+	};
+	make_tmpdir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/long.conf", dir);
+	for (size_t len = 250; len < sizeof pad; len *= 4) {
+		memset(pad, 'x', len);
+		pad[len] = '\0';
+		for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+			snprintf(text, sizeof text, "%s%s%s", forms[i].before, pad, forms[i].after);
+			strcat(text, "[jack]\nname = after\n");
+			write_file(path, text);
+			ck_assert_int_eq(conf_load(path, &c, err, sizeof err), -1);
+			snprintf(want, sizeof want, "%s:%d: line too long (got ", path, forms[i].line);
+			ck_assert_msg(!strncmp(err, want, strlen(want)), "form %zu, %zu: got '%s'", i, len, err);
+		}
+	}
+	unlink(path);
+	rmdir(dir);
 }
 END_TEST
 
@@ -651,7 +781,11 @@ static Suite *conf_suite(void)
 	tcase_add_test(tc, test_error_in_file);
 	tcase_add_test(tc, test_unreadable_files);
 	tcase_add_test(tc, test_long_lines);
+	tcase_add_test(tc, test_long_lines_in_file);
 	tcase_add_test(tc, test_limits);
+	tcase_add_test(tc, test_not_regular_files);
+	tcase_add_test(tc, test_file_size);
+	tcase_add_test(tc, test_read_error);
 	tcase_add_test(tc, test_small_err_buffer);
 	suite_add_tcase(s, tc);
 

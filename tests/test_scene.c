@@ -1,6 +1,9 @@
 #include "config.h"
 #include "ctl/scene.h"
 
+#include "ctl/audiofile.h"
+#include "ctl/setlist.h"
+
 #include <check.h>
 #include <errno.h>
 #include <ftw.h>
@@ -429,6 +432,10 @@ END_TEST
 
 #define SOUND "[sound a]\ngenerator = tap\nscatter = yes\n"
 
+/* 12 x "samples/tap1.wav " = 204 characters: longer than inih takes. */
+#define LONG_LIST4 "samples/tap1.wav samples/tap1.wav samples/tap1.wav samples/tap1.wav "
+#define LONG_LIST LONG_LIST4 LONG_LIST4 LONG_LIST4
+
 static const struct {
 	const char *text;
 	int line;            /* expected in "FILE:LINE: " */
@@ -508,6 +515,15 @@ static const struct {
 	{ "[sound a]\nscatter = yes\nsamples = samples\n", 3, "[sound a] samples: no file matches 'samples'" },
 	{ "[sound a]\nscatter = yes\nsamples = /nonexistent/tingle/*.wav\n", 3,
 	  "[sound a] samples: no file matches '/nonexistent/tingle/*.wav'" },
+	/* over-long lines are reported as such, on their line, and not as
+	 * what goes missing with them ("no samples or generator") */
+	{ "[sound a]\nscatter = yes\nsamples = " LONG_LIST "\n", 3,
+	  "line too long (got 214 characters, expected at most " },
+	{ "[sound a]\nscatter = yes\nsamples = samples/tap1.wav\n  " LONG_LIST "\n", 4, "line too long" },
+	{ "[sound a]\nscatter = yes\ngenerator = tap " LONG_LIST "\n", 3, "line too long" },
+	{ "[scene]\nname = " LONG_LIST "\n[sound a]\nscatter = yes\n", 2, "line too long" },
+	{ "[bind]\nosc /a = trigger " LONG_LIST "\n", 2, "line too long" },
+	{ "[sound a]\n" LONG_LIST " = 1\nscatter = yes\ngenerator = tap\n", 2, "line too long" },
 	/* where a sound sounds */
 	{ "[sound a]\ngenerator = tap\nsource = nowhere\n", 3,
 	  "[sound a] source: no [source] or live input named 'nowhere' (expected harp or bowl)" },
@@ -780,6 +796,247 @@ START_TEST(test_resolve)
 END_TEST
 
 /* ---------------------------------------------------------------------- */
+/* Files that are not files */
+
+/* A FIFO with no writer blocks whoever opens it for reading: as a scene,
+ * as a sample, it hung --check and reloads forever. */
+START_TEST(test_fifo_scene)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64], err[PATH_MAX + 512], want[PATH_MAX + 512];
+	make_tmpdir(dir, sizeof dir);
+	struct scene_desc *d = new_desc();
+
+	join(path, sizeof path, dir, "pipe.scene");
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(scene_parse(path, NULL, d, err, sizeof err), -1);
+	snprintf(want, sizeof want, "%s: not a regular file (got a FIFO, expected a scene file)", path);
+	ck_assert_str_eq(err, want);
+	ck_assert_int_eq(scene_parse("/dev/zero", NULL, d, err, sizeof err), -1);
+	ck_assert_str_eq(err, "/dev/zero: not a regular file (got a character device, expected a scene file)");
+
+	/* Asked for by file or by name. */
+	char found[PATH_MAX];
+	ck_assert(!scene_resolve(path, NULL, found, sizeof found, err, sizeof err));
+	ck_assert_str_eq(err, want);
+	ck_assert(!scene_resolve("pipe", dir, found, sizeof found, err, sizeof err));
+	snprintf(want, sizeof want, "no scene 'pipe' (looked for %s: not a regular file, got a FIFO)", path);
+	ck_assert_str_eq(err, want);
+
+	/* A FIFO named as a sample. */
+	join(path, sizeof path, dir, "tap.wav");
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	bad(dir, "s.scene", "[sound a]\nscatter = yes\nsamples = tap.wav\n", NULL, err, sizeof err);
+	snprintf(want, sizeof want,
+		 "%s/s.scene:3: [sound a] samples: not a regular file (got a FIFO matching 'tap.wav', expected a sound file)",
+		 dir);
+	ck_assert_str_eq(err, want);
+	free_desc(d);
+	remove_tree(dir);
+}
+END_TEST
+
+/* A sound file with these properties; frames of a 1 kHz sine at half
+ * scale (or silence), written a block at a time. */
+static void write_sound(const char *path, int format, int rate, int channels, long frames, bool sine)
+{
+	SF_INFO info = { .samplerate = rate, .channels = channels, .format = format };
+	SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
+	ck_assert_msg(sf != NULL, "%s: %s", path, sf_strerror(NULL));
+	static float buf[4096 * 4];
+	ck_assert_int_le(channels, 4);
+	for (long done = 0; done < frames;) {
+		long n = frames - done < 4096 ? frames - done : 4096;
+		for (long i = 0; i < n; i++)
+			for (int c = 0; c < channels; c++)
+				buf[i * channels + c] =
+					sine ? 0.5f * sinf(2.0f * (float)M_PI * 1000.0f * (float)(done + i) / (float)rate)
+					     : 0.0f;
+		ck_assert_int_eq(sf_writef_float(sf, buf, n), n);
+		done += n;
+	}
+	ck_assert_int_eq(sf_close(sf), 0);
+}
+
+START_TEST(test_audio_not_files)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64], err[PATH_MAX + 256], want[PATH_MAX + 256];
+	float *data = NULL;
+	size_t frames = 0;
+	make_tmpdir(dir, sizeof dir);
+	/* The scene found a file there, the loader finds a FIFO: refused at
+	 * once, not waited on. */
+	join(path, sizeof path, dir, "tap.wav");
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(audiofile_read_mono(path, 48000, &data, &frames, err, sizeof err), -1);
+	snprintf(want, sizeof want, "%s: not a regular file (got a FIFO, expected a sound file)", path);
+	ck_assert_str_eq(err, want);
+	ck_assert_int_eq(audiofile_read_mono("/dev/zero", 48000, &data, &frames, err, sizeof err), -1);
+	ck_assert_str_eq(err, "/dev/zero: not a regular file (got a character device, expected a sound file)");
+	ck_assert_int_eq(audiofile_read_mono(dir, 48000, &data, &frames, err, sizeof err), -1);
+	snprintf(want, sizeof want, "%s: not a regular file (got a directory, expected a sound file)", dir);
+	ck_assert_str_eq(err, want);
+	ck_assert_ptr_null(data);
+	remove_tree(dir);
+}
+END_TEST
+
+/* A 4 MB WAV whose header says 200 Hz took 84 s and 1.9 GB to resample
+ * to 48 kHz. Absurd rates are refused from the header, before decoding. */
+START_TEST(test_audio_rates)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64], err[PATH_MAX + 256], want[PATH_MAX + 256];
+	float *data = NULL;
+	size_t frames = 0;
+	make_tmpdir(dir, sizeof dir);
+	join(path, sizeof path, dir, "slow.wav");
+	write_sound(path, SF_FORMAT_WAV | SF_FORMAT_PCM_16, 200, 1, 2000000, false);
+	ck_assert_int_eq(audiofile_read_mono(path, 48000, &data, &frames, err, sizeof err), -1);
+	snprintf(want, sizeof want, "%s: sample rate 200 Hz is out of range (expected 8000..384000 Hz)", path);
+	ck_assert_str_eq(err, want);
+
+	static const struct {
+		int rate;
+		bool ok;
+	} rates[] = { { 7999, false }, { 8000, true }, { 44100, true }, { 384000, true }, { 384001, false } };
+	for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++) {
+		join(path, sizeof path, dir, "r.wav");
+		write_sound(path, SF_FORMAT_WAV | SF_FORMAT_PCM_16, rates[i].rate, 1, rates[i].rate / 10, true);
+		data = NULL;
+		int rc = audiofile_read_mono(path, 48000, &data, &frames, err, sizeof err);
+		if (!rates[i].ok) {
+			ck_assert_msg(rc == -1, "%d Hz taken", rates[i].rate);
+			snprintf(want, sizeof want, "%s: sample rate %d Hz is out of range (expected 8000..384000 Hz)",
+				 path, rates[i].rate);
+			ck_assert_str_eq(err, want);
+			continue;
+		}
+		ck_assert_msg(rc == 0, "%d Hz: %s", rates[i].rate, err);
+		/* 0.1 s at 48 kHz, the sine's level kept */
+		ck_assert_msg(frames >= 4790 && frames <= 4810, "%d Hz: %zu frames", rates[i].rate, frames);
+		double sum = 0.0;
+		for (size_t k = 500; k < frames - 500; k++)
+			sum += (double)data[k] * data[k];
+		ck_assert_double_eq_tol(sqrt(sum / (double)(frames - 1000)), 0.5 / sqrt(2.0), 0.01);
+		free(data);
+	}
+	remove_tree(dir);
+}
+END_TEST
+
+/* How long a sample may last is known from the header: more than 600 s
+ * is refused before anything is decoded or allocated. */
+START_TEST(test_audio_length)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64], err[PATH_MAX + 256], want[PATH_MAX + 256];
+	float *data = NULL;
+	size_t frames = 0;
+	make_tmpdir(dir, sizeof dir);
+	join(path, sizeof path, dir, "long.wav");
+	write_sound(path, SF_FORMAT_WAV | SF_FORMAT_PCM_U8, 8000, 1, 601L * 8000, false);
+	ck_assert_int_eq(audiofile_read_mono(path, 8000, &data, &frames, err, sizeof err), -1);
+	snprintf(want, sizeof want,
+		 "%s: 601 s long (4808000 frames at 8000 Hz), more than the 600 s a sample may last", path);
+	ck_assert_str_eq(err, want);
+
+	/* 600 s is still a sample. */
+	write_sound(path, SF_FORMAT_WAV | SF_FORMAT_PCM_U8, 8000, 1, 600L * 8000, false);
+	ck_assert_msg(audiofile_read_mono(path, 8000, &data, &frames, err, sizeof err) == 0, "%s", err);
+	ck_assert_uint_eq(frames, 600 * 8000);
+	free(data);
+	remove_tree(dir);
+}
+END_TEST
+
+/* Channels are averaged, decoded a block at a time, and a rate change
+ * keeps the length. */
+START_TEST(test_audio_channels)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64], err[PATH_MAX + 256];
+	float *data = NULL;
+	size_t frames = 0;
+	make_tmpdir(dir, sizeof dir);
+	join(path, sizeof path, dir, "quad.wav");
+	SF_INFO info = { .samplerate = 48000, .channels = 4, .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT };
+	SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
+	ck_assert_ptr_nonnull(sf);
+	static float buf[10000 * 4];
+	for (int i = 0; i < 10000; i++) {
+		buf[i * 4 + 0] = 0.1f;
+		buf[i * 4 + 1] = 0.2f;
+		buf[i * 4 + 2] = 0.3f;
+		buf[i * 4 + 3] = (float)i / 10000.0f;
+	}
+	ck_assert_int_eq(sf_writef_float(sf, buf, 10000), 10000);
+	ck_assert_int_eq(sf_close(sf), 0);
+	ck_assert_msg(audiofile_read_mono(path, 48000, &data, &frames, err, sizeof err) == 0, "%s", err);
+	ck_assert_uint_eq(frames, 10000);
+	for (size_t i = 0; i < frames; i++)
+		ck_assert_float_eq_tol(data[i], (0.6f + (float)i / 10000.0f) / 4.0f, 1e-6f);
+	free(data);
+
+	/* 3 s at 44.1 kHz, 2 channels: 3 s at 48 kHz. */
+	join(path, sizeof path, dir, "stereo.wav");
+	write_sound(path, SF_FORMAT_WAV | SF_FORMAT_PCM_16, 44100, 2, 3 * 44100, true);
+	ck_assert_msg(audiofile_read_mono(path, 48000, &data, &frames, err, sizeof err) == 0, "%s", err);
+	ck_assert_msg(frames >= 3 * 48000 - 2 && frames <= 3 * 48000 + 2, "%zu frames", frames);
+	free(data);
+	remove_tree(dir);
+}
+END_TEST
+
+/* A [scenes] dir that is not there is an error naming the config file and
+ * the line of dir; an empty one is a show without scenes. */
+START_TEST(test_setlist_dir)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64], text[2 * PATH_MAX], err[3 * PATH_MAX], want[3 * PATH_MAX];
+	static struct tingle_conf c;
+	make_tmpdir(dir, sizeof dir);
+	join(path, sizeof path, dir, "t.conf");
+
+	write_file(path, "[engine]\nvoices = 8\n[scenes]\ndir = no-such-folder\n");
+	ck_assert_int_eq(conf_load(path, &c, err, sizeof err), 0);
+	ck_assert_ptr_null(setlist_new(&c, NULL, NULL, 48000, 0, err, sizeof err));
+	snprintf(want, sizeof want,
+		 "%s:4: [scenes] dir: does not exist (got '%s/no-such-folder', expected a directory of NAME.scene files)",
+		 path, dir);
+	ck_assert_str_eq(err, want);
+	size_t n = 99;
+	ck_assert_int_eq(setlist_check(&c, NULL, 48000, NULL, &n, err, sizeof err), -1);
+	ck_assert_str_eq(err, want);
+
+	/* With a setlist too. */
+	write_file(path, "[scenes]\nsetlist = a b\ndir = no-such-folder\n");
+	ck_assert_int_eq(conf_load(path, &c, err, sizeof err), 0);
+	ck_assert_ptr_null(setlist_new(&c, NULL, NULL, 48000, 0, err, sizeof err));
+	snprintf(want, sizeof want, "%s:3: [scenes] dir: does not exist", path);
+	ck_assert_msg(!strncmp(err, want, strlen(want)), "%s", err);
+
+	/* A file is no folder. */
+	snprintf(text, sizeof text, "[scenes]\ndir = %s\n", path);
+	write_file(path, text);
+	ck_assert_int_eq(conf_load(path, &c, err, sizeof err), 0);
+	ck_assert_ptr_null(setlist_new(&c, NULL, NULL, 48000, 0, err, sizeof err));
+	snprintf(want, sizeof want,
+		 "%s:2: [scenes] dir: not a directory (got '%s', expected a directory of NAME.scene files)", path,
+		 path);
+	ck_assert_str_eq(err, want);
+
+	/* An empty folder: no scenes, no error. */
+	join(text, sizeof text, dir, "empty");
+	ck_assert_int_eq(mkdir(text, 0700), 0);
+	write_file(path, "[scenes]\ndir = empty\n");
+	ck_assert_int_eq(conf_load(path, &c, err, sizeof err), 0);
+	struct setlist *sl = setlist_new(&c, NULL, NULL, 48000, 0, err, sizeof err);
+	ck_assert_msg(sl != NULL, "%s", err);
+	ck_assert_uint_eq(sl->n_names, 0);
+	setlist_free(sl);
+	ck_assert_int_eq(setlist_check(&c, NULL, 48000, NULL, &n, err, sizeof err), 0);
+	ck_assert_uint_eq(n, 0);
+	remove_tree(dir);
+}
+END_TEST
+
+/* ---------------------------------------------------------------------- */
 
 static Suite *scene_suite(void)
 {
@@ -806,6 +1063,17 @@ static Suite *scene_suite(void)
 
 	tc = tcase_create("Resolve");
 	tcase_add_test(tc, test_resolve);
+	suite_add_tcase(s, tc);
+
+	/* Each of these used to hang or take minutes: the timeout matters. */
+	tc = tcase_create("Not files");
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_fifo_scene);
+	tcase_add_test(tc, test_audio_not_files);
+	tcase_add_test(tc, test_audio_rates);
+	tcase_add_test(tc, test_audio_length);
+	tcase_add_test(tc, test_audio_channels);
+	tcase_add_test(tc, test_setlist_dir);
 	suite_add_tcase(s, tc);
 
 	return s;

@@ -3,9 +3,42 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+
+/* Length of the plain decimal number at s (optional sign, digits with an
+ * optional fraction, optional decimal exponent), 0 when there is none.
+ * Hexadecimal (0x10), inf and nan are not plain decimal numbers, though
+ * strtod() takes them. */
+static size_t decimal_len(const char *s)
+{
+	size_t i = 0, digits = 0;
+	if (s[i] == '+' || s[i] == '-')
+		i++;
+	while (isdigit((unsigned char)s[i]))
+		i++, digits++;
+	if (s[i] == '.') {
+		i++;
+		while (isdigit((unsigned char)s[i]))
+			i++, digits++;
+	}
+	if (!digits)
+		return 0;
+	if (s[i] == 'e' || s[i] == 'E') {
+		size_t j = i + 1;
+		if (s[j] == '+' || s[j] == '-')
+			j++;
+		if (isdigit((unsigned char)s[j])) {
+			while (isdigit((unsigned char)s[j]))
+				j++;
+			i = j;
+		}
+	}
+	return i;
+}
 
 bool parse_float(const char *s, float *out)
 {
@@ -13,14 +46,19 @@ bool parse_float(const char *s, float *out)
 		return false;
 	while (isspace((unsigned char)*s))
 		s++;
-	if (!*s)
+	size_t len = decimal_len(s);
+	if (!len)
 		return false;
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
+	const char *end = s + len;
 	while (isspace((unsigned char)*end))
 		end++;
-	if (*end || errno == ERANGE || !isfinite(v))
+	if (*end)
+		return false;
+	/* The text is a plain decimal number, which strtod() reads whole
+	 * (tingle never changes LC_NUMERIC from "C"). Too small for a float
+	 * is 0; too large for a float (1e39, 1e400) is no number. */
+	double v = strtod(s, NULL);
+	if (!isfinite(v) || fabs(v) > FLT_MAX)
 		return false;
 	*out = (float)v;
 	return true;
@@ -100,6 +138,24 @@ float wrap_azimuth(float az)
 	if (a < 0.0f)
 		a += 360.0f;
 	return a - 180.0f;
+}
+
+const char *file_type_name(unsigned mode)
+{
+	mode_t m = (mode_t)mode;
+	if (S_ISREG(m))
+		return "a regular file";
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "a special file";
 }
 
 void str_copy(char *dst, size_t n, const char *src)

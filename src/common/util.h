@@ -12,7 +12,12 @@ static inline float db_to_gain(float db) { return db <= -120.0f ? 0.0f : powf(10
 static inline float gain_to_db(float g) { return g <= 1e-6f ? -120.0f : 20.0f * log10f(g); }
 
 /* Parsing of config/scene/OSC values. Each returns false when the text is
- * not a value of that kind; *out is untouched then. */
+ * not a value of that kind; *out is untouched then. White space around
+ * the value is allowed. parse_float takes plain decimal numbers only
+ * (optional sign, digits with an optional fraction, optional decimal
+ * exponent: -3, 1.5, .5, 2e-1), finite as a float: not 0x10, inf, nan or
+ * 1e39. parse_int takes decimal whole numbers (optional sign, digits)
+ * that fit a long. */
 bool parse_float(const char *s, float *out);
 bool parse_int(const char *s, long *out);
 bool parse_bool(const char *s, bool *out);
@@ -23,6 +28,11 @@ bool parse_elevation(const char *s, float *out);
 
 /* Azimuth wrapped into [-180, 180). */
 float wrap_azimuth(float az);
+
+/* What a file of this st_mode is, for "not a regular file (got a FIFO,
+ * ...)": "a FIFO", "a character device", "a block device", "a socket",
+ * "a directory", "a regular file", or "a special file". */
+const char *file_type_name(unsigned mode);
 
 /* Copy with truncation, always terminated. */
 void str_copy(char *dst, size_t n, const char *src);

@@ -347,6 +347,7 @@ static int set_value(struct parse *p, enum key k, const char *v)
 	case K_ENGINE_MASTER:
 		return ini_set_float(&p->ini, v, -120.0f, 24.0f, &c->master_gain_db);
 	case K_SCENES_DIR:
+		c->scenes_dir_line = p->ini.line;
 		if (!*v) {
 			c->scenes_dir[0] = '\0';
 			return 1;

@@ -64,6 +64,7 @@ struct tingle_conf {
 
 	/* [scenes] */
 	char scenes_dir[PATH_MAX];          /* dir = "" (the bundled scenes); relative to the config file */
+	int scenes_dir_line;                /* the line of dir, 0 when not set */
 	char setlist[CONF_MAX_SETLIST][CONF_NAME_MAX];
 	size_t n_setlist;
 	char start[CONF_NAME_MAX];          /* start = first of the setlist */

@@ -6,10 +6,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* How it works: inih is fed through reader(), which hands it one whole
@@ -323,31 +325,77 @@ static void classify(struct inifile *ini, const char *line)
 	}
 }
 
+/* The next line into ini->buf, NUL-terminated, without its line end (LF
+ * or CR LF): *len is its whole length, of which at most INI_LINE_MAX
+ * bytes are kept (the rest of a longer line is read and dropped, so no
+ * line, however long, takes more memory). NULL at the end, on a read
+ * error (ini->read_errno: never taken for the end) and when a file has
+ * more bytes than a config or scene file may have (ini->too_big). */
 static const char *next_line(struct inifile *ini, size_t *len)
 {
+	size_t n = 0;
+	bool cr = false;
 	if (ini->f) {
+		int c = EOF;
 		errno = 0;
-		ssize_t n = getline(&ini->buf, &ini->cap, ini->f);
-		if (n < 0) {
-			if (ferror(ini->f))
-				ini->read_errno = errno ? errno : EIO;
-			return NULL;
+		while ((c = getc(ini->f)) != EOF) {
+			if (++ini->bytes > TINGLE_TEXT_FILE_MAX_BYTES) {
+				ini->too_big = true;
+				return NULL;
+			}
+			if (c == '\n')
+				break;
+			if (n < INI_LINE_MAX)
+				ini->buf[n] = (char)c;
+			n++;
+			cr = c == '\r';
 		}
-		*len = (size_t)n;
-		return ini->buf;
+		if (c == EOF) {
+			if (ferror(ini->f)) {
+				ini->read_errno = errno ? errno : EIO;
+				return NULL;
+			}
+			if (!n)
+				return NULL;
+		}
+	} else {
+		if (!ini->text || !*ini->text)
+			return NULL;
+		const char *nl = strchr(ini->text, '\n');
+		n = nl ? (size_t)(nl - ini->text) : strlen(ini->text);
+		memcpy(ini->buf, ini->text, n < INI_LINE_MAX ? n : INI_LINE_MAX);
+		cr = n && ini->text[n - 1] == '\r';
+		ini->text += nl ? n + 1 : n;
 	}
-	if (!ini->text || !*ini->text)
-		return NULL;
-	const char *s = ini->text;
-	const char *nl = strchr(s, '\n');
-	*len = nl ? (size_t)(nl - s) + 1 : strlen(s);
-	ini->text = s + *len;
-	return s;
+	if (cr)
+		n--; /* a CR LF line end */
+	ini->buf[n < INI_LINE_MAX ? n : INI_LINE_MAX] = '\0';
+	*len = n;
+	return ini->buf;
+}
+
+/* Of an overlong line, what inih is handed instead: "key =" when it is a
+ * key line whose key fits, so that the key counts as set (and no "no
+ * samples" or "missing key" is reported for it elsewhere), else nothing.
+ * Returns the length of that start of s. */
+static size_t key_part(const struct inifile *ini, const char *s, size_t max)
+{
+	const char *p = s;
+	if (ini->line == 1 && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB &&
+	    (unsigned char)p[2] == 0xBF)
+		p += 3;
+	if (!*p || isspace((unsigned char)*p) || *p == ';' || *p == '#' || *p == '[')
+		return 0; /* indented (more of a list), a comment or a section */
+	const char *end = find_chars_or_comment(p, "=:");
+	if ((*end != '=' && *end != ':') || (size_t)(end - s) + 1 > max)
+		return 0;
+	return (size_t)(end - s) + 1;
 }
 
 /* The ini_reader: one whole line a call, whatever num is. Lines that do
- * not fit are reported here and handed to inih as blank lines, so that
- * inih never splits a line (which would shift every line number after). */
+ * not fit are reported here and handed to inih as their key alone (see
+ * key_part) or as blank lines, so that inih never splits a line (which
+ * would shift every line number after). */
 static char *reader(char *str, int num, void *stream)
 {
 	struct inifile *ini = stream;
@@ -357,21 +405,19 @@ static char *reader(char *str, int num, void *stream)
 		return NULL;
 	ini->line++;
 	ini->cont = false;
-	if (len && s[len - 1] == '\n')
-		len--;
-	if (len && s[len - 1] == '\r')
-		len--;
+	ini->value_lost = false;
 
 	size_t max = (size_t)num - 2; /* room for "\n\0" */
 	if (max > INI_LINE_MAX - 1)
 		max = INI_LINE_MAX - 1;
-	if (memchr(s, '\0', len)) {
-		ini_fail(ini, ini->line, "the line contains a NUL byte (expected text)");
-		len = 0;
-	} else if (len > max) {
+	if (len > max) {
 		ini_fail(ini, ini->line,
 			 "line too long (got %zu characters, expected at most %zu; a list may go on over indented lines)",
 			 len, max);
+		len = key_part(ini, s, max);
+		ini->value_lost = true;
+	} else if (memchr(s, '\0', len)) {
+		ini_fail(ini, ini->line, "the line contains a NUL byte (expected text)");
 		len = 0;
 	}
 	memcpy(str, s, len);
@@ -427,6 +473,8 @@ static int handler(void *user, const char *section, const char *name, const char
 				"%s: key outside any section (expected a [section] line before it)", ini->key);
 	if (ini->sect == INI_SECT_BAD)
 		return 0; /* already reported */
+	if (ini->raw && ini->value_lost)
+		return 0; /* the line is reported as too long */
 	if (ini->raw)
 		return ini->fmt->raw(ini, ini->key, v, ini->cont);
 
@@ -445,6 +493,8 @@ static int handler(void *user, const char *section, const char *name, const char
 		if (seen)
 			*seen = ini->line;
 	}
+	if (ini->value_lost)
+		return 0; /* the key is set, the line reported as too long */
 
 	/* name = "tingle" is taken as name = tingle */
 	size_t len = strlen(v);
@@ -477,9 +527,53 @@ FILE *ini_open(const char *path, size_t max_len, const char *what, char *err, si
 		ini_set_err(err, errlen, "%s: %s", path, strerror(ENAMETOOLONG));
 		return NULL;
 	}
-	FILE *f = fopen(path, "r");
-	if (!f)
+	/* O_NONBLOCK: opening a FIFO for reading waits for a writer; fstat
+	 * then says what it is before anything is read. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	struct stat sb;
+	if (fd < 0) {
+		int e = errno;
+		if (e == ENXIO && stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+			ini_set_err(err, errlen, "%s: not a regular file (got %s, expected a %s file)", path,
+				    file_type_name(sb.st_mode), what);
+		else
+			ini_set_err(err, errlen, "%s: %s", path, strerror(e));
+		return NULL;
+	}
+	if (fstat(fd, &sb) < 0) {
 		ini_set_err(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		ini_set_err(err, errlen, "%s: %s", path, strerror(EISDIR));
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		ini_set_err(err, errlen, "%s: not a regular file (got %s, expected a %s file)", path,
+			    file_type_name(sb.st_mode), what);
+		close(fd);
+		return NULL;
+	}
+	if (sb.st_size > TINGLE_TEXT_FILE_MAX_BYTES) {
+		ini_set_err(err, errlen, "%s: larger than %s (got %lld bytes, expected a %s file of at most %s)",
+			    path, TINGLE_TEXT_FILE_MAX_TEXT, (long long)sb.st_size, what,
+			    TINGLE_TEXT_FILE_MAX_TEXT);
+		close(fd);
+		return NULL;
+	}
+	int flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+		ini_set_err(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	FILE *f = fdopen(fd, "r");
+	if (!f) {
+		ini_set_err(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+	}
 	return f;
 }
 
@@ -512,11 +606,13 @@ void ini_base_dir(const char *path, char *out, size_t n)
 int ini_run(struct inifile *ini, char *err, size_t errlen)
 {
 	int ret = ini_parse_stream(reader, ini, handler, ini);
-	free(ini->buf);
-	ini->buf = NULL;
-	ini->cap = 0;
 	if (ini->read_errno) {
 		ini_set_err(err, errlen, "%s: %s", ini->file, strerror(ini->read_errno));
+		return -1;
+	}
+	if (ini->too_big) {
+		ini_set_err(err, errlen, "%s: larger than %s (more than %ld bytes to read)",
+			    ini->file, TINGLE_TEXT_FILE_MAX_TEXT, (long)TINGLE_TEXT_FILE_MAX_BYTES);
 		return -1;
 	}
 	if (ret > 0)

@@ -19,9 +19,11 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "common/limits.h"
+
 struct conf_bind;
 
-#define INI_LINE_MAX 1024      /* longer than any line inih will take */
+#define INI_LINE_MAX TINGLE_LINE_MAX /* longer than any line inih will take */
 #define INI_SHOW_MAX 60        /* values longer than this are cut in messages */
 
 /* Section kinds are the format's own numbers, with these two reserved. */
@@ -66,13 +68,15 @@ struct inifile {
 	/* line source: a file or text in memory */
 	FILE *f;
 	const char *text;
-	char *buf;
-	size_t cap;
+	char buf[INI_LINE_MAX + 1];  /* the start of the current line */
+	long bytes;                  /* read from f so far */
 	int read_errno;
+	bool too_big;                /* f had more than TINGLE_TEXT_FILE_MAX_BYTES */
 
 	/* the current line, as the reader classified it */
 	int line;
 	bool cont;                   /* continues the value of key[] */
+	bool value_lost;             /* too long: only its key was kept */
 	int sect;                    /* INI_SECT_NONE, INI_SECT_BAD or the format's kind */
 	bool raw;                    /* free-form keys: handed to fmt->raw */
 	char sect_label[INI_LINE_MAX]; /* "[jack]", "[input harp]" */
@@ -91,11 +95,17 @@ void ini_init(struct inifile *ini, const struct ini_format *fmt, void *user, con
 void ini_base_dir(const char *path, char *out, size_t n);
 
 /* Open a file to parse: NULL with err "no WHAT file name", "PATH: File
- * name too long" (longer than max_len - 1) or "PATH: strerror". */
+ * name too long" (longer than max_len - 1), "PATH: strerror", "PATH: not
+ * a regular file (got a FIFO, expected a WHAT file)" (or a character
+ * device, ...; a folder is "PATH: Is a directory") or "PATH: larger than
+ * 1 MiB (got N bytes, ...)". Only regular files are opened, and the open
+ * never blocks (a FIFO with no writer would hang it). */
 FILE *ini_open(const char *path, size_t max_len, const char *what, char *err, size_t errlen);
 
 /* Read every line. Returns -1 with err = "FILE: strerror" when the source
- * could not be read; 0 otherwise, with the errors found recorded. */
+ * could not be read (a read error is never taken for the end of the
+ * file), or "FILE: larger than 1 MiB ..." when it grew past that while
+ * being read; 0 otherwise, with the errors found recorded. */
 int ini_run(struct inifile *ini, char *err, size_t errlen);
 /* After the format's own whole-file checks: 0, or -1 with err set to the
  * error on the lowest line. Frees nothing; ini may be dropped after. */

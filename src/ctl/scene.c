@@ -362,16 +362,26 @@ static int add_pattern(struct parse *p, struct sound_desc *sd, struct sound_stat
 	}
 	size_t matched = 0;
 	int ok = 1;
+	unsigned special = 0; /* st_mode of the first match that is neither file nor folder */
 	for (size_t i = 0; rc == 0 && ok && i < g.gl_pathc; i++) {
 		struct stat sb;
-		if (stat(g.gl_pathv[i], &sb) < 0 || !S_ISREG(sb.st_mode))
+		if (stat(g.gl_pathv[i], &sb) < 0)
 			continue;
+		if (!S_ISREG(sb.st_mode)) {
+			if (!S_ISDIR(sb.st_mode) && !special)
+				special = (unsigned)sb.st_mode;
+			continue; /* never opened: a FIFO would hang the loader */
+		}
 		matched++;
 		ok = add_file(p, sd, st, g.gl_pathv[i], &sb);
 	}
 	globfree(&g);
 	if (!ok)
 		return 0;
+	if (!matched && special)
+		return ini_fail(ini, ini->line,
+				"%s %s: not a regular file (got %s matching '%s', expected a sound file)",
+				ini->sect_label, ini->keyname, file_type_name(special), word);
 	if (!matched) {
 		if (word[0] == '/')
 			return ini_fail(ini, ini->line, "%s %s: no file matches '%s'", ini->sect_label,
@@ -983,9 +993,13 @@ bool scene_resolve(const char *name_or_file, const char *dir, char *path, size_t
 			ini_set_err(err, errlen, "%s: %s", what, strerror(errno));
 			return false;
 		}
+		if (S_ISDIR(sb.st_mode)) {
+			ini_set_err(err, errlen, "%s: %s", what, strerror(EISDIR));
+			return false;
+		}
 		if (!S_ISREG(sb.st_mode)) {
-			ini_set_err(err, errlen, "%s: %s", what,
-				    strerror(S_ISDIR(sb.st_mode) ? EISDIR : EINVAL));
+			ini_set_err(err, errlen, "%s: not a regular file (got %s, expected a scene file)", what,
+				    file_type_name(sb.st_mode));
 			return false;
 		}
 		str_copy(path, n, what);
@@ -1006,9 +1020,13 @@ bool scene_resolve(const char *name_or_file, const char *dir, char *path, size_t
 			    strerror(ENAMETOOLONG));
 		return false;
 	}
-	int e = stat(path, &sb) < 0 ? errno : S_ISREG(sb.st_mode) ? 0 : S_ISDIR(sb.st_mode) ? EISDIR : EINVAL;
+	int e = stat(path, &sb) < 0 ? errno : S_ISREG(sb.st_mode) ? 0 : S_ISDIR(sb.st_mode) ? EISDIR : -1;
 	if (e) {
-		ini_set_err(err, errlen, "no scene '%s' (looked for %s: %s)", what, path, strerror(e));
+		if (e < 0)
+			ini_set_err(err, errlen, "no scene '%s' (looked for %s: not a regular file, got %s)", what,
+				    path, file_type_name(sb.st_mode));
+		else
+			ini_set_err(err, errlen, "no scene '%s' (looked for %s: %s)", what, path, strerror(e));
 		path[0] = '\0';
 		return false;
 	}

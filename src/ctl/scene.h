@@ -84,7 +84,9 @@ struct scene_desc {
  * this version), a generator parameter the generator does not use, a
  * [source] named like a live input. Of several errors, the one on the
  * lowest line is reported; a file that cannot be read gives
- * "FILE: strerror".
+ * "FILE: strerror", one that is not a regular file or is larger than
+ * 1 MiB says so (see ini_open). An over-long line is reported as such,
+ * never as the key it held going missing.
  * d is overwritten, not freed first; after a failure it holds nothing to
  * free. An [input]'s values the scene does not set (has_* false) are the
  * configuration's. Without conf, the scene's own [input] sections are the

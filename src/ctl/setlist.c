@@ -3,9 +3,11 @@
 #include "ctl/setlist.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/log.h"
 #include "common/util.h"
@@ -24,15 +26,69 @@ static const char *scenes_dir(const struct setlist *sl)
 
 static int by_name(const void *a, const void *b) { return strcmp(a, b); }
 
-/* Every NAME.scene of dir, sorted. */
-static size_t list_dir(const char *dir, char (**names)[CONF_NAME_MAX])
+/* Where [scenes] dir was set, for messages: "FILE:LINE: [scenes] dir: ",
+ * or "" when it was not set in a file. */
+static void dir_where(const struct tingle_conf *conf, char *out, size_t n)
 {
+	if (conf->scenes_dir_line > 0 && conf->path[0])
+		snprintf(out, n, "%s:%d: [scenes] dir: ", conf->path, conf->scenes_dir_line);
+	else
+		out[0] = '\0';
+}
+
+/* The configured scenes folder must be there: a mistyped dir would
+ * otherwise be a show with no scenes, "0 checked ... ok". */
+static int check_dir(const struct tingle_conf *conf, char *err, size_t errlen)
+{
+	char where[PATH_MAX + 64];
+	struct stat sb;
+	if (!conf->scenes_dir[0])
+		return 0; /* the bundled scenes: there when installed */
+	dir_where(conf, where, sizeof where);
+	if (stat(conf->scenes_dir, &sb) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			snprintf(err, errlen, "%sdoes not exist (got '%s', expected a directory of NAME.scene files)",
+				 where, conf->scenes_dir);
+		else
+			snprintf(err, errlen, "%s%s: %s", where, conf->scenes_dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		snprintf(err, errlen, "%snot a directory (got '%s', expected a directory of NAME.scene files)",
+			 where, conf->scenes_dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* Every NAME.scene of dir, sorted, into *names (*n of them). A folder
+ * that is missing is no scenes when it is the bundled one (not installed);
+ * any other failure is an error. */
+static int list_dir(const struct tingle_conf *conf, const char *dir, char (**names)[CONF_NAME_MAX],
+		    size_t *count, char *err, size_t errlen)
+{
+	char where[PATH_MAX + 64];
+	*count = 0;
+	dir_where(conf, where, sizeof where);
 	DIR *d = opendir(dir);
-	if (!d)
-		return 0;
+	if (!d) {
+		if (!conf->scenes_dir[0] && errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s%s: %s", where, dir, strerror(errno));
+		return -1;
+	}
 	size_t n = 0, cap = 0;
 	struct dirent *de;
-	while ((de = readdir(d))) {
+	int rc = 0;
+	for (;;) {
+		errno = 0;
+		if (!(de = readdir(d))) {
+			if (errno) {
+				snprintf(err, errlen, "%s%s: %s", where, dir, strerror(errno));
+				rc = -1;
+			}
+			break;
+		}
 		size_t len = strlen(de->d_name);
 		if (len <= 6 || strcmp(de->d_name + len - 6, ".scene") || len - 6 >= CONF_NAME_MAX)
 			continue;
@@ -44,21 +100,29 @@ static size_t list_dir(const char *dir, char (**names)[CONF_NAME_MAX])
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
 			void *p = realloc(*names, cap * sizeof **names);
-			if (!p)
+			if (!p) {
+				snprintf(err, errlen, "%s: %s", dir, strerror(ENOMEM));
+				rc = -1;
 				break;
+			}
 			*names = p;
 		}
 		str_copy((*names)[n++], CONF_NAME_MAX, name);
 	}
 	closedir(d);
+	if (rc < 0)
+		return -1;
 	if (n)
 		qsort(*names, n, sizeof **names, by_name);
-	return n;
+	*count = n;
+	return 0;
 }
 
 struct setlist *setlist_new(const struct tingle_conf *conf, struct control *ctl, struct engine_queue *q,
 			    unsigned rate, uint64_t seed, char *err, size_t errlen)
 {
+	if (check_dir(conf, err, errlen) < 0)
+		return NULL;
 	struct setlist *sl = calloc(1, sizeof *sl);
 	if (!sl) {
 		snprintf(err, errlen, "out of memory");
@@ -82,8 +146,10 @@ struct setlist *setlist_new(const struct tingle_conf *conf, struct control *ctl,
 		for (size_t i = 0; i < conf->n_setlist; i++)
 			str_copy(sl->names[i], CONF_NAME_MAX, conf->setlist[i]);
 		sl->n_names = conf->n_setlist;
-	} else {
-		sl->n_names = list_dir(scenes_dir(sl), &sl->names);
+	} else if (list_dir(conf, scenes_dir(sl), &sl->names, &sl->n_names, err, errlen) < 0) {
+		free(sl->names);
+		free(sl);
+		return NULL;
 	}
 	return sl;
 }
@@ -193,8 +259,10 @@ int setlist_preload(struct setlist *sl, char *err, size_t errlen)
 	return 0;
 }
 
-int setlist_switch(struct setlist *sl, const char *name_or_file, bool allow_files, int index, int step,
-		   char *err, size_t errlen)
+/* The scene a switch would go to, loaded: *ls and its setlist index *at
+ * (-1 when it is not in the setlist). */
+static int pick(struct setlist *sl, const char *name_or_file, bool allow_files, int index, int step,
+		struct loaded_scene **out, int *at_out, char *err, size_t errlen)
 {
 	struct loaded_scene *ls = NULL;
 	int at = -1;
@@ -231,7 +299,25 @@ int setlist_switch(struct setlist *sl, const char *name_or_file, bool allow_file
 		if (load_index(sl, (size_t)at, &ls, err, errlen) < 0)
 			ls = NULL;
 	}
-	if (!ls)
+	*out = ls;
+	*at_out = at;
+	return ls ? 0 : -1;
+}
+
+int setlist_prepare(struct setlist *sl, const char *name_or_file, bool allow_files, int index, int step,
+		    char *err, size_t errlen)
+{
+	struct loaded_scene *ls;
+	int at;
+	return pick(sl, name_or_file, allow_files, index, step, &ls, &at, err, errlen);
+}
+
+int setlist_switch(struct setlist *sl, const char *name_or_file, bool allow_files, int index, int step,
+		   char *err, size_t errlen)
+{
+	struct loaded_scene *ls = NULL;
+	int at = -1;
+	if (pick(sl, name_or_file, allow_files, index, step, &ls, &at, err, errlen) < 0)
 		return -1;
 	if (ls == sl->playing)
 		return 0;
@@ -258,6 +344,15 @@ bool setlist_released(struct setlist *sl, const void *eng_scene)
 		return true;
 	}
 	return false;
+}
+
+void setlist_drop_idle(struct setlist *sl)
+{
+	for (size_t k = sl->n_loaded; k-- > 0;)
+		if (!sl->loaded[k]->in_engine)
+			unload_at(sl, k);
+	sl->playing = NULL;
+	sl->current = -1;
 }
 
 size_t setlist_in_engine(const struct setlist *sl)

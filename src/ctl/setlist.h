@@ -35,7 +35,10 @@ struct setlist {
 };
 
 /* The setlist of conf: [scenes] setlist, or, when it is empty, every
- * NAME.scene in the scenes folder in name order. */
+ * NAME.scene in the scenes folder in name order. NULL with err when the
+ * configured [scenes] dir does not exist, is not a directory or cannot be
+ * read ("CONF:LINE: [scenes] dir: does not exist (got 'DIR', ...)"); an
+ * empty folder is a setlist without scenes. */
 struct setlist *setlist_new(const struct tingle_conf *conf, struct control *ctl, struct engine_queue *q,
 			    unsigned rate, uint64_t seed, char *err, size_t errlen);
 /* Frees every scene: call when the engine holds none of them
@@ -53,9 +56,18 @@ int setlist_preload(struct setlist *sl, char *err, size_t errlen);
 int setlist_switch(struct setlist *sl, const char *name_or_file, bool allow_files, int index, int step,
 		   char *err, size_t errlen);
 
+/* Load the scene setlist_switch would switch to with these arguments,
+ * without switching (on a loader thread, so that the switch is quick). */
+int setlist_prepare(struct setlist *sl, const char *name_or_file, bool allow_files, int index, int step,
+		    char *err, size_t errlen);
+
 /* The engine gave back this scene (ENGINE_EV_SCENE_RELEASED). True when it
  * belonged to this setlist. */
 bool setlist_released(struct setlist *sl, const void *eng_scene);
+
+/* A replaced setlist: unload every scene the engine does not hold, so
+ * that only the ones still ringing keep memory and sources. */
+void setlist_drop_idle(struct setlist *sl);
 
 /* Scenes the engine still holds. */
 size_t setlist_in_engine(const struct setlist *sl);

@@ -1,0 +1,34 @@
+/* Limits on what tingle reads, in one place: how large a file, how long a
+ * line, which sample rates and how long a sample. Each comes with the
+ * text the messages use, so that a message and the limit never differ.
+ * (Older ranges still live next to their keys; they move here when they
+ * are touched.) */
+#ifndef TINGLE_LIMITS_H
+#define TINGLE_LIMITS_H
+
+/* A configuration or scene file: at most 1 MiB. Anything larger is not
+ * something a person wrote (a log, /dev/zero, an audio file named by
+ * mistake); reading it would only waste memory and time. */
+#define TINGLE_TEXT_FILE_MAX_BYTES (1024L * 1024L)
+#define TINGLE_TEXT_FILE_MAX_TEXT "1 MiB"
+
+/* The longest line the INI reader keeps (the buffer size, line end and
+ * terminating NUL included). inih's own buffer is the tighter limit
+ * (198 characters with Debian's libinih). */
+#define TINGLE_LINE_MAX 1024
+
+/* Sample rates of sample files, and of the engine: 8 kHz to 384 kHz. */
+#define TINGLE_RATE_MIN 8000
+#define TINGLE_RATE_MAX 384000
+
+/* How long one sample file may last: 10 minutes. What is kept in memory
+ * is at most this long at the engine's rate (about 115 MB at 48 kHz). */
+#define TINGLE_SAMPLE_MAX_SECONDS 600
+
+/* A SOFA (HRTF) file: at most 1 GiB. The largest real sets are tens of
+ * MB; anything near this is not an HRTF set, and libmysofa would read it
+ * all into memory. */
+#define TINGLE_SOFA_FILE_MAX_BYTES (1024LL * 1024LL * 1024LL)
+#define TINGLE_SOFA_FILE_MAX_TEXT "1024 MiB"
+
+#endif
