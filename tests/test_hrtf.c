@@ -1,14 +1,21 @@
 #include "config.h"
+#include "common/limits.h"
 #include "ctl/hrtf.h"
 
 #include <check.h>
 #include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <mysofa.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -669,6 +676,272 @@ START_TEST(refuse_bad_arguments)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* Limits: what libmysofa is given, how long it may take, and a loader
+ * that dies. libmysofa runs in a child process; the caller regains
+ * control whatever the child does. */
+
+/* True when the test process has no child left (none running, none
+ * unreaped). */
+static bool no_children(void)
+{
+	errno = 0;
+	return waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD;
+}
+
+static void expect_refused(const char *path, const char *what, double max_s)
+{
+	char err[1024] = "";
+	struct hrtf_set *h = (struct hrtf_set *)1;
+	double t0 = now();
+	int r = hrtf_load(path, RATE, &h, err, sizeof err);
+	double t = now() - t0;
+	printf("refused %s in %.4f s: %s\n", path, t, err);
+	ck_assert_int_lt(r, 0);
+	ck_assert_ptr_null(h);
+	ck_assert_msg(strstr(err, path) && strstr(err, what), "%s", err);
+	ck_assert_msg(t < max_s, "%s: took %g s", path, t);
+	ck_assert(no_children());
+}
+
+/* Before: libmysofa opened the FIFO and waited for a writer forever. */
+START_TEST(limit_fifo_refused)
+{
+	char dir[] = "/tmp/tingle-test-hrtf-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char path[64];
+	snprintf(path, sizeof path, "%s/fifo.sofa", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	char err[512] = "";
+	struct hrtf_set *h = NULL;
+	double t0 = now();
+	int r = hrtf_load_limited(path, RATE, 5.0, NULL, &h, err, sizeof err);
+	double t = now() - t0;
+	unlink(path);
+	rmdir(dir);
+	ck_assert_int_eq(r, HRTF_LOAD_ERROR);
+	ck_assert_ptr_null(h);
+	ck_assert_msg(strstr(err, path) && strstr(err, "not a regular file (a FIFO)"), "%s", err);
+	ck_assert_msg(t < 0.5, "%g s", t);
+	expect_refused("/dev/null", "not a regular file (a character device)", 0.5);
+}
+END_TEST
+
+START_TEST(limit_devices_refused)
+{
+	expect_refused("/dev/urandom", "not a regular file (a character device)", 0.5);
+	expect_refused("/dev/zero", "not a regular file (a character device)", 0.5);
+	expect_refused("/tmp", "not a regular file (a directory)", 0.5);
+}
+END_TEST
+
+/* A (sparse) file one byte over the limit is refused before it is read:
+ * before, libmysofa read its gigabyte of zeros. */
+START_TEST(limit_size_refused)
+{
+	char path[] = "/tmp/tingle-test-hrtf-XXXXXX.sofa";
+	int fd = mkstemps(path, 5);
+	ck_assert_int_ge(fd, 0);
+	int t = ftruncate(fd, (off_t)TINGLE_SOFA_FILE_MAX_BYTES + 1);
+	close(fd);
+	if (t != 0) {
+		unlink(path);
+		ck_abort_msg("cannot make a sparse file of %lld bytes", TINGLE_SOFA_FILE_MAX_BYTES + 1);
+	}
+	char err[512] = "";
+	struct hrtf_set *h = NULL;
+	double t0 = now();
+	int r = hrtf_load(path, RATE, &h, err, sizeof err);
+	double el = now() - t0;
+	unlink(path);
+	ck_assert_int_eq(r, HRTF_LOAD_ERROR);
+	ck_assert_ptr_null(h);
+	ck_assert_msg(strstr(err, path) && strstr(err, "larger than " TINGLE_SOFA_FILE_MAX_TEXT), "%s", err);
+	ck_assert_msg(el < 0.5, "%g s", el);
+}
+END_TEST
+
+/* A load that outlasts its limit is given up on at the limit: the child
+ * is killed and reaped. */
+START_TEST(limit_time)
+{
+	char err[512] = "";
+	struct hrtf_set *h = (struct hrtf_set *)1;
+	double t0 = now();
+	int r = hrtf_load_limited(default_sofa(), 96000, 0.001, NULL, &h, err, sizeof err);
+	double t = now() - t0;
+	printf("time limit: %s (%.4f s)\n", err, t);
+	ck_assert_int_eq(r, HRTF_LOAD_TIMEOUT);
+	ck_assert_ptr_null(h);
+	ck_assert_msg(strstr(err, default_sofa()) && strstr(err, "took longer than 0.001 s"), "%s", err);
+	ck_assert_msg(t < 0.3, "%g s", t);
+	ck_assert(no_children());
+	/* A generous limit loads as before. */
+	r = hrtf_load_limited(default_sofa(), RATE, 60.0, NULL, &h, err, sizeof err);
+	ck_assert_msg(r == 0, "%s", err);
+	ck_assert_uint_eq(h->n_dirs, 710);
+	hrtf_free(h);
+	ck_assert(no_children());
+}
+END_TEST
+
+START_TEST(limit_cancelled_before)
+{
+	atomic_int cancel = 1;
+	char err[512] = "";
+	struct hrtf_set *h = (struct hrtf_set *)1;
+	double t0 = now();
+	int r = hrtf_load_limited(default_sofa(), RATE, 0.0, &cancel, &h, err, sizeof err);
+	double t = now() - t0;
+	ck_assert_int_eq(r, HRTF_LOAD_CANCELLED);
+	ck_assert_ptr_null(h);
+	ck_assert_msg(strstr(err, default_sofa()) && strstr(err, "cancelled"), "%s", err);
+	ck_assert_msg(t < 0.1, "%g s", t);
+	ck_assert(no_children());
+}
+END_TEST
+
+/* The flag is set by a signal handler during the load, as tingled's
+ * SIGTERM handler sets its flag: the load ends within one 50 ms slice. */
+static atomic_int cancel_flag;
+static double cancel_time;
+
+static void set_cancel(int sig)
+{
+	(void)sig;
+	atomic_store(&cancel_flag, 1);
+}
+
+START_TEST(limit_cancelled_during)
+{
+	struct sigaction sa, old;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = set_cancel;
+	sigemptyset(&sa.sa_mask);
+	ck_assert_int_eq(sigaction(SIGALRM, &sa, &old), 0);
+	atomic_store(&cancel_flag, 0);
+	struct itimerval it = { .it_value = { .tv_sec = 0, .tv_usec = 40000 } };
+	char err[512] = "";
+	struct hrtf_set *h = (struct hrtf_set *)1;
+	double t0 = now();
+	ck_assert_int_eq(setitimer(ITIMER_REAL, &it, NULL), 0);
+	int r = hrtf_load_limited(default_sofa(), 96000, 0.0, &cancel_flag, &h, err, sizeof err);
+	cancel_time = now() - t0;
+	sigaction(SIGALRM, &old, NULL);
+	printf("cancelled after %.3f s: %s\n", cancel_time, err);
+	ck_assert_msg(r == HRTF_LOAD_CANCELLED, "%d: %s", r, err);
+	ck_assert_ptr_null(h);
+	ck_assert_msg(strstr(err, "cancelled"), "%s", err);
+	ck_assert_msg(cancel_time < 0.04 + 0.3, "%g s", cancel_time);
+	ck_assert(no_children());
+}
+END_TEST
+
+/* A child that crashes (here a SIGSEGV from outside, as libmysofa's own
+ * crashes on crafted files used to end the whole program) is an error
+ * message; the caller lives on. */
+static void *segv_child(void *arg)
+{
+	pid_t self = getpid();
+	pid_t *victim = arg;
+	double t0 = now();
+	while (now() - t0 < 5.0 && !*victim) {
+		DIR *dp = opendir("/proc");
+		struct dirent *de;
+		while (dp && (de = readdir(dp))) {
+			char path[300], buf[512];
+			snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
+			FILE *f = de->d_name[0] >= '1' && de->d_name[0] <= '9' ? fopen(path, "r") : NULL;
+			if (!f)
+				continue;
+			size_t n = fread(buf, 1, sizeof buf - 1, f);
+			fclose(f);
+			buf[n] = '\0';
+			const char *p = strrchr(buf, ')');
+			int ppid = 0;
+			if (p && sscanf(p + 1, " %*c %d", &ppid) == 1 && ppid == self) {
+				pid_t pid = (pid_t)atoi(de->d_name);
+				if (kill(pid, SIGSEGV) == 0)
+					*victim = pid;
+				break;
+			}
+		}
+		if (dp)
+			closedir(dp);
+		if (!*victim)
+			usleep(1000);
+	}
+	return NULL;
+}
+
+START_TEST(limit_child_crash)
+{
+	char err[512] = "";
+	int r = 0;
+	for (int attempt = 0; attempt < 3 && r == 0; attempt++) {
+		volatile pid_t victim = 0;
+		pthread_t th;
+		struct hrtf_set *h = NULL;
+		ck_assert_int_eq(pthread_create(&th, NULL, segv_child, (void *)&victim), 0);
+		r = hrtf_load_limited(default_sofa(), 96000, 0.0, NULL, &h, err, sizeof err);
+		pthread_join(th, NULL);
+		hrtf_free(h); /* the load won the race: try again */
+	}
+	printf("crashed child: %s\n", err);
+	ck_assert_int_eq(r, HRTF_LOAD_ERROR);
+	ck_assert_msg(strstr(err, default_sofa()) && strstr(err, "libmysofa crashed reading it"), "%s", err);
+	ck_assert(no_children());
+}
+END_TEST
+
+/* Through the child, the set is exactly what libmysofa gives in-process:
+ * the same IRs bit for bit, and the same table as libmysofa's own k-d
+ * tree (mysofa_open's) gives for each grid point. */
+START_TEST(limit_child_same_as_in_process)
+{
+	const char *names[4] = { default_sofa(), NULL, NULL, NULL };
+	char paths[3][4200];
+	if (shared_dir()) {
+		shared_file(paths[0], sizeof paths[0], "Pulse.sofa");
+		shared_file(paths[1], sizeof paths[1], "LISTEN_1002_IRC_1002_C_HRIR.sofa");
+		shared_file(paths[2], sizeof paths[2], "MIT_KEMAR_large_pinna.sofa");
+		for (int i = 0; i < 3; i++)
+			names[i + 1] = paths[i];
+	}
+	for (int i = 0; i < 4 && names[i]; i++) {
+		struct hrtf_set *h = load_ok(names[i], RATE);
+		int len = 0, e = 0;
+		struct MYSOFA_EASY *easy = mysofa_open(names[i], (float)RATE, &len, &e);
+		ck_assert_ptr_nonnull(easy);
+		const struct MYSOFA_HRTF *mh = easy->hrtf;
+		ck_assert_uint_eq(h->n_dirs, mh->M);
+		ck_assert_uint_eq(h->length, mh->N);
+		ck_assert_uint_eq(h->length, (unsigned)len);
+		ck_assert(memcmp(h->ir, mh->DataIR.values, (size_t)mh->M * 2 * mh->N * sizeof *h->ir) == 0);
+		float radius = 0.0f;
+		for (unsigned d = 0; d < h->n_dirs; d++)
+			radius = fmaxf(radius, h->distance[d]);
+		unsigned differ = 0, looked_up = 0;
+		for (int ei = 0; ei < HRTF_GRID_EL; ei++)
+			for (int ai = 0; ai < HRTF_GRID_AZ; ai++) {
+				double el = (ei - 90) * M_PI / 180.0, az = grid_az(ai) * M_PI / 180.0;
+				float c[3] = { (float)(cos(el) * cos(az) * radius), (float)(cos(el) * sin(az) * radius),
+					       (float)(sin(el) * radius) };
+				int idx = mysofa_lookup(easy->lookup, c);
+				if (idx < 0)
+					continue;
+				looked_up++;
+				differ += h->table[(size_t)ei * HRTF_GRID_AZ + (size_t)ai] != (uint32_t)idx;
+			}
+		ck_assert_uint_eq(differ, 0);
+		ck_assert_uint_gt(looked_up, HRTF_GRID_EL * HRTF_GRID_AZ / 2);
+		mysofa_close(easy);
+		hrtf_free(h);
+	}
+	ck_assert(no_children());
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 
 static Suite *hrtf_suite(void)
 {
@@ -724,6 +997,18 @@ static Suite *hrtf_suite(void)
 		tcase_add_test(tc, refuse_every_bad_file);
 		tcase_add_test(tc, refuse_filter_length_zero);
 	}
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("Limits");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, limit_fifo_refused);
+	tcase_add_test(tc, limit_devices_refused);
+	tcase_add_test(tc, limit_size_refused);
+	tcase_add_test(tc, limit_time);
+	tcase_add_test(tc, limit_cancelled_before);
+	tcase_add_test(tc, limit_cancelled_during);
+	tcase_add_test(tc, limit_child_crash);
+	tcase_add_test(tc, limit_child_same_as_in_process);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,16 +1,28 @@
 #include "config.h"
 #include "ctl/hrtf.h"
 
+#include "common/limits.h"
 #include "common/log.h"
 #include "common/util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <mysofa.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 /* Limits of what tingle accepts. */
 #define ENGINE_RATE_MIN 8000u       /* libmysofa does not resample below */
@@ -216,7 +228,8 @@ void hrtf_free(struct hrtf_set *h)
 
 /* What a load holds until it succeeds or fails; freed in one place. */
 struct loader {
-	const char *path;
+	const char *path;       /* for messages */
+	const char *open_path;  /* what libmysofa opens */
 	unsigned rate;
 	char *err;
 	size_t errlen;
@@ -227,6 +240,7 @@ struct loader {
 	unsigned M, N;          /* directions, taps at the file's rate */
 	float *delays;          /* per (direction, ear), samples at rate, >= 0 */
 	double max_delay;
+	double delay_shift;     /* how much later negative delays moved the set */
 	float *unit;            /* unit vectors of the directions */
 };
 
@@ -378,8 +392,7 @@ static int read_delays(struct loader *L)
 		for (size_t i = 0; i < (size_t)M * 2; i++)
 			L->delays[i] = (float)((double)L->delays[i] - dmin);
 		dmax -= dmin;
-		log_info("%s: Data.Delay has negative values; all delays moved later by %.2f samples",
-			 path, -dmin);
+		L->delay_shift = -dmin; /* logged by the parent */
 	}
 	if (dmax > MAX_DELAY_SECONDS * L->rate) {
 		fail(L->err, L->errlen, "%s: the delays in Data.Delay span %.3f s; more than %g s is not "
@@ -400,7 +413,7 @@ static int run_libmysofa(struct loader *L)
 	const char *path = L->path;
 	int e = 0;
 
-	L->mh = mysofa_load(path, &e);
+	L->mh = mysofa_load(L->open_path, &e);
 	if (!L->mh) {
 		if (e == MYSOFA_OK)
 			e = MYSOFA_INTERNAL_ERROR;
@@ -528,7 +541,397 @@ static int copy_out(struct loader *L)
 	return 0;
 }
 
-int hrtf_load(const char *path, unsigned rate, struct hrtf_set **out, char *err, size_t errlen)
+/* ------------------------------------------------------------------ */
+/* The load itself, as one process: run only in the loader child. On
+ * success *out holds the set. */
+static int load_here(struct loader *L, struct hrtf_set **out)
+{
+	int ret = run_libmysofa(L) < 0 || copy_out(L) < 0 ? -1 : 0;
+	if (ret == 0) {
+		*out = L->h;
+		L->h = NULL;
+	}
+	hrtf_free(L->h);
+	free(L->unit);
+	free(L->delays);
+	if (L->lookup)
+		mysofa_lookup_free(L->lookup);
+	if (L->mh)
+		mysofa_free(L->mh);
+	return ret;
+}
+
+/* What the child sends through the pipe: this header, then either err_len
+ * bytes of message (ok == 0) or azimuth, elevation, distance (n_dirs
+ * floats each), ir (n_dirs * 2 * length floats) and table
+ * (HRTF_GRID_EL * HRTF_GRID_AZ uint32). Both ends are the same binary. */
+#define WIRE_MAGIC 0x31465254u /* "TRF1" */
+#define WIRE_ERR_MAX 4096
+
+struct wire_head {
+	uint32_t magic;
+	uint32_t ok;
+	uint32_t err_len;
+	uint32_t rate, file_rate, n_dirs, length, file_taps;
+	float max_delay;
+	float unused;
+	double file_rate_exact;
+	double delay_shift;
+};
+
+static bool write_all(int fd, const void *buf, size_t n)
+{
+	const unsigned char *p = buf;
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+/* Close every descriptor from 3 up, except a and b. */
+static void close_others(int a, int b)
+{
+#ifdef SYS_close_range
+	int keep[2] = { a < b ? a : b, a < b ? b : a };
+	unsigned first = 3;
+	for (int i = 0; i < 2; i++) {
+		if (keep[i] < 3 || (unsigned)keep[i] < first)
+			continue;
+		if ((unsigned)keep[i] > first)
+			syscall(SYS_close_range, first, (unsigned)keep[i] - 1, 0);
+		first = (unsigned)keep[i] + 1;
+	}
+	syscall(SYS_close_range, first, ~0u, 0);
+#else
+	(void)a;
+	(void)b;
+#endif
+}
+
+/* The child: forked from a process that may run JACK, OSC and audio
+ * threads. It inherits only the calling thread, so it touches nothing but
+ * its own work: libmysofa, malloc (fork-safe in glibc) and the pipe; no
+ * stdio, no logging, no locks of the parent's, and _exit (no atexit
+ * handlers, no stdio flush, no leak check). */
+static _Noreturn void child_main(int wfd, int rfd, int file_fd, pid_t parent, const char *path,
+				 unsigned rate)
+{
+	/* Default dispositions and nothing blocked: the parent's handlers
+	 * (which set its flags) mean nothing here, a crash must end the child
+	 * with its signal, and ^C on the terminal ends it with the parent. */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &sa, NULL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Die with the thread that waits for us. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(126);
+	/* A real-time calling thread must not make a real-time loader. */
+	int policy = sched_getscheduler(0);
+	if (policy == SCHED_FIFO || policy == SCHED_RR) {
+		struct sched_param sp = { .sched_priority = 0 };
+		sched_setscheduler(0, SCHED_OTHER, &sp);
+	}
+	/* The parent's sockets, devices and other loaders' pipes stay closed
+	 * here. */
+	close(rfd);
+	close_others(wfd, file_fd);
+
+	/* libmysofa opens the descriptor checked by the parent, so the path
+	 * cannot be swapped for a FIFO in between (and "-" is not stdin). */
+	char proc_path[64];
+	snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", file_fd);
+	const char *open_path = proc_path;
+	if (access(proc_path, R_OK) != 0)
+		open_path = strcmp(path, "-") == 0 ? "./-" : path;
+
+	static char msg[WIRE_ERR_MAX];
+	struct loader L = { .path = path, .open_path = open_path, .rate = rate, .err = msg,
+			    .errlen = sizeof msg };
+	struct hrtf_set *h = NULL;
+	struct wire_head head;
+	memset(&head, 0, sizeof head);
+	head.magic = WIRE_MAGIC;
+	bool sent;
+	if (load_here(&L, &h) == 0) {
+		head.ok = 1;
+		head.rate = h->rate;
+		head.file_rate = h->file_rate;
+		head.n_dirs = h->n_dirs;
+		head.length = h->length;
+		head.file_taps = L.N;
+		head.max_delay = h->max_delay;
+		head.file_rate_exact = L.file_rate;
+		head.delay_shift = L.delay_shift;
+		const size_t n = h->n_dirs;
+		sent = write_all(wfd, &head, sizeof head) &&
+		       write_all(wfd, h->azimuth, n * sizeof *h->azimuth) &&
+		       write_all(wfd, h->elevation, n * sizeof *h->elevation) &&
+		       write_all(wfd, h->distance, n * sizeof *h->distance) &&
+		       write_all(wfd, h->ir, n * 2 * h->length * sizeof *h->ir) &&
+		       write_all(wfd, h->table, (size_t)HRTF_GRID_EL * HRTF_GRID_AZ * sizeof *h->table);
+	} else {
+		if (!msg[0])
+			snprintf(msg, sizeof msg, "%s: cannot load HRTF set", path);
+		head.err_len = (uint32_t)strlen(msg);
+		sent = write_all(wfd, &head, sizeof head) && write_all(wfd, msg, head.err_len);
+	}
+	_exit(sent ? 0 : 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* The parent: reads what the child sends, trusting nothing. */
+
+struct reading {
+	unsigned rate;          /* asked for */
+	struct wire_head head;
+	struct hrtf_set *h;
+	char msg[WIRE_ERR_MAX];
+	struct {
+		void *p;
+		size_t n;
+	} seg[6];
+	unsigned nseg, cur;
+	size_t got;             /* bytes of seg[cur] so far */
+	bool done;
+	char why[160];          /* what was malformed */
+};
+
+enum { RD_MORE, RD_EOF, RD_BAD, RD_NOMEM };
+
+static int malformed(struct reading *R, const char *why)
+{
+	snprintf(R->why, sizeof R->why, "%s", why);
+	return RD_BAD;
+}
+
+/* The header is in: check every size before allocating for what follows. */
+static int expect_body(struct reading *R)
+{
+	const struct wire_head *w = &R->head;
+	if (w->magic != WIRE_MAGIC)
+		return malformed(R, "bad header");
+	if (w->ok == 0) {
+		if (w->err_len == 0 || w->err_len >= WIRE_ERR_MAX)
+			return malformed(R, "bad message length");
+		R->seg[1].p = R->msg;
+		R->seg[1].n = w->err_len;
+		R->nseg = 2;
+		return RD_MORE;
+	}
+	if (w->ok != 1)
+		return malformed(R, "bad header");
+	const double rate = R->rate;
+	/* The longest IR copy_out can make: check_raw's bound, the largest
+	 * plausible delay and the interpolator's taps, with some slack. */
+	const double max_length = ceil(MAX_IR_SECONDS * rate) + ceil(MAX_DELAY_SECONDS * rate) + FD_HALF + 64;
+	if (w->rate != R->rate)
+		return malformed(R, "wrong rate");
+	if (w->n_dirs < 2 || w->length < 1 || (double)w->length > max_length ||
+	    (uint64_t)w->n_dirs * 2 * w->length > UINT32_MAX)
+		return malformed(R, "bad dimensions");
+	if (!isfinite(w->file_rate_exact) || w->file_rate_exact < FILE_RATE_MIN ||
+	    w->file_rate_exact > FILE_RATE_MAX || w->file_rate != (uint32_t)lround(w->file_rate_exact) ||
+	    w->file_taps < 1 || (double)w->file_taps > MAX_IR_SECONDS * w->file_rate_exact)
+		return malformed(R, "bad file rate or length");
+	if (!isfinite(w->max_delay) || w->max_delay < 0.0f ||
+	    (double)w->max_delay > MAX_DELAY_SECONDS * rate + 1.0 || !isfinite(w->delay_shift) ||
+	    w->delay_shift < 0.0 || w->delay_shift > MAX_DELAY_SECONDS * FILE_RATE_MAX)
+		return malformed(R, "bad delays");
+
+	struct hrtf_set *h = R->h = calloc(1, sizeof *h);
+	if (!h)
+		return RD_NOMEM;
+	const size_t n = w->n_dirs, taps = (size_t)n * 2 * w->length,
+		     cells = (size_t)HRTF_GRID_EL * HRTF_GRID_AZ;
+	h->rate = w->rate;
+	h->file_rate = w->file_rate;
+	h->n_dirs = w->n_dirs;
+	h->length = w->length;
+	h->max_delay = w->max_delay;
+	h->azimuth = malloc(n * sizeof *h->azimuth);
+	h->elevation = malloc(n * sizeof *h->elevation);
+	h->distance = malloc(n * sizeof *h->distance);
+	h->ir = malloc(taps * sizeof *h->ir);
+	h->table = malloc(cells * sizeof *h->table);
+	if (!h->azimuth || !h->elevation || !h->distance || !h->ir || !h->table)
+		return RD_NOMEM;
+	R->seg[1].p = h->azimuth;
+	R->seg[1].n = n * sizeof *h->azimuth;
+	R->seg[2].p = h->elevation;
+	R->seg[2].n = n * sizeof *h->elevation;
+	R->seg[3].p = h->distance;
+	R->seg[3].n = n * sizeof *h->distance;
+	R->seg[4].p = h->ir;
+	R->seg[4].n = taps * sizeof *h->ir;
+	R->seg[5].p = h->table;
+	R->seg[5].n = cells * sizeof *h->table;
+	R->nseg = 6;
+	return RD_MORE;
+}
+
+/* Read what the pipe holds (at most 16 MiB, so that the caller checks its
+ * clock and cancel flag often). */
+static int read_some(int fd, struct reading *R)
+{
+	size_t budget = (size_t)16 << 20;
+	while (!R->done && budget) {
+		size_t want = R->seg[R->cur].n - R->got;
+		if (want > budget)
+			want = budget;
+		ssize_t r = read(fd, (unsigned char *)R->seg[R->cur].p + R->got, want);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return RD_MORE;
+			return malformed(R, "read error");
+		}
+		if (r == 0)
+			return RD_EOF;
+		R->got += (size_t)r;
+		budget -= (size_t)r;
+		if (R->got < R->seg[R->cur].n)
+			continue;
+		R->got = 0;
+		if (R->cur == 0) {
+			int v = expect_body(R);
+			if (v != RD_MORE)
+				return v;
+		}
+		if (++R->cur == R->nseg)
+			R->done = true;
+	}
+	return RD_MORE;
+}
+
+/* The arrays are in: directions, samples and table entries in range. */
+static bool body_valid(const struct hrtf_set *h)
+{
+	for (unsigned m = 0; m < h->n_dirs; m++) {
+		float az = h->azimuth[m], el = h->elevation[m], d = h->distance[m];
+		if (!(az >= -180.0f && az <= 180.0f) || !(el >= -90.0f && el <= 90.0f) ||
+		    !(d > 0.0f) || !isfinite(d))
+			return false;
+	}
+	if (!all_finite(h->ir, (size_t)h->n_dirs * 2 * h->length))
+		return false;
+	for (size_t i = 0; i < (size_t)HRTF_GRID_EL * HRTF_GRID_AZ; i++)
+		if (h->table[i] >= h->n_dirs)
+			return false;
+	return true;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* SIGKILL, then wait for the child. A process in uninterruptible sleep (a
+ * hung network file system) dies only when its I/O returns: after 2 s it
+ * is left to become a zombie rather than block the caller. */
+static void kill_and_reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	for (int i = 0; i < 2000; i++) {
+		pid_t w = waitpid(pid, NULL, WNOHANG);
+		if (w == pid || (w < 0 && errno != EINTR))
+			return;
+		poll(NULL, 0, 1);
+	}
+}
+
+static void child_failed(const char *path, bool known, int status, char *err, size_t errlen)
+{
+	if (known && WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+		switch (sig) {
+		case SIGSEGV: case SIGBUS: case SIGILL: case SIGFPE: case SIGABRT: case SIGSYS: case SIGTRAP:
+			fail(err, errlen, "%s: libmysofa crashed reading it (signal %d)", path, sig);
+			break;
+		default:
+			fail(err, errlen, "%s: the loader process was killed (signal %d%s)", path, sig,
+			     sig == SIGKILL ? "; out of memory?" : "");
+			break;
+		}
+	} else if (known && WIFEXITED(status)) {
+		fail(err, errlen, "%s: libmysofa crashed reading it (the loader process exited with "
+		     "status %d before sending the set)", path, WEXITSTATUS(status));
+	} else {
+		fail(err, errlen, "%s: the loader process ended before sending the set", path);
+	}
+}
+
+static const char *file_kind(mode_t m)
+{
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "of an unknown kind";
+}
+
+/* Only a regular file of bounded size goes to libmysofa: a FIFO or a
+ * device would block it or feed it forever. Checked by name (so that
+ * nothing else is even opened) and again on the open descriptor, which
+ * is what the child reads. Returns the descriptor or -1. */
+static int open_sofa(const char *path, char *err, size_t errlen)
+{
+	char ebuf[256];
+	struct stat st;
+	int fd = -1;
+	if (stat(path, &st) < 0)
+		goto failed;
+	if (!S_ISREG(st.st_mode))
+		goto not_regular;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		goto failed;
+	if (!S_ISREG(st.st_mode))
+		goto not_regular;
+	if ((long long)st.st_size > TINGLE_SOFA_FILE_MAX_BYTES) {
+		fail(err, errlen, "%s: larger than %s (%lld MiB); not an HRTF set", path,
+		     TINGLE_SOFA_FILE_MAX_TEXT, (long long)(st.st_size >> 20));
+		close(fd);
+		return -1;
+	}
+	return fd;
+failed:
+	fail(err, errlen, "%s: cannot load HRTF set: %s", path, mysofa_strerror(errno, ebuf, sizeof ebuf));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+not_regular:
+	fail(err, errlen, "%s: not a regular file (%s)", path, file_kind(st.st_mode));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+int hrtf_load_limited(const char *path, unsigned rate, double timeout_s, const atomic_int *cancel,
+		      struct hrtf_set **out, char *err, size_t errlen)
 {
 	if (err && errlen)
 		err[0] = '\0';
@@ -536,35 +939,165 @@ int hrtf_load(const char *path, unsigned rate, struct hrtf_set **out, char *err,
 		*out = NULL;
 	if (!path || !*path) {
 		fail(err, errlen, "no HRTF (SOFA) file given");
-		return -1;
+		return HRTF_LOAD_ERROR;
 	}
 	if (!out) {
 		fail(err, errlen, "%s: internal error: nowhere to put the HRTF set", path);
-		return -1;
+		return HRTF_LOAD_ERROR;
 	}
 	if (rate < ENGINE_RATE_MIN || rate > ENGINE_RATE_MAX) {
 		fail(err, errlen, "%s: cannot prepare HRTFs for %u Hz (supported: %u to %u Hz)", path,
 		     rate, ENGINE_RATE_MIN, ENGINE_RATE_MAX);
-		return -1;
+		return HRTF_LOAD_ERROR;
+	}
+	if (!(timeout_s > 0.0))
+		timeout_s = HRTF_LOAD_TIMEOUT_S;
+	if (cancel && atomic_load(cancel)) {
+		fail(err, errlen, "%s: loading cancelled", path);
+		return HRTF_LOAD_CANCELLED;
+	}
+	int fd = open_sofa(path, err, errlen);
+	if (fd < 0)
+		return HRTF_LOAD_ERROR;
+
+	char ebuf[256];
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		fail(err, errlen, "%s: cannot create a pipe for the loader: %s", path,
+		     mysofa_strerror(errno, ebuf, sizeof ebuf));
+		close(fd);
+		return HRTF_LOAD_ERROR;
+	}
+	(void)fcntl(pfd[0], F_SETPIPE_SZ, 1 << 20); /* fewer wake-ups; best effort */
+	(void)fcntl(pfd[0], F_SETFL, fcntl(pfd[0], F_GETFL) | O_NONBLOCK);
+	const double t0 = now_s();
+	const pid_t parent = getpid();
+	const pid_t pid = fork();
+	if (pid == 0)
+		child_main(pfd[1], pfd[0], fd, parent, path, rate);
+	int fork_errno = errno;
+	close(pfd[1]);
+	close(fd);
+	if (pid < 0) {
+		close(pfd[0]);
+		fail(err, errlen, "%s: cannot start the loader process: %s", path,
+		     mysofa_strerror(fork_errno, ebuf, sizeof ebuf));
+		return HRTF_LOAD_ERROR;
 	}
 
-	struct loader L = { .path = path, .rate = rate, .err = err, .errlen = errlen };
-	int ret = run_libmysofa(&L) < 0 || copy_out(&L) < 0 ? -1 : 0;
-	if (ret == 0) {
-		log_debug("%s: %u directions, %u taps at %u Hz (file: %g Hz, %u taps), largest delay "
-			  "%.2f samples", path, L.M, L.h->length, rate, L.file_rate, L.N,
-			  (double)L.h->max_delay);
-		*out = L.h;
-		L.h = NULL;
+	struct reading *R = calloc(1, sizeof *R);
+	if (!R) {
+		close(pfd[0]);
+		kill_and_reap(pid);
+		fail(err, errlen, "%s: out of memory", path);
+		return HRTF_LOAD_ERROR;
 	}
-	hrtf_free(L.h);
-	free(L.unit);
-	free(L.delays);
-	if (L.lookup)
-		mysofa_lookup_free(L.lookup);
-	if (L.mh)
-		mysofa_free(L.mh);
+	R->rate = rate;
+	R->seg[0].p = &R->head;
+	R->seg[0].n = sizeof R->head;
+	R->nseg = 1;
+
+	const double deadline = t0 + timeout_s; /* INFINITY: none */
+	bool eof = false, child_done = false, status_known = false;
+	int status = 0, ret = 0;
+	for (;;) {
+		if (cancel && atomic_load(cancel)) {
+			fail(err, errlen, "%s: loading cancelled", path);
+			ret = HRTF_LOAD_CANCELLED;
+			break;
+		}
+		double left = deadline - now_s();
+		if (!(left > 0.0)) {
+			if (R->done)
+				break; /* all in, the child just has not ended yet */
+			fail(err, errlen, "%s: loading took longer than %g s; gave up", path, timeout_s);
+			ret = HRTF_LOAD_TIMEOUT;
+			break;
+		}
+		int ms = left >= 0.05 ? 50 : (int)ceil(left * 1000.0);
+		int r = RD_MORE;
+		if (!R->done && !eof) {
+			struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+			int n = poll(&p, 1, ms);
+			if (n < 0 && errno != EINTR) {
+				fail(err, errlen, "%s: waiting for the loader failed: %s", path,
+				     mysofa_strerror(errno, ebuf, sizeof ebuf));
+				ret = HRTF_LOAD_ERROR;
+				break;
+			}
+			if (n > 0)
+				r = read_some(pfd[0], R);
+		} else if (!child_done) {
+			poll(NULL, 0, ms < 5 ? ms : 5);
+		}
+		if (!child_done) {
+			pid_t w = waitpid(pid, &status, WNOHANG);
+			if (w == pid)
+				child_done = status_known = true;
+			else if (w < 0 && errno == ECHILD)
+				child_done = true; /* reaped by someone else (SIGCHLD ignored?) */
+			/* What it wrote before ending is in the pipe. */
+			if (child_done && r == RD_MORE && !R->done && !eof)
+				r = read_some(pfd[0], R);
+		}
+		if (r == RD_EOF)
+			eof = true;
+		if (r == RD_BAD) {
+			fail(err, errlen, "%s: the loader process sent malformed data (%s)", path, R->why);
+			ret = HRTF_LOAD_ERROR;
+			break;
+		}
+		if (r == RD_NOMEM) {
+			fail(err, errlen, "%s: out of memory", path);
+			ret = HRTF_LOAD_ERROR;
+			break;
+		}
+		if (child_done) {
+			if (!R->done) {
+				child_failed(path, status_known, status, err, errlen);
+				ret = HRTF_LOAD_ERROR;
+			}
+			break;
+		}
+	}
+	close(pfd[0]);
+	if (!child_done)
+		kill_and_reap(pid);
+	const double t1 = now_s();
+
+	if (ret == 0 && R->head.ok != 1) {
+		/* The child's own message: it names the file already. */
+		R->msg[R->head.err_len] = '\0';
+		fail(err, errlen, "%s", R->msg);
+		ret = HRTF_LOAD_ERROR;
+	}
+	if (ret == 0 && !body_valid(R->h)) {
+		fail(err, errlen, "%s: the loader process sent malformed data (values out of range)", path);
+		ret = HRTF_LOAD_ERROR;
+	}
+	if (ret == 0 && !(R->h->path = strdup(path))) {
+		fail(err, errlen, "%s: out of memory", path);
+		ret = HRTF_LOAD_ERROR;
+	}
+	if (ret == 0) {
+		const struct wire_head *w = &R->head;
+		if (w->delay_shift > 0.0)
+			log_info("%s: Data.Delay has negative values; all delays moved later by %.2f samples",
+				 path, w->delay_shift);
+		log_debug("%s: %u directions, %u taps at %u Hz (file: %g Hz, %u taps), largest delay "
+			  "%.2f samples; loaded in %.3f s", path, w->n_dirs, w->length, rate,
+			  w->file_rate_exact, w->file_taps, (double)w->max_delay, t1 - t0);
+		*out = R->h;
+		R->h = NULL;
+	}
+	hrtf_free(R->h);
+	free(R);
 	return ret;
+}
+
+int hrtf_load(const char *path, unsigned rate, struct hrtf_set **out, char *err, size_t errlen)
+{
+	return hrtf_load_limited(path, rate, HRTF_LOAD_TIMEOUT_S, NULL, out, err, errlen);
 }
 
 unsigned hrtf_nearest(const struct hrtf_set *h, float azimuth, float elevation)

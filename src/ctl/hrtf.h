@@ -1,4 +1,4 @@
-/* HRTF sets: a SOFA file read with libmysofa on a control thread, checked,
+/* HRTF sets: a SOFA file read with libmysofa in a child process, checked,
  * resampled to the engine rate, with per-direction delays (Data.Delay)
  * baked into the impulse responses as fractional delays, and a table that
  * maps any direction to the nearest measured one, so that the audio thread
@@ -6,6 +6,7 @@
 #ifndef TINGLE_HRTF_H
 #define TINGLE_HRTF_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,10 +28,34 @@ struct hrtf_set {
 	float max_delay;        /* largest Data.Delay, samples at rate (0 if none) */
 };
 
+/* How long hrtf_load lets a load take (the 41,527-direction sets take a
+ * few seconds). */
+#define HRTF_LOAD_TIMEOUT_S 30.0
+
+/* What hrtf_load_limited returns on failure. */
+#define HRTF_LOAD_ERROR (-1)     /* the file or the arguments are bad */
+#define HRTF_LOAD_TIMEOUT (-2)   /* the time limit passed */
+#define HRTF_LOAD_CANCELLED (-3) /* *cancel became non-zero */
+
 /* Load and check path at rate. Returns 0, or a negative value with err set
- * to a message that names the file and says what is wrong (libmysofa's
- * error in words; filter length 0; non-finite samples; fewer than 2
- * directions; not two receivers; ...). Nothing leaks on failure. */
+ * to a message that names the file and says what is wrong (not a regular
+ * file; larger than TINGLE_SOFA_FILE_MAX_BYTES; libmysofa's error in words;
+ * filter length 0; non-finite samples; fewer than 2 directions; not two
+ * receivers; ...). Nothing leaks on failure.
+ *
+ * All libmysofa work runs in a child process (fork, no exec), which sends
+ * the finished set back through a pipe; the calling thread never calls
+ * libmysofa, so a crash inside libmysofa is an error message, and the
+ * caller regains control within 50 ms of the time limit (timeout_s; 0,
+ * negative or NaN means HRTF_LOAD_TIMEOUT_S, INFINITY none) passing or
+ * *cancel (may be NULL) becoming non-zero: the child is then killed and
+ * reaped. Blocks the calling thread (a control or loader thread, never the
+ * audio thread) for the whole load. fork() write-protects the caller's
+ * memory: every page another thread writes afterwards costs one minor page
+ * fault (once per load). */
+int hrtf_load_limited(const char *path, unsigned rate, double timeout_s, const atomic_int *cancel,
+		      struct hrtf_set **out, char *err, size_t errlen);
+/* hrtf_load_limited with HRTF_LOAD_TIMEOUT_S and no cancel flag. */
 int hrtf_load(const char *path, unsigned rate, struct hrtf_set **out, char *err, size_t errlen);
 void hrtf_free(struct hrtf_set *h);
 
