@@ -1,6 +1,6 @@
 /* osc_ask: send one OSC message over UDP and print what comes back.
  *   osc_ask PORT PATH [TYPES [ARG...]] [-t TIMEOUT_MS]
- * TYPES like "fff" or "s"; prints each reply as "PATH TYPES ARG..." and
+ * TYPES like "fff", "s", "h" (64-bit integer) or "d" (double); prints each reply as "PATH TYPES ARG..." and
  * exits 0 if a reply came, 1 on time-out. A wait of 0 sends only. */
 #include <lo/lo.h>
 #include <stdio.h>
@@ -54,6 +54,8 @@ int main(int argc, char **argv)
 		case 'f': lo_message_add_float(m, (float)atof(a)); break;
 		case 'i': lo_message_add_int32(m, atoi(a)); break;
 		case 's': lo_message_add_string(m, a); break;
+		case 'h': lo_message_add_int64(m, strtoll(a, NULL, 10)); break;
+		case 'd': lo_message_add_double(m, strtod(a, NULL)); break;
 		default: fprintf(stderr, "osc_ask: type %c not supported\n", types[i]); return 2;
 		}
 	}

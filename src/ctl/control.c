@@ -66,8 +66,10 @@ static int fail(char *err, size_t n, const char *fmt, ...)
 static int push(struct engine_queue *q, const struct engine_cmd *cmd, const char *path, char *err,
 		size_t n)
 {
-	if (!engine_queue_push(q, cmd))
-		return fail(err, n, "%s: engine queue full, command dropped", path);
+	if (!engine_queue_push(q, cmd)) {
+		fail(err, n, "%s: engine queue full, command dropped", path);
+		return CONTROL_QUEUE_FULL;
+	}
 	return 0;
 }
 
@@ -442,13 +444,22 @@ int control_dispatch(struct control *c, struct engine_queue *q, uint32_t offset,
 	if (!path || path[0] != '/' || strlen(path) >= sizeof buf)
 		return fail(err, errlen, "bad address %s", path ? path : "(none)");
 	str_copy(buf, sizeof buf, path);
+	/* The parts between slashes; an empty one ("//trigger", "/trigger/")
+	 * names nothing. */
 	char *part[6];
 	size_t np = 0;
-	char *save = NULL;
-	for (char *p = strtok_r(buf, "/", &save); p; p = strtok_r(NULL, "/", &save)) {
+	for (char *p = buf + 1;; p++) {
+		char *end = strchr(p, '/');
+		if (end)
+			*end = '\0';
+		if (!*p)
+			return fail(err, errlen, "bad address %s: an empty part", path);
 		if (np == TINGLE_ARRAY_LEN(part))
 			return fail(err, errlen, "unknown address %s", path);
 		part[np++] = p;
+		if (!end)
+			break;
+		p = end;
 	}
 
 	if (np == 1 && !strcmp(part[0], "ping")) {

@@ -89,7 +89,9 @@ int control_find_source(struct control *c, const char *name);
 
 /* Carry out one command. offset: frame within the next block (render).
  * Returns 0 when done, 1 when done and *reply is to be sent back to the
- * sender, -1 when refused (err says why, naming the address). */
+ * sender, -1 when refused (err says why, naming the address), or
+ * CONTROL_QUEUE_FULL when the engine queue had no room for it. */
+#define CONTROL_QUEUE_FULL (-2)
 int control_dispatch(struct control *c, struct engine_queue *q, uint32_t offset, const char *path,
 		     const struct ctl_arg *argv, int argc, struct ctl_reply *reply, char *err,
 		     size_t errlen);

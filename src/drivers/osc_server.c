@@ -1,44 +1,70 @@
+/* The OSC server reads its own UDP socket: the sender is checked against
+ * [osc] allow before anything of a datagram is parsed, bundles act on
+ * arrival (liblo's server would queue future-timetagged bundles without
+ * bound), and every malformed datagram is known with its sender. liblo
+ * does the parsing and writing of messages. */
 #include "config.h"
 #include "drivers/osc_server.h"
 
-#include <lo/lo.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/util.h"
 #include "ctl/conf.h"
 #include "ctl/control.h"
+#include "drivers/osc_packet.h"
 
 #define OSC_MAX_ARGS 8
+/* Datagrams read in one go before the limiters get a look in. */
+#define OSC_BURST 64
+#define OSC_POLL_MS 250
+
+struct sender {
+	struct sockaddr_storage addr;
+	socklen_t len;
+	char host[INET6_ADDRSTRLEN];
+	char port[8];
+};
 
 struct osc_server {
-	lo_server_thread thread;
+	int fd;
+	int wake[2];                 /* a byte written here stops the thread */
+	pthread_t thread;
+	bool running;
 	struct control *ctl;
 	struct engine_queue *queue;
 	int port;
 	pthread_mutex_t allow_lock;
 	char allow[CONF_MAX_LIST][64];
 	size_t n_allow;
+	/* Owned by the server thread: what a sender can repeat at will is
+	 * logged at most once a second per cause. */
+	struct log_limit lim_denied, lim_malformed, lim_refused, lim_full;
+	struct osc_packet packet;
+	unsigned char buf[65536];
 };
-
-static void on_lo_error(int num, const char *msg, const char *where)
-{
-	log_warn("OSC: %s%s%s (%d)", msg ? msg : "error", where ? " at " : "", where ? where : "", num);
-}
 
 /* An [osc] allow entry is a whole address, or a prefix when it ends in
  * '.' or ':' ("192.168.1." admits the whole network). */
 static bool allowed(struct osc_server *s, const char *host)
 {
-	if (host && !strncmp(host, "::ffff:", 7) && strchr(host + 7, '.'))
-		host += 7; /* an IPv4 sender on an IPv6 socket */
 	bool ok;
 	pthread_mutex_lock(&s->allow_lock);
 	ok = s->n_allow == 0;
-	for (size_t i = 0; !ok && host && i < s->n_allow; i++) {
+	for (size_t i = 0; !ok && i < s->n_allow; i++) {
 		const char *a = s->allow[i];
 		size_t len = strlen(a);
 		bool prefix = len && (a[len - 1] == '.' || a[len - 1] == ':');
@@ -48,41 +74,74 @@ static bool allowed(struct osc_server *s, const char *host)
 	return ok;
 }
 
-static void reply_error(lo_server srv, lo_address to, const char *text)
+static void sender_name(struct sender *from)
+{
+	if (getnameinfo((const struct sockaddr *)&from->addr, from->len, from->host, sizeof from->host,
+			from->port, sizeof from->port, NI_NUMERICHOST | NI_NUMERICSERV)) {
+		str_copy(from->host, sizeof from->host, "?");
+		str_copy(from->port, sizeof from->port, "?");
+	}
+	/* An IPv4 sender on the dual-stack socket. */
+	if (!strncmp(from->host, "::ffff:", 7) && strchr(from->host + 7, '.'))
+		memmove(from->host, from->host + 7, strlen(from->host + 7) + 1);
+}
+
+static void send_to(struct osc_server *s, const struct sender *to, const char *path, lo_message m)
+{
+	unsigned char out[1024];
+	size_t len = lo_message_length(m, path);
+	if (s->fd < 0 || len == 0 || len > sizeof out)
+		return;
+	lo_message_serialise(m, path, out, &len);
+	/* Best effort: a sender that cannot be answered is not our problem. */
+	(void)sendto(s->fd, out, len, MSG_DONTWAIT, (const struct sockaddr *)&to->addr, to->len);
+}
+
+static void reply_error(struct osc_server *s, const struct sender *to, const char *text)
 {
 	lo_message m = lo_message_new();
 	if (!m)
 		return;
 	lo_message_add_string(m, text);
-	lo_send_message_from(to, srv, "/error", m);
+	send_to(s, to, "/error", m);
 	lo_message_free(m);
 }
 
-static int on_message(const char *path, const char *types, lo_arg **argv, int argc, lo_message msg,
-		      void *user)
+static void send_reply(struct osc_server *s, const struct sender *to, const struct ctl_reply *reply)
 {
-	struct osc_server *s = user;
-	lo_address from = lo_message_get_source(msg);
-	const char *host = from ? lo_address_get_hostname(from) : NULL;
-	const char *port = from ? lo_address_get_port(from) : NULL;
-	lo_server srv = lo_server_thread_get_server(s->thread);
-	if (!allowed(s, host)) {
-		log_debug("OSC %s from %s:%s ignored: sender not in [osc] allow", path, host ? host : "?",
-			  port ? port : "?");
-		return 0;
+	lo_message m = lo_message_new();
+	if (!m)
+		return;
+	for (int i = 0; i < reply->argc; i++) {
+		const struct ctl_arg *a = &reply->args[i];
+		if (a->type == 'f')
+			lo_message_add_float(m, a->f);
+		else if (a->type == 'i')
+			lo_message_add_int32(m, a->i);
+		else
+			lo_message_add_string(m, a->s);
 	}
+	send_to(s, to, reply->path, m);
+	lo_message_free(m);
+}
 
-	struct ctl_arg args[OSC_MAX_ARGS];
-	char err[512];
+/* liblo's arguments as tingle's; refuses what the commands cannot take
+ * without changing its value. */
+static int take_args(const char *path, lo_message msg, struct ctl_arg *args, int *argc_out, char *err,
+		     size_t errlen)
+{
+	int argc = lo_message_get_argc(msg);
+	const char *types = lo_message_get_types(msg);
+	lo_arg **argv = lo_message_get_argv(msg);
 	if (argc > OSC_MAX_ARGS) {
-		snprintf(err, sizeof err, "%s: too many arguments (%d)", path, argc);
-		goto refuse;
+		snprintf(err, errlen, "%s: too many arguments (%d)", path, argc);
+		return -1;
 	}
 	for (int i = 0; i < argc; i++) {
 		struct ctl_arg *a = &args[i];
 		memset(a, 0, sizeof *a);
-		/* liblo's argument pointers point into the packet and need not be
-		 * aligned for their type: copy the bytes out. */
+		/* liblo's argument pointers need not be aligned for their type:
+		 * copy the bytes out. */
 		const void *raw = argv[i];
 		float f;
 		double dbl;
@@ -90,45 +149,120 @@ static int on_message(const char *path, const char *types, lo_arg **argv, int ar
 		int64_t i64;
 		switch (types[i]) {
 		case LO_FLOAT: memcpy(&f, raw, sizeof f); a->type = 'f'; a->f = f; break;
-		case LO_DOUBLE: memcpy(&dbl, raw, sizeof dbl); a->type = 'f'; a->f = (float)dbl; break;
+		case LO_DOUBLE:
+			memcpy(&dbl, raw, sizeof dbl);
+			a->type = 'f';
+			a->f = (float)dbl;
+			if (isfinite(dbl) && !isfinite(a->f)) {
+				snprintf(err, errlen, "%s: argument %d (%g) is out of range", path, i + 1, dbl);
+				return -1;
+			}
+			break;
 		case LO_INT32: memcpy(&i32, raw, sizeof i32); a->type = 'i'; a->i = i32; break;
-		case LO_INT64: memcpy(&i64, raw, sizeof i64); a->type = 'i'; a->i = (int32_t)i64; break;
+		case LO_INT64:
+			memcpy(&i64, raw, sizeof i64);
+			if (i64 < INT32_MIN || i64 > INT32_MAX) {
+				snprintf(err, errlen, "%s: argument %d (%lld) is out of the 32-bit range", path,
+					 i + 1, (long long)i64);
+				return -1;
+			}
+			a->type = 'i';
+			a->i = (int32_t)i64;
+			break;
 		case LO_TRUE: a->type = 'f'; a->f = 1.0f; break;
 		case LO_FALSE: a->type = 'f'; a->f = 0.0f; break;
 		case LO_STRING:
 		case LO_SYMBOL: a->type = 's'; a->s = (const char *)raw; break;
 		default:
-			snprintf(err, sizeof err, "%s: argument %d has unsupported type '%c'", path, i + 1,
-				 types[i]);
-			goto refuse;
+			snprintf(err, errlen, "%s: argument %d has unsupported type '%c'", path, i + 1, types[i]);
+			return -1;
 		}
 	}
+	*argc_out = argc;
+	return 0;
+}
+
+static void one_message(struct osc_server *s, const struct sender *from, const char *path, lo_message msg)
+{
+	struct ctl_arg args[OSC_MAX_ARGS];
 	struct ctl_reply reply;
-	int rc = control_dispatch(s->ctl, s->queue, 0, path, args, argc, &reply, err, sizeof err);
-	if (rc < 0)
-		goto refuse;
-	if (rc == 1 && from) {
-		lo_message m = lo_message_new();
-		for (int i = 0; m && i < reply.argc; i++) {
-			const struct ctl_arg *a = &reply.args[i];
-			if (a->type == 'f')
-				lo_message_add_float(m, a->f);
-			else if (a->type == 'i')
-				lo_message_add_int32(m, a->i);
-			else
-				lo_message_add_string(m, a->s);
-		}
-		if (m) {
-			lo_send_message_from(from, srv, reply.path, m);
-			lo_message_free(m);
+	char err[512];
+	int argc = 0;
+	int rc = take_args(path, msg, args, &argc, err, sizeof err);
+	if (rc == 0)
+		rc = control_dispatch(s->ctl, s->queue, 0, path, args, argc, &reply, err, sizeof err);
+	if (rc == 1)
+		send_reply(s, from, &reply);
+	if (rc >= 0)
+		return;
+	if (rc == CONTROL_QUEUE_FULL)
+		log_limited(&s->lim_full, LOG_WARN, "OSC from %s:%s: %s", from->host, from->port, err);
+	else
+		log_limited(&s->lim_refused, LOG_WARN, "OSC from %s:%s: %s", from->host, from->port, err);
+	reply_error(s, from, err);
+}
+
+void osc_server_datagram(struct osc_server *s, const void *data, size_t size, const struct sockaddr *addr,
+			 socklen_t addrlen)
+{
+	struct sender from = { .len = addrlen };
+	if (addrlen > sizeof from.addr)
+		return;
+	memcpy(&from.addr, addr, addrlen);
+	sender_name(&from);
+	if (!allowed(s, from.host)) {
+		log_limited(&s->lim_denied, LOG_DEBUG, "OSC from %s:%s ignored: sender not in [osc] allow",
+			    from.host, from.port);
+		return;
+	}
+	char err[256];
+	if (osc_packet_parse(&s->packet, data, size, err, sizeof err) < 0) {
+		log_limited(&s->lim_malformed, LOG_WARN, "OSC from %s:%s: malformed datagram of %zu bytes: %s",
+			    from.host, from.port, size, err);
+		return;
+	}
+	for (size_t k = 0; k < s->packet.n; k++)
+		one_message(s, &from, s->packet.path[k], s->packet.msg[k]);
+	osc_packet_clear(&s->packet);
+}
+
+static void flush_limits(struct osc_server *s)
+{
+	log_limit_flush(&s->lim_denied);
+	log_limit_flush(&s->lim_malformed);
+	log_limit_flush(&s->lim_refused);
+	log_limit_flush(&s->lim_full);
+}
+
+static void *serve(void *arg)
+{
+	struct osc_server *s = arg;
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals are the main thread's */
+	for (;;) {
+		struct pollfd pf[2] = { { .fd = s->fd, .events = POLLIN }, { .fd = s->wake[0], .events = POLLIN } };
+		int r = poll(pf, 2, OSC_POLL_MS);
+		flush_limits(s);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r <= 0)
+			continue;
+		if (pf[1].revents)
+			break;
+		for (int k = 0; k < OSC_BURST; k++) {
+			struct sockaddr_storage addr;
+			socklen_t len = sizeof addr;
+			ssize_t n = recvfrom(s->fd, s->buf, sizeof s->buf, MSG_DONTWAIT | MSG_TRUNC,
+					     (struct sockaddr *)&addr, &len);
+			if (n < 0)
+				break;
+			if ((size_t)n > sizeof s->buf)
+				continue; /* cannot be a datagram: UDP carries less */
+			osc_server_datagram(s, s->buf, (size_t)n, (struct sockaddr *)&addr, len);
 		}
 	}
-	return 0;
-refuse:
-	log_warn("OSC from %s:%s: %s", host ? host : "?", port ? port : "?", err);
-	if (from)
-		reply_error(srv, from, err);
-	return 0;
+	return NULL;
 }
 
 void osc_server_set_allow(struct osc_server *s, const struct tingle_conf *conf)
@@ -140,36 +274,81 @@ void osc_server_set_allow(struct osc_server *s, const struct tingle_conf *conf)
 	pthread_mutex_unlock(&s->allow_lock);
 }
 
-struct osc_server *osc_server_start(int port, struct control *ctl, struct engine_queue *q,
-				    const struct tingle_conf *conf, char *err, size_t errlen)
+/* A UDP socket on port (0: any free one), IPv6 with IPv4 mapped in where
+ * the machine has IPv6, IPv4 alone otherwise. */
+static int open_socket(int port)
+{
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		int off = 0;
+		struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_addr = in6addr_any,
+					   .sin6_port = htons((uint16_t)port) };
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) == 0 &&
+		    bind(fd, (struct sockaddr *)&a6, sizeof a6) == 0)
+			return fd;
+		close(fd);
+	}
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY),
+				  .sin_port = htons((uint16_t)port) };
+	if (bind(fd, (struct sockaddr *)&a4, sizeof a4) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int bound_port(int fd)
+{
+	struct sockaddr_storage a;
+	socklen_t len = sizeof a;
+	if (getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+		return -1;
+	if (a.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&a)->sin6_port);
+	return ntohs(((struct sockaddr_in *)&a)->sin_port);
+}
+
+struct osc_server *osc_server_new(int port, struct control *ctl, struct engine_queue *q,
+				  const struct tingle_conf *conf, char *err, size_t errlen)
 {
 	struct osc_server *s = calloc(1, sizeof *s);
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	s->fd = -1;
+	s->wake[0] = s->wake[1] = -1;
 	s->ctl = ctl;
 	s->queue = q;
 	pthread_mutex_init(&s->allow_lock, NULL);
 	osc_server_set_allow(s, conf);
-	char pstr[16];
-	snprintf(pstr, sizeof pstr, "%d", port);
-	s->thread = lo_server_thread_new_with_proto(port ? pstr : NULL, LO_UDP, on_lo_error);
-	if (!s->thread) {
-		snprintf(err, errlen, "cannot listen for OSC on UDP port %d (in use?)", port);
-		pthread_mutex_destroy(&s->allow_lock);
-		free(s);
-		return NULL;
+	if (port >= 0) {
+		s->fd = open_socket(port);
+		if (s->fd < 0) {
+			snprintf(err, errlen, "cannot listen for OSC on UDP port %d: %s", port, strerror(errno));
+			osc_server_stop(s);
+			return NULL;
+		}
+		s->port = bound_port(s->fd);
 	}
-	s->port = lo_server_thread_get_port(s->thread);
-	lo_server_thread_add_method(s->thread, NULL, NULL, on_message, s);
-	if (lo_server_thread_start(s->thread) < 0) {
+	return s;
+}
+
+struct osc_server *osc_server_start(int port, struct control *ctl, struct engine_queue *q,
+				    const struct tingle_conf *conf, char *err, size_t errlen)
+{
+	struct osc_server *s = osc_server_new(port, ctl, q, conf, err, errlen);
+	if (!s)
+		return NULL;
+	if (pipe2(s->wake, O_CLOEXEC) < 0 || pthread_create(&s->thread, NULL, serve, s) != 0) {
 		snprintf(err, errlen, "cannot start the OSC server thread");
-		lo_server_thread_free(s->thread);
-		pthread_mutex_destroy(&s->allow_lock);
-		free(s);
+		osc_server_stop(s);
 		return NULL;
 	}
+	s->running = true;
 	return s;
 }
 
@@ -179,8 +358,18 @@ void osc_server_stop(struct osc_server *s)
 {
 	if (!s)
 		return;
-	lo_server_thread_stop(s->thread);
-	lo_server_thread_free(s->thread);
+	if (s->running) {
+		char c = 0;
+		if (write(s->wake[1], &c, 1) == 1)
+			pthread_join(s->thread, NULL);
+		else
+			pthread_cancel(s->thread);
+	}
+	for (int k = 0; k < 2; k++)
+		if (s->wake[k] >= 0)
+			close(s->wake[k]);
+	if (s->fd >= 0)
+		close(s->fd);
 	pthread_mutex_destroy(&s->allow_lock);
 	free(s);
 }
