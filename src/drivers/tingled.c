@@ -4,12 +4,14 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/util.h"
@@ -30,13 +32,17 @@
 #define RECONNECT_S 1.0
 
 static atomic_int got_term, got_hup;
+/* Set with got_term and never cleared: loads under way give up. */
+static atomic_int cancel_loads;
 
 static void on_signal(int sig)
 {
-	if (sig == SIGHUP)
+	if (sig == SIGHUP) {
 		atomic_store(&got_hup, 1);
-	else
+	} else {
+		atomic_store(&cancel_loads, 1);
 		atomic_store(&got_term, 1);
+	}
 }
 
 struct options {
@@ -64,8 +70,51 @@ struct daemon {
 	int slots[CONF_MAX_INPUTS];
 	unsigned block;    /* block size of the newest core */
 	struct setlist *setlist;          /* the scenes of the show */
-	struct setlist *retiring[8];      /* replaced, scenes still ringing in the engine */
+	struct retired *retiring;         /* replaced setlists the engine still plays from */
+	size_t n_retiring;
 	unsigned scenes_rate;             /* rate the scenes were built at */
+	struct load_job *job;             /* a load under way on the loader thread */
+	bool rescene;                     /* the scenes again at a new rate, when the loader is free */
+	struct log_limit lim_queue;       /* main queue full */
+};
+
+/* A setlist that was replaced while the engine still plays from it: freed
+ * only when the engine has handed back every scene of it, however fast
+ * reloads come. */
+struct retired {
+	struct setlist *sl;
+	struct retired *next;
+};
+
+/* Reloads wait (and collapse into one) while this many replaced setlists
+ * still ring out, so a burst of SIGHUPs cannot pile up scenes in memory. */
+#define RETIRING_MAX 8
+
+/* A load on the loader thread: the configuration (on SIGHUP), the HRTF
+ * set when its file changed, and the scenes with the one to start on.
+ * Reading files and building scenes takes time; the main thread stays
+ * free to fade out on SIGTERM, take scene requests and free what the
+ * engine hands back, and makes the result current when it is done. */
+struct load_job {
+	pthread_t thread;
+	atomic_int done;
+	/* In */
+	bool read_conf;                  /* false: the scenes of conf_in again */
+	struct options opt;
+	const struct tingle_conf *conf_in;
+	char sofa_now[PATH_MAX];         /* the set playing: loaded again only if it changes */
+	unsigned rate;
+	char start[PATH_MAX];            /* scene to start on ("" = the start rule) */
+	bool start_is_arg;               /* start may be a file */
+	bool start_required;             /* no start rule when start fails (-s) */
+	struct control *ctl;
+	struct engine_queue *q;
+	/* Out */
+	struct tingle_conf *conf;        /* read_conf: the new configuration */
+	struct hrtf_set *hrtf;           /* a new set, when the file changed */
+	struct setlist *setlist;         /* loaded, not yet switched */
+	int rc;
+	char err[1024];
 };
 
 static void usage(FILE *f)
@@ -143,7 +192,7 @@ static int check(const struct options *o)
 		       in->mute ? " (muted)" : "", (double)in->azimuth, (double)in->elevation,
 		       (double)in->distance);
 	}
-	if (hrtf_load(c->sofa, 48000, &h, err, sizeof err) < 0) {
+	if (hrtf_load_limited(c->sofa, 48000, HRTF_LOAD_TIMEOUT_S, &cancel_loads, &h, err, sizeof err) < 0) {
 		log_error("%s", err);
 		goto out;
 	}
@@ -210,7 +259,7 @@ static int jack_start(struct daemon *d, char *err, size_t n)
 	unsigned rate = jack_driver_rate(d->jack), block = jack_driver_block(d->jack);
 	if (!d->hrtf || d->hrtf->rate != rate) {
 		struct hrtf_set *h;
-		if (hrtf_load(d->conf->sofa, rate, &h, err, n) < 0) {
+		if (hrtf_load_limited(d->conf->sofa, rate, HRTF_LOAD_TIMEOUT_S, &cancel_loads, &h, err, n) < 0) {
 			jack_driver_close(d->jack);
 			d->jack = NULL;
 			return -2;
@@ -241,103 +290,182 @@ static int jack_start(struct daemon *d, char *err, size_t n)
 	return 0;
 }
 
-/* Scenes of conf at rate, switched to `start` (or the configured start,
- * or the first of the setlist). The scenes replaced ring out and are freed
- * when the engine gives them back. */
-static int scenes_start(struct daemon *d, const struct tingle_conf *conf, unsigned rate, const char *start,
-			bool start_is_arg, char *err, size_t n)
+/* The scene a new setlist starts on: `start` (a name, or a file when
+ * start_is_arg), else [scenes] start, else the first of the setlist. */
+static int start_scene(struct setlist *sl, const struct tingle_conf *conf, const char *start,
+		       bool start_is_arg, bool do_switch, char *err, size_t n)
 {
-	struct setlist *sl = setlist_new(conf, d->ctl, d->main_q, rate, 0, err, n);
-	if (!sl)
-		return -1;
-	if (setlist_preload(sl, err, n) < 0) {
-		setlist_free(sl);
-		return -1;
-	}
-	int rc = 0;
+	int (*fn)(struct setlist *, const char *, bool, int, int, char *, size_t) =
+		do_switch ? setlist_switch : setlist_prepare;
 	if (start && *start)
-		rc = setlist_switch(sl, start, start_is_arg, -1, 0, err, n);
-	else if (conf->start[0])
-		rc = setlist_switch(sl, conf->start, false, -1, 0, err, n);
-	else if (sl->n_names)
-		rc = setlist_switch(sl, NULL, false, 0, 0, err, n);
-	if (rc < 0) {
-		setlist_free(sl);
-		return -1;
-	}
-	if (d->setlist) {
-		size_t k = 0;
-		while (k < TINGLE_ARRAY_LEN(d->retiring) && d->retiring[k])
-			k++;
-		if (k == TINGLE_ARRAY_LEN(d->retiring) || setlist_in_engine(d->setlist) == 0)
-			setlist_free(d->setlist); /* nothing of it plays (or no room to wait) */
-		else {
-			d->retiring[k] = d->setlist;
-			d->retiring[k]->conf = NULL; /* it loads nothing more */
-		}
-	}
-	d->setlist = sl;
-	d->scenes_rate = rate;
-	if (!sl->playing)
-		log_info("no scene: %s has no scenes", sl->dir[0] ? sl->dir : "the scenes folder");
+		return fn(sl, start, start_is_arg, -1, 0, err, n);
+	if (conf->start[0])
+		return fn(sl, conf->start, false, -1, 0, err, n);
+	if (sl->n_names)
+		return fn(sl, NULL, false, 0, 0, err, n);
 	return 0;
 }
 
-/* The scenes again (new files, or a new rate): the one playing stays the
- * one playing, found by its file; when it cannot be loaded, the start
- * scene. */
-static int scenes_restart(struct daemon *d, const struct tingle_conf *conf, unsigned rate, char *err,
-			  size_t n)
+/* Loader thread: everything that reads files. */
+static void *load_run(void *arg)
 {
-	char keep[PATH_MAX];
-	str_copy(keep, sizeof keep, setlist_playing_path(d->setlist));
-	if (keep[0] && scenes_start(d, conf, rate, keep, true, err, n) == 0)
-		return 0;
-	return scenes_start(d, conf, rate, NULL, false, err, n);
+	struct load_job *j = arg;
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals are the main thread's */
+	const struct tingle_conf *conf = j->conf_in;
+	j->rc = -1;
+	if (j->read_conf) {
+		j->conf = calloc(1, sizeof *j->conf);
+		if (!j->conf) {
+			snprintf(j->err, sizeof j->err, "out of memory");
+			goto out;
+		}
+		if (load_conf(&j->opt, j->conf, j->err, sizeof j->err) < 0)
+			goto out;
+		conf = j->conf;
+		/* Checked now even without a server, so a bad file is refused. */
+		if (strcmp(conf->sofa, j->sofa_now) &&
+		    hrtf_load_limited(conf->sofa, j->rate, HRTF_LOAD_TIMEOUT_S, &cancel_loads, &j->hrtf, j->err,
+				      sizeof j->err) < 0)
+			goto out;
+	}
+	j->setlist = setlist_new(conf, j->ctl, j->q, j->rate, 0, j->err, sizeof j->err);
+	if (!j->setlist || setlist_preload(j->setlist, j->err, sizeof j->err) < 0)
+		goto out;
+	/* The scene asked for; when it was only the one playing, the start
+	 * rule if it no longer loads. */
+	j->rc = start_scene(j->setlist, conf, j->start, j->start_is_arg, false, j->err, sizeof j->err);
+	if (j->rc < 0 && j->start[0] && !j->start_required) {
+		j->start[0] = '\0';
+		j->rc = start_scene(j->setlist, conf, NULL, false, false, j->err, sizeof j->err);
+	}
+out:
+	atomic_store(&j->done, 1);
+	return NULL;
+}
+
+static void job_free(struct load_job *j)
+{
+	if (!j)
+		return;
+	setlist_free(j->setlist); /* never handed to the engine */
+	hrtf_free(j->hrtf);
+	free(j->conf);
+	free(j);
+}
+
+/* Start a load: the configuration again (read_conf) or the scenes of the
+ * running one at rate. start: the scene to start on, if it still loads. */
+static int job_start(struct daemon *d, bool read_conf, unsigned rate, const char *start, bool start_is_arg)
+{
+	struct load_job *j = calloc(1, sizeof *j);
+	if (!j) {
+		log_error("out of memory: no load");
+		return -1;
+	}
+	j->read_conf = read_conf;
+	j->opt = d->opt;
+	j->conf_in = d->conf;
+	str_copy(j->sofa_now, sizeof j->sofa_now, d->conf->sofa);
+	j->rate = rate;
+	str_copy(j->start, sizeof j->start, start ? start : "");
+	j->start_is_arg = start_is_arg;
+	j->ctl = d->ctl;
+	j->q = d->main_q;
+	if (pthread_create(&j->thread, NULL, load_run, j) != 0) {
+		log_error("cannot start the loader thread");
+		free(j);
+		return -1;
+	}
+	d->job = j;
+	return 0;
+}
+
+/* A finished job, joined; NULL while it runs. */
+static struct load_job *job_take(struct daemon *d)
+{
+	struct load_job *j = d->job;
+	if (!j || !atomic_load(&j->done))
+		return NULL;
+	pthread_join(j->thread, NULL);
+	d->job = NULL;
+	return j;
+}
+
+static void retire(struct daemon *d, struct setlist *sl)
+{
+	if (!sl)
+		return;
+	sl->conf = NULL; /* it loads nothing more */
+	setlist_drop_idle(sl);
+	if (setlist_in_engine(sl) == 0) {
+		setlist_free(sl);
+		return;
+	}
+	struct retired *r = malloc(sizeof *r);
+	if (!r) {
+		/* Never free what the engine plays from: keep it, lost. */
+		log_error("out of memory: a replaced setlist stays in memory");
+		return;
+	}
+	r->sl = sl;
+	r->next = d->retiring;
+	d->retiring = r;
+	d->n_retiring++;
+}
+
+/* Make the job's setlist the show: switch to its start scene, retire the
+ * old setlist. */
+static int scenes_take(struct daemon *d, struct load_job *j, const struct tingle_conf *conf, char *err,
+		       size_t n)
+{
+	if (start_scene(j->setlist, conf, j->start, j->start_is_arg, true, err, n) < 0)
+		return -1;
+	retire(d, d->setlist);
+	d->setlist = j->setlist;
+	j->setlist = NULL;
+	d->scenes_rate = j->rate;
+	if (!d->setlist->playing)
+		log_info("no scene: %s has no scenes", d->setlist->dir[0] ? d->setlist->dir : "the scenes folder");
+	return 0;
 }
 
 static void scene_released(struct daemon *d, const void *eng)
 {
 	if (d->setlist && setlist_released(d->setlist, eng))
 		return;
-	for (size_t k = 0; k < TINGLE_ARRAY_LEN(d->retiring); k++)
-		if (d->retiring[k] && setlist_released(d->retiring[k], eng)) {
-			if (setlist_in_engine(d->retiring[k]) == 0) {
-				setlist_free(d->retiring[k]);
-				d->retiring[k] = NULL;
-			}
-			return;
+	for (struct retired **p = &d->retiring; *p; p = &(*p)->next) {
+		struct retired *r = *p;
+		if (!setlist_released(r->sl, eng))
+			continue;
+		if (setlist_in_engine(r->sl) == 0) {
+			setlist_free(r->sl);
+			*p = r->next;
+			free(r);
+			d->n_retiring--;
 		}
-}
-
-static void reload(struct daemon *d)
-{
-	char err[1024];
-	struct tingle_conf *nc = calloc(1, sizeof *nc);
-	if (!nc)
-		return;
-	if (load_conf(&d->opt, nc, err, sizeof err) < 0) {
-		log_error("reload: %s; keeping the running configuration", err);
-		free(nc);
 		return;
 	}
-	struct hrtf_set *nh = NULL;
-	unsigned rate = d->jack ? jack_driver_rate(d->jack) : (d->hrtf ? d->hrtf->rate : 48000);
-	if (strcmp(nc->sofa, d->conf->sofa)) {
-		/* Checked now even without a server, so a bad file is refused. */
-		if (hrtf_load(nc->sofa, rate, &nh, err, sizeof err) < 0) {
-			log_error("reload: %s; keeping the running configuration", err);
-			free(nc);
-			return;
-		}
+}
+
+/* A reload job is done: make its configuration, HRTF set and scenes
+ * current, or keep the running ones and say why. */
+static void reload_finish(struct daemon *d, struct load_job *j)
+{
+	char err[1024];
+	struct tingle_conf *nc = j->conf;
+	if (j->rc < 0 || !nc) {
+		log_error("reload: %s; keeping the running configuration", j->err);
+		return;
 	}
 	int slots[CONF_MAX_INPUTS];
 	if (control_apply_conf(d->ctl, d->main_q, nc, slots, err, sizeof err) < 0) {
 		log_error("reload: %s", err);
-		hrtf_free(nh);
-		free(nc);
 		return;
 	}
+	struct hrtf_set *nh = j->hrtf;
+	j->hrtf = NULL;
 	if (nh && !d->jack) {
 		/* No server: the new set is used when it comes back. */
 		hrtf_free(d->hrtf);
@@ -348,10 +476,19 @@ static void reload(struct daemon *d)
 		else
 			str_copy(nc->sofa, sizeof nc->sofa, d->conf->sofa); /* still the old set */
 	}
-	if (d->setlist && scenes_restart(d, nc, d->scenes_rate, err, sizeof err) < 0) {
-		log_error("reload: %s; the scenes stay as they were", err);
-		d->setlist->conf = nc; /* the old one is about to be freed */
+	unsigned rate = d->jack ? jack_driver_rate(d->jack) : d->scenes_rate;
+	/* The scene playing now, which may not be the one when the job began. */
+	const char *playing = d->setlist ? setlist_playing_path(d->setlist) : "";
+	if (playing[0]) {
+		str_copy(j->start, sizeof j->start, playing);
+		j->start_is_arg = true;
 	}
+	if (d->setlist && scenes_take(d, j, nc, err, sizeof err) < 0)
+		log_error("reload: %s; the scenes stay as they were", err);
+	if (d->setlist)
+		d->setlist->conf = nc; /* the old one is about to be freed */
+	if (rate != d->scenes_rate)
+		d->rescene = true;
 	if (strcmp(nc->jack_name, d->conf->jack_name) || strcmp(nc->jack_server, d->conf->jack_server))
 		log_warn("reload: the JACK client name and server change at the next start");
 	memcpy(d->slots, slots, sizeof slots);
@@ -375,7 +512,61 @@ static void reload(struct daemon *d)
 	}
 	free(d->conf);
 	d->conf = nc;
+	j->conf = NULL;
 	log_info("reloaded %s", nc->path[0] ? nc->path : "the built-in defaults");
+}
+
+/* The scenes again at a new rate are ready. */
+static void rescene_finish(struct daemon *d, struct load_job *j)
+{
+	char err[1024];
+	unsigned rate = d->jack ? jack_driver_rate(d->jack) : j->rate;
+	if (j->rc == 0 && rate == j->rate) {
+		const char *playing = d->setlist ? setlist_playing_path(d->setlist) : "";
+		if (playing[0]) {
+			str_copy(j->start, sizeof j->start, playing);
+			j->start_is_arg = true;
+		}
+		if (scenes_take(d, j, d->conf, err, sizeof err) < 0)
+			log_error("scenes at %u Hz: %s", j->rate, err);
+	} else if (j->rc < 0) {
+		log_error("scenes at %u Hz: %s", j->rate, j->err);
+	}
+	if (rate != d->scenes_rate)
+		d->rescene = true;
+}
+
+/* Start what is waiting when the loader is free: a reload (SIGHUP, any
+ * number of them since the last one: they collapse into one) once the
+ * engine has let go of enough replaced setlists, else the scenes at a new
+ * rate. */
+static void loads_next(struct daemon *d)
+{
+	if (d->job)
+		return;
+	if (atomic_load(&got_hup) && d->n_retiring < RETIRING_MAX) {
+		atomic_store(&got_hup, 0);
+		unsigned rate = d->jack ? jack_driver_rate(d->jack) : d->scenes_rate;
+		job_start(d, true, rate, d->setlist ? setlist_playing_path(d->setlist) : "", true);
+		return;
+	}
+	if (d->rescene && d->jack) {
+		d->rescene = false;
+		job_start(d, false, jack_driver_rate(d->jack),
+			  d->setlist ? setlist_playing_path(d->setlist) : "", true);
+	}
+}
+
+static void loads_done(struct daemon *d)
+{
+	struct load_job *j = job_take(d);
+	if (!j)
+		return;
+	if (j->read_conf)
+		reload_finish(d, j);
+	else
+		rescene_finish(d, j);
+	job_free(j);
 }
 
 static double now_s(void)
@@ -388,7 +579,7 @@ static double now_s(void)
 static void send_cmd(struct daemon *d, struct engine_cmd cmd)
 {
 	if (!engine_queue_push(d->main_q, &cmd))
-		log_warn("engine queue full: a command from the main thread was dropped");
+		log_limited(&d->lim_queue, LOG_WARN, "engine queue full: a command from the main thread was dropped");
 }
 
 static int run(struct daemon *d)
@@ -413,14 +604,30 @@ static int run(struct daemon *d)
 	send_cmd(d, (struct engine_cmd){ .type = ENGINE_CMD_FADE, .f = { 0.0f, 0.0f } });
 	send_cmd(d, (struct engine_cmd){ .type = ENGINE_CMD_FADE, .f = { 1.0f, FADE_IN_S } });
 	int rc = jack_start(d, err, sizeof err);
+	if (rc < 0 && atomic_load(&got_term))
+		return 0; /* stopped while the HRTF set loaded */
 	if (rc < 0) {
 		log_error("%s", err);
 		return rc == -2 ? 2 : 1;
 	}
-	if (scenes_start(d, d->conf, jack_driver_rate(d->jack), d->opt.scene, true, err, sizeof err) < 0) {
-		log_error("%s", err);
+	/* The first scenes load on the loader thread too, so that SIGTERM
+	 * ends a start that takes long. */
+	if (job_start(d, false, jack_driver_rate(d->jack), d->opt.scene, true) < 0)
+		return 1;
+	d->job->start_required = true;
+	struct load_job *first;
+	while (!(first = job_take(d))) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		if (atomic_load(&got_term))
+			return 0; /* the loader is left behind: see main() */
+	}
+	if (first->rc < 0 || scenes_take(d, first, d->conf, err, sizeof err) < 0) {
+		log_error("%s", first->rc < 0 ? first->err : err);
+		job_free(first);
 		return 2;
 	}
+	job_free(first);
 	d->osc = osc_server_start(d->conf->osc_port, d->ctl, d->osc_q, d->conf, err, sizeof err);
 	if (!d->osc) {
 		log_error("%s", err);
@@ -464,8 +671,8 @@ static int run(struct daemon *d)
 		}
 		if (stopping && (faded || now_s() > fade_deadline || !d->jack))
 			break;
-		if (atomic_exchange(&got_hup, 0))
-			reload(d);
+		loads_done(d);
+		loads_next(d);
 		char want[CONF_NAME_MAX];
 		int index, step;
 		if (d->setlist && control_take_scene_request(d->ctl, want, sizeof want, &index, &step) &&
@@ -482,10 +689,8 @@ static int run(struct daemon *d)
 			next_try = now_s() + RECONNECT_S;
 			if (jack_start(d, err, sizeof err) == 0) {
 				log_info("reconnected to the JACK server");
-				unsigned r = jack_driver_rate(d->jack);
-				if (d->setlist && r != d->scenes_rate &&
-				    scenes_restart(d, d->conf, r, err, sizeof err) < 0)
-					log_error("scenes at %u Hz: %s", r, err);
+				if (d->setlist && jack_driver_rate(d->jack) != d->scenes_rate)
+					d->rescene = true;
 			} else {
 				log_debug("reconnect: %s", err);
 			}
@@ -494,12 +699,13 @@ static int run(struct daemon *d)
 		if (d->jack && jack_driver_take_rate_change(d->jack, &rate)) {
 			/* The HRIRs are resampled to the new rate: load the set again. */
 			struct hrtf_set *h;
-			if (hrtf_load(d->conf->sofa, rate, &h, err, sizeof err) < 0) {
+			if (hrtf_load_limited(d->conf->sofa, rate, HRTF_LOAD_TIMEOUT_S, &cancel_loads, &h, err,
+					      sizeof err) < 0) {
 				log_error("sample rate now %u Hz: %s", rate, err);
 			} else if (use_hrtf(d, h) == 0) {
 				log_info("sample rate now %u Hz", rate);
-				if (d->setlist && scenes_restart(d, d->conf, rate, err, sizeof err) < 0)
-					log_error("scenes at %u Hz: %s", rate, err);
+				if (d->setlist)
+					d->rescene = true;
 			}
 		}
 		if (d->jack && jack_driver_take_block_change(d->jack, &block) && block != d->block) {
@@ -513,6 +719,7 @@ static int run(struct daemon *d)
 		unsigned xruns = d->jack ? jack_driver_take_xruns(d->jack) : 0;
 		if (xruns)
 			log_debug("%u xruns", xruns);
+		log_limit_flush(&d->lim_queue);
 	}
 	return 0;
 }
@@ -598,9 +805,29 @@ int main(int argc, char **argv)
 	osc_server_stop(d.osc);
 	alsa_seq_stop(d.seq);
 	jack_driver_close(d.jack);
+	if (d.job) {
+		/* A load under way gives up at its next HRTF step; scenes being
+		 * built are bounded but may take a while: leave them behind
+		 * rather than keep the daemon running. */
+		for (int k = 0; k < 50 && !atomic_load(&d.job->done); k++) {
+			struct timespec ts = { 0, 10 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+		struct load_job *j = job_take(&d);
+		if (!j) {
+			log_info("stopped (a load under way was abandoned)");
+			fflush(NULL);
+			_exit(status);
+		}
+		job_free(j);
+	}
 	setlist_free(d.setlist);
-	for (size_t k = 0; k < TINGLE_ARRAY_LEN(d.retiring); k++)
-		setlist_free(d.retiring[k]);
+	while (d.retiring) {
+		struct retired *r = d.retiring;
+		d.retiring = r->next;
+		setlist_free(r->sl);
+		free(r);
+	}
 	control_free(d.ctl);
 	engine_free(d.engine);
 	hrtf_free(d.hrtf);
