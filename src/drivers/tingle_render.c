@@ -20,7 +20,6 @@
 #include "ctl/setlist.h"
 #include "rt/engine.h"
 
-#define MAX_MIDI 256
 
 struct feed {
 	const char *name;
@@ -237,7 +236,11 @@ int main(int argc, char **argv)
 	size_t B = (size_t)block;
 	bufs = calloc((nsrc + 2) * B, sizeof(float));
 	const float **in = calloc(nsrc, sizeof *in);
-	struct engine_midi *midi = calloc(MAX_MIDI, sizeof *midi);
+	/* Room for every MIDI event of the file in one block: none is dropped. */
+	size_t max_midi = 1;
+	for (size_t k = 0; k < events.n; k++)
+		max_midi += events.ev[k].midi_size > 0;
+	struct engine_midi *midi = calloc(max_midi, sizeof *midi);
 	float *inter = malloc(2 * B * sizeof(float));
 	if (!bufs || !in || !midi || !inter) {
 		free(in);
@@ -259,10 +262,9 @@ int main(int argc, char **argv)
 				break;
 			uint32_t offset = frame > t0 ? (uint32_t)(frame - t0) : 0;
 			if (ev->midi_size) {
-				if (n_midi < MAX_MIDI)
-					midi[n_midi++] = (struct engine_midi){ .frame = offset,
-						.size = (uint8_t)ev->midi_size,
-						.data = { ev->midi[0], ev->midi[1], ev->midi[2] } };
+				midi[n_midi++] = (struct engine_midi){ .frame = offset,
+					.size = (uint8_t)ev->midi_size,
+					.data = { ev->midi[0], ev->midi[1], ev->midi[2] } };
 			} else {
 				struct ctl_reply reply;
 				char cerr[512];

@@ -809,7 +809,7 @@ int main(int argc, char **argv)
 		/* A load under way gives up at its next HRTF step; scenes being
 		 * built are bounded but may take a while: leave them behind
 		 * rather than keep the daemon running. */
-		for (int k = 0; k < 50 && !atomic_load(&d.job->done); k++) {
+		for (int k = 0; k < 10 && !atomic_load(&d.job->done); k++) {
 			struct timespec ts = { 0, 10 * 1000 * 1000 };
 			nanosleep(&ts, NULL);
 		}
