@@ -477,6 +477,44 @@ START_TEST(malformed_note_off_releases_nothing)
 END_TEST
 
 /* MIDI through a reader: every event is handled, however many in a block. */
+/* The main thread frees a scene only when the engine says it let go of it:
+ * that word must get through even when the event ring is full (a main
+ * thread held up for a while), or the scene stays in memory for ever. */
+START_TEST(every_scene_handed_back_past_a_full_event_ring)
+{
+	enum { N = 4100 }; /* more than the event ring holds */
+	struct eng_scene *many = calloc(N, sizeof *many);
+	ck_assert_ptr_nonnull(many);
+	float l[BLOCK], r[BLOCK];
+	float *o[2] = { l, r };
+	for (size_t k = 0; k < N; k++) {
+		many[k].rate = RATE;
+		struct engine_cmd c = { .type = ENGINE_CMD_SCENE, .ptr = &many[k] };
+		ck_assert(engine_queue_push(q, &c));
+		if (k % 100 == 99)
+			engine_process(e, NULL, 0, o, BLOCK, NULL, 0); /* events are not read meanwhile */
+	}
+	struct engine_cmd back = { .type = ENGINE_CMD_SCENE, .ptr = sc };
+	ck_assert(engine_queue_push(q, &back));
+	engine_process(e, NULL, 0, o, BLOCK, NULL, 0);
+	size_t released = 0, dropped = 0;
+	for (int k = 0; k < 10; k++) {
+		struct engine_event ev;
+		while (engine_event_poll(e, &ev)) {
+			if (ev.type == ENGINE_EV_SCENE_RELEASED)
+				released++;
+			else if (ev.type == ENGINE_EV_DROPPED)
+				dropped += ev.count;
+		}
+		engine_process(e, NULL, 0, o, BLOCK, NULL, 0);
+	}
+	/* sc at the first switch, each of the N when the next (or sc) came. */
+	ck_assert_msg(released == N + 1, "%zu of %d scenes reported handed back (%zu events dropped)", released,
+		      N + 1, dropped);
+	free(many);
+}
+END_TEST
+
 static bool flood_get(void *ctx, uint32_t k, struct engine_midi_view *ev)
 {
 	static uint8_t cc[3] = { 0xb0, 1, 64 }, off[3] = { 0x80, 0x30, 0 };
@@ -527,6 +565,7 @@ int main(void)
 	tcase_add_test(tc, malformed_note_on_plays_nothing);
 	tcase_add_test(tc, malformed_note_off_releases_nothing);
 	tcase_add_test(tc, reader_takes_every_event);
+	tcase_add_test(tc, every_scene_handed_back_past_a_full_event_ring);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

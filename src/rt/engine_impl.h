@@ -82,7 +82,9 @@ struct engine {
 	unsigned dropped;          /* events lost since the last that got through */
 	/* Scenes handed back while the event ring was full: the main thread
 	 * frees a scene only when told, so these are told again each block
-	 * until they get through (never dropped). */
+	 * until they get through. The main thread switches scenes only
+	 * between reading events, so no more than the scenes the engine can
+	 * hold at once wait here. */
 	struct eng_scene *unreported[ENGINE_MAX_OLD_SCENES + 1];
 	unsigned n_unreported;
 	uint64_t frames;
