@@ -878,21 +878,6 @@ static void child_failed(const char *path, bool known, int status, char *err, si
 	}
 }
 
-static const char *file_kind(mode_t m)
-{
-	if (S_ISFIFO(m))
-		return "a FIFO";
-	if (S_ISCHR(m))
-		return "a character device";
-	if (S_ISBLK(m))
-		return "a block device";
-	if (S_ISDIR(m))
-		return "a directory";
-	if (S_ISSOCK(m))
-		return "a socket";
-	return "of an unknown kind";
-}
-
 /* Only a regular file of bounded size goes to libmysofa: a FIFO or a
  * device would block it or feed it forever. Checked by name (so that
  * nothing else is even opened) and again on the open descriptor, which
@@ -924,7 +909,7 @@ failed:
 		close(fd);
 	return -1;
 not_regular:
-	fail(err, errlen, "%s: not a regular file (%s)", path, file_kind(st.st_mode));
+	fail(err, errlen, "%s: not a regular file (%s)", path, file_type_name(st.st_mode));
 	if (fd >= 0)
 		close(fd);
 	return -1;
