@@ -26,9 +26,11 @@ struct engine_queue;
 
 enum engine_cmd_type {
 	ENGINE_CMD_NONE = 0,
-	ENGINE_CMD_SOURCE_PLACE,   /* target, flags ENGINE_PLACE_*, f[0] az, f[1] el, f[2] dist */
-	ENGINE_CMD_SOURCE_GAIN,    /* target, f[0] dB */
-	ENGINE_CMD_SOURCE_MUTE,    /* target, i 0/1 */
+	ENGINE_CMD_SOURCE_PLACE,   /* target, flags ENGINE_PLACE_*, f[0] az, f[1] el, f[2] dist;
+				    * i: milliseconds to glide there (0: at once) */
+	ENGINE_CMD_SOURCE_GAIN,    /* target, f[0] dB; f[1]: seconds to ramp there (0: the
+				    * usual short smoothing) */
+	ENGINE_CMD_SOURCE_MUTE,    /* target, i 0/1; f[0]: seconds to ramp (0: short smoothing) */
 	ENGINE_CMD_SOURCE_ACTIVE,  /* target, i 0/1: an inactive source costs nothing; flags
 				    * ENGINE_ACTIVE_AT_ONCE: full gain from the first frame (a
 				    * source only voices play into: they have envelopes of their own) */
@@ -42,6 +44,13 @@ enum engine_cmd_type {
 	ENGINE_CMD_MIDI,           /* i: bytes (status | d1 << 8 | d2 << 16), at offset: MIDI from a
 				    * queue; target: how many bytes (0: as many as the status byte
 				    * takes, and bytes past them must be 0). Malformed: ignored */
+	ENGINE_CMD_SUSTAIN,        /* i 1/0: hold pedal. While on, releases (note-offs, RELEASE)
+				    * of held and looping voices wait; off lets them go. A scene
+				    * change turns it off. */
+	ENGINE_CMD_MIDI_FORWARD,   /* which MIDI the engine reports (ENGINE_EV_MIDI) besides every
+				    * control change and program change: target 0..127 a note
+				    * (i 1: report its note-on/off, 0: not), target -1: every
+				    * note while i is 1 (MIDI learn), target -2: no note at all */
 };
 
 enum { ENGINE_ACTIVE_AT_ONCE = 1 };
@@ -69,6 +78,13 @@ enum engine_event_type {
 	ENGINE_EV_SCENE_RELEASED,  /* ptr: a scene the engine no longer plays from (no voice left) */
 	ENGINE_EV_VOICES,          /* count: voices sounding (with every meter) */
 	ENGINE_EV_STALE,           /* count: triggers for a scene no longer playing, ignored */
+	ENGINE_EV_MIDI,            /* count: the message (status | d1 << 8 | d2 << 16), frame: its
+				    * exact frame; every well-formed control change and program
+				    * change from any MIDI way in, in order, and the notes asked
+				    * for with ENGINE_CMD_MIDI_FORWARD */
+	ENGINE_EV_METER_INPUT,     /* count: source slot of a live input, f[0]: its peak (linear,
+				    * after its gain and mute) since the last meter; with every
+				    * ENGINE_EV_METER, for each active source fed by an input */
 };
 
 struct engine_event {
@@ -136,6 +152,13 @@ void engine_collect(struct engine *e);
 struct engine_queue *engine_queue_open(struct engine *e);
 /* False when the queue is full (the command was not queued). */
 bool engine_queue_push(struct engine_queue *q, const struct engine_cmd *cmd);
+/* Commands that act together (an OSC bundle): after engine_queue_begin,
+ * pushes are held back; engine_queue_commit hands them all to the engine
+ * at once and it applies them in one block, however many; abort drops
+ * them. A push that finds no room fails as usual (the caller aborts). */
+void engine_queue_begin(struct engine_queue *q);
+void engine_queue_commit(struct engine_queue *q);
+void engine_queue_abort(struct engine_queue *q);
 /* Read one event from the engine (one control thread only). */
 bool engine_event_poll(struct engine *e, struct engine_event *ev);
 
