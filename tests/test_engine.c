@@ -297,6 +297,302 @@ START_TEST(block_size_change_keeps_sound)
 }
 END_TEST
 
+/* A tone of exactly two periods per 128-frame block: the rms of each
+ * output block measures the gain of that block, nothing else. */
+static float *tone(size_t n, float amp)
+{
+	float *x = calloc(n, sizeof(float));
+	for (size_t i = 0; i < n; i++)
+		x[i] = amp * sinf(2.0f * (float)M_PI * 750.0f * (float)i / RATE);
+	return x;
+}
+
+/* One block of the engine with source 0 fed x + t; its left channel
+ * into out + t (mono). */
+static void block_left(struct engine *e, const float *x, size_t t, float *out)
+{
+	float l[128], r[128];
+	float *o[2] = { l, r };
+	const float *in[4] = { x + t, NULL, NULL, NULL };
+	engine_process(e, in, 4, o, 128, NULL, 0);
+	memcpy(out + t, l, sizeof l);
+	struct engine_event ev;
+	while (engine_event_poll(e, &ev))
+		;
+}
+
+static double block_rms(const float *mono, size_t t)
+{
+	double s = 0;
+	for (size_t i = t; i < t + 128; i++)
+		s += (double)mono[i] * mono[i];
+	return sqrt(s / 128.0);
+}
+
+/* A gain ramp of 2 s from 0 dB to -20 dB moves linearly in gain: half way
+ * (0.55) after 1 s, at -20 dB after it, and never faster than the ramp. */
+START_TEST(gain_ramp_is_linear_over_its_time)
+{
+	struct engine_queue *q;
+	struct engine *e = make(128, &q);
+	place(q, 0, 90, 0, 1.0f);
+	cmd(q, (struct engine_cmd){ .type = ENGINE_CMD_SOURCE_GAIN, .target = 0, .f = { 0.0f } });
+	const size_t change = 24064, n = change + 2 * RATE + RATE / 5;
+	float *x = tone(n, 0.1f), *out = calloc(n, sizeof(float));
+	for (size_t t = 0; t + 128 <= n; t += 128) {
+		if (t == change)
+			cmd(q, (struct engine_cmd){ .type = ENGINE_CMD_SOURCE_GAIN, .target = 0,
+						    .f = { -20.0f, 2.0f } });
+		block_left(e, x, t, out);
+	}
+	double base = block_rms(out, change - 128);
+	ck_assert(base > 0.01);
+	double half = block_rms(out, change + RATE) / base;
+	ck_assert_msg(fabs(half - 0.55) < 0.01, "after 1 s: gain %g, expected 0.55", half);
+	double end_db = 20 * log10(block_rms(out, change + 2 * RATE + RATE / 10) / base);
+	ck_assert_msg(fabs(end_db + 20.0) < 0.05, "after 2.1 s: %g dB", end_db);
+	/* The ramp falls 0.9 in 750 blocks: 0.0012 a block. */
+	double worst = 0;
+	for (size_t t = change - 1280; t + 256 <= n; t += 128)
+		worst = fmax(worst, fabs(block_rms(out, t + 128) - block_rms(out, t)) / base);
+	ck_assert_msg(worst < 1.5 * 0.9 / 750.0, "a step of %g between blocks", worst);
+	free(x);
+	free(out);
+	engine_free(e);
+}
+END_TEST
+
+/* Mute over 1 s and unmute over 0.5 s: linear both ways, silent once muted. */
+START_TEST(mute_ramp_fades_over_its_time)
+{
+	struct engine_queue *q;
+	struct engine *e = make(128, &q);
+	place(q, 0, -90, 0, 1.0f);
+	const size_t mute_at = 24064, unmute_at = mute_at + 2 * RATE, n = unmute_at + RATE;
+	float *x = tone(n, 0.1f), *out = calloc(n, sizeof(float));
+	for (size_t t = 0; t + 128 <= n; t += 128) {
+		if (t == mute_at)
+			cmd(q, (struct engine_cmd){ .type = ENGINE_CMD_SOURCE_MUTE, .target = 0, .i = 1,
+						    .f = { 1.0f } });
+		if (t == unmute_at)
+			cmd(q, (struct engine_cmd){ .type = ENGINE_CMD_SOURCE_MUTE, .target = 0, .i = 0,
+						    .f = { 0.5f } });
+		block_left(e, x, t, out);
+	}
+	double base = block_rms(out, mute_at - 128);
+	ck_assert(base > 1e-3);
+	double half = block_rms(out, mute_at + RATE / 2) / base;
+	ck_assert_msg(fabs(half - 0.5) < 0.01, "0.5 s into the mute: gain %g", half);
+	for (size_t t = mute_at + RATE + RATE / 10; t < unmute_at; t += 128)
+		ck_assert_msg(block_rms(out, t) < 1e-6 * base, "sound at %zu while muted", t);
+	double up = block_rms(out, unmute_at + RATE / 4) / base;
+	ck_assert_msg(fabs(up - 0.5) < 0.01, "0.25 s into the unmute: gain %g", up);
+	double back = block_rms(out, unmute_at + RATE * 6 / 10) / base;
+	ck_assert_msg(fabs(back - 1.0) < 1e-3, "unmuted: gain %g", back);
+	free(x);
+	free(out);
+	engine_free(e);
+}
+END_TEST
+
+/* Relative rms difference of a and b (stereo) over [from, to). */
+static double rel_diff(const float *a, const float *b, size_t from, size_t to)
+{
+	double d = 0, r = 0;
+	for (size_t i = 2 * from; i < 2 * to; i++) {
+		d += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
+		r += (double)b[i] * b[i];
+	}
+	return sqrt(d / r);
+}
+
+/* A glide of 1.2 s from (100, 0, 1 m) to (-140, 40, 3 m): half way through,
+ * the source sounds exactly as a static one at (160, 20, 2 m), having gone
+ * the shorter way round (through the back), not at (-20, 20, 2 m) (the
+ * longer way) nor at its end. */
+START_TEST(place_glides_the_shorter_way)
+{
+	const size_t G = SETTLE, glide = RATE * 12 / 10;
+	const size_t mid = G + glide / 2 - 128; /* the block heard from the midpoint */
+	const size_t n = mid + 128;
+	float *x = noise(n, 0.05f, 21);
+	float *out = calloc(2 * n, sizeof(float));
+	struct engine_queue *q;
+	struct engine *e = make(128, &q);
+	place(q, 0, 100, 0, 1.0f);
+	render(e, 128, 0, x, G, out);
+	cmd(q, (struct engine_cmd){ .type = ENGINE_CMD_SOURCE_PLACE, .target = 0,
+				    .flags = ENGINE_PLACE_AZ | ENGINE_PLACE_EL | ENGINE_PLACE_DIST,
+				    .f = { -140.0f, 40.0f, 3.0f }, .i = 1200 });
+	float *o2 = calloc(2 * (n - G), sizeof(float));
+	render(e, 128, 0, x + G, n - G, o2);
+	memcpy(out + 2 * G, o2, 2 * (n - G) * sizeof(float));
+	free(o2);
+	engine_free(e);
+
+	const float refs[3][3] = { { 160, 20, 2 }, { -20, 20, 2 }, { -140, 40, 3 } };
+	double err[3];
+	float *ref = calloc(2 * n, sizeof(float));
+	for (int k = 0; k < 3; k++) {
+		e = make(128, &q);
+		place(q, 0, refs[k][0], refs[k][1], refs[k][2]);
+		render(e, 128, 0, x, n, ref);
+		err[k] = rel_diff(out, ref, mid, mid + 128);
+		engine_free(e);
+	}
+	ck_assert_msg(err[0] < 0.05, "half way it is not at (160, 20, 2): %g", err[0]);
+	ck_assert_msg(err[1] > 0.3, "it went the long way round: %g", err[1]);
+	ck_assert_msg(err[2] > 0.3, "it jumped: %g", err[2]);
+	free(ref);
+	free(x);
+	free(out);
+}
+END_TEST
+
+/* With every meter, one ENGINE_EV_METER_INPUT per active source an input
+ * feeds: its peak after gain and mute. */
+START_TEST(input_meter_reports_each_fed_source)
+{
+	struct engine_queue *q;
+	struct engine *e = make(128, &q);
+	place(q, 0, 90, 0, 1.0f);
+	place(q, 1, -90, 0, 1.0f);
+	place(q, 3, 0, 0, 1.0f);
+	cmd(q, (struct engine_cmd){ .type = ENGINE_CMD_SOURCE_GAIN, .target = 0, .f = { -6.0206f } });
+	const size_t n = RATE;
+	float *x = tone(n, 0.5f); /* 64 frames a period: its peak is a sample */
+	float l[128], r[128];
+	float *o[2] = { l, r };
+	unsigned meters = 0, inputs = 0, muted_from = 0;
+	float last = -1;
+	for (size_t t = 0; t + 128 <= n; t += 128) {
+		if (t == 187 * 128) {
+			cmd(q, (struct engine_cmd){ .type = ENGINE_CMD_SOURCE_MUTE, .target = 0, .i = 1 });
+			muted_from = meters;
+		}
+		/* 1: active, no input; 2: input, inactive; 3: past n_in. */
+		const float *in[4] = { x + t, NULL, x + t, x + t };
+		engine_process(e, in, 3, o, 128, NULL, 0);
+		struct engine_event ev;
+		while (engine_event_poll(e, &ev)) {
+			if (ev.type == ENGINE_EV_METER) {
+				meters++;
+			} else if (ev.type == ENGINE_EV_METER_INPUT) {
+				ck_assert_uint_eq(ev.count, 0);
+				inputs++;
+				ck_assert_uint_eq(inputs, meters); /* with its meter */
+				last = ev.f[0];
+				if (meters >= 3 && meters < muted_from)
+					ck_assert_msg(fabsf(ev.f[0] - 0.25f) < 1e-3, "peak %g, expected 0.25", ev.f[0]);
+			}
+		}
+	}
+	ck_assert_uint_ge(meters, 14);
+	ck_assert_uint_eq(inputs, meters);
+	ck_assert_msg(last == 0.0f, "muted, still metered at %g", last);
+	free(x);
+	engine_free(e);
+}
+END_TEST
+
+/* One engine: sources 0 (left) and 1 (right) fed noise; at block `at` the
+ * gains of both go to -20 dB. group: 600 commands in one committed group,
+ * the first for source 1, the last for source 0, filler between. */
+static float *group_render(bool group, size_t n, size_t at, const float *x)
+{
+	struct engine_queue *q;
+	struct engine *e = make(128, &q);
+	place(q, 0, 90, 0, 1.0f);
+	place(q, 1, -90, 0, 1.0f);
+	float *out = calloc(2 * n, sizeof(float));
+	float l[128], r[128];
+	float *o[2] = { l, r };
+	for (size_t t = 0; t + 128 <= n; t += 128) {
+		if (t == at) {
+			struct engine_cmd g1 = { .type = ENGINE_CMD_SOURCE_GAIN, .target = 1, .f = { -20.0f } };
+			struct engine_cmd g0 = { .type = ENGINE_CMD_SOURCE_GAIN, .target = 0, .f = { -20.0f } };
+			struct engine_cmd fill = { .type = ENGINE_CMD_SOURCE_GAIN, .target = 2, .f = { -3.0f } };
+			if (group)
+				engine_queue_begin(q);
+			cmd(q, g1);
+			for (int k = 0; group && k < 598; k++)
+				cmd(q, fill);
+			cmd(q, g0);
+			if (group)
+				engine_queue_commit(q);
+		}
+		const float *in[4] = { x + t, x + t, NULL, NULL };
+		engine_process(e, in, 4, o, 128, NULL, 0);
+		for (int i = 0; i < 128; i++) {
+			out[2 * (t + i)] = l[i];
+			out[2 * (t + i) + 1] = r[i];
+		}
+	}
+	engine_free(e);
+	return out;
+}
+
+START_TEST(command_group_applies_in_one_block)
+{
+	const size_t n = SETTLE + RATE / 2, at = SETTLE + 1280;
+	float *x = noise(n, 0.05f, 31);
+	float *grouped = group_render(true, n, at, x), *plain = group_render(false, n, at, x);
+	double worst = 0;
+	for (size_t i = 0; i < 2 * n; i++)
+		worst = fmax(worst, fabs(grouped[i] - plain[i]));
+	ck_assert_msg(worst < 1e-7, "600 grouped commands did not act together: %g", worst);
+	ck_assert(rms(plain, n - 4800, n, 0) < 0.2 * rms(plain, at - 4800, at, 0)); /* they acted */
+	free(x);
+	free(grouped);
+	free(plain);
+}
+END_TEST
+
+/* Staged commands wait for the commit; aborted ones never act; a push
+ * that finds the queue full while staging fails. */
+START_TEST(command_group_commit_abort_full)
+{
+	struct engine_options eo = { .n_sources = 4, .ceiling_db = -1.0f, .queue_size = 64 };
+	struct engine *e = engine_new(&eo);
+	engine_set_core(e, engine_core_new(e, hrtf, 128));
+	struct engine_queue *q = engine_queue_open(e);
+	place(q, 0, 90, 0, 1.0f);
+	const size_t step = 96 * 128, n = 6 * step; /* a quarter second, in whole blocks */
+	float *x = tone(n, 0.1f), *out = calloc(n, sizeof(float));
+	struct engine_cmd quiet = { .type = ENGINE_CMD_SOURCE_GAIN, .target = 0, .f = { -20.0f } };
+	double level[6];
+	for (size_t t = 0; t + 128 <= n; t += 128) {
+		if (t == step) {
+			engine_queue_begin(q);
+			cmd(q, quiet);
+		} else if (t == 2 * step) {
+			engine_queue_abort(q);
+		} else if (t == 3 * step) {
+			engine_queue_begin(q);
+			for (int k = 0; k < 64; k++)
+				cmd(q, quiet);
+			ck_assert_msg(!engine_queue_push(q, &quiet), "a push found room in a full queue");
+			engine_queue_abort(q);
+			engine_queue_begin(q);
+			cmd(q, quiet); /* the room is back */
+		} else if (t == 4 * step) {
+			engine_queue_commit(q);
+		}
+		block_left(e, x, t, out);
+		if ((t + 128) % step == 0)
+			level[t / step] = block_rms(out, t);
+	}
+	ck_assert(level[0] > 1e-3);
+	for (int k = 1; k < 4; k++)
+		ck_assert_msg(fabs(20 * log10(level[k] / level[0])) < 0.01, "a staged or aborted command acted by %d",
+			      k);
+	ck_assert_msg(fabs(20 * log10(level[5] / level[0]) + 20.0) < 0.05, "the committed command did not act");
+	free(x);
+	free(out);
+	engine_free(e);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("engine");
@@ -310,6 +606,12 @@ int main(void)
 	tcase_add_test(tc, fade_reports_when_done);
 	tcase_add_test(tc, limiter_holds_ceiling_for_many_loud_sources);
 	tcase_add_test(tc, block_size_change_keeps_sound);
+	tcase_add_test(tc, gain_ramp_is_linear_over_its_time);
+	tcase_add_test(tc, mute_ramp_fades_over_its_time);
+	tcase_add_test(tc, place_glides_the_shorter_way);
+	tcase_add_test(tc, input_meter_reports_each_fed_source);
+	tcase_add_test(tc, command_group_applies_in_one_block);
+	tcase_add_test(tc, command_group_commit_abort_full);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

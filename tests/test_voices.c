@@ -12,6 +12,7 @@
 #include "ctl/hrtf.h"
 #include "ctl/scene.h"
 #include "rt/engine.h"
+#include "rt/engine_impl.h" /* the engine's frame counter */
 #include "rt/scene_data.h"
 
 #define RATE 48000
@@ -111,9 +112,12 @@ static void teardown(void)
 struct ev {
 	size_t frame;
 	uint16_t type;
-	int sound;
+	int sound;         /* i */
 	float vel;
 };
+
+/* The scene ENGINE_CMD_SCENE events in run() switch to. */
+static struct eng_scene *switch_to;
 
 /* Renders n frames (left, right interleaved) with events at their frames,
  * exactly as tingle-render does: each goes to the block holding its frame,
@@ -126,7 +130,9 @@ static float *run(const struct ev *evs, size_t n_ev, size_t n)
 	size_t k = 0;
 	for (size_t t = 0; t + BLOCK <= n; t += BLOCK) {
 		for (; k < n_ev && evs[k].frame < t + BLOCK; k++) {
-			struct engine_cmd c = { .type = evs[k].type, .ptr = sc, .i = evs[k].sound,
+			struct engine_cmd c = { .type = evs[k].type,
+						.ptr = evs[k].type == ENGINE_CMD_SCENE ? switch_to : sc,
+						.i = evs[k].sound,
 						.offset = (uint32_t)(evs[k].frame - t), .f = { evs[k].vel } };
 			ck_assert(engine_queue_push(q, &c));
 		}
@@ -374,6 +380,15 @@ struct mev {
 	uint8_t b[3];
 };
 
+/* ENGINE_EV_MIDI as reported: the message and its frame. */
+struct got {
+	uint32_t msg;
+	uint64_t frame;
+};
+
+static size_t n_got;
+static struct got got[64];
+
 static float *run_midi(const struct mev *m, size_t n_m, size_t n)
 {
 	float *out = calloc(2 * n, sizeof(float));
@@ -393,7 +408,8 @@ static float *run_midi(const struct mev *m, size_t n_m, size_t n)
 		}
 		struct engine_event ev;
 		while (engine_event_poll(e, &ev))
-			;
+			if (ev.type == ENGINE_EV_MIDI && n_got < sizeof got / sizeof got[0])
+				got[n_got++] = (struct got){ ev.count, ev.frame };
 	}
 	return out;
 }
@@ -546,6 +562,263 @@ START_TEST(reader_takes_every_event)
 }
 END_TEST
 
+static double peak(const float *out, size_t from, size_t to)
+{
+	double p = 0;
+	for (size_t i = 2 * from; i < 2 * to; i++)
+		p = fmax(p, fabs(out[i]));
+	return p;
+}
+
+/* Another scene with the test scene's sounds and notes, fading the one it
+ * replaces over `fade` seconds. */
+static struct eng_scene *second_scene(float fade)
+{
+	struct eng_scene *s2 = calloc(1, sizeof *s2);
+	*s2 = *sc;
+	s2->voices = 0;
+	s2->fade = fade;
+	switch_to = s2;
+	return s2;
+}
+
+/* A loop released at 3 s with a 0.6 s release, then a switch to a scene
+ * fading over 5 s: the release goes on at its own pace (silent shortly
+ * after 3.6 s), whether the switch comes later (0) or in the same block
+ * (1); a faster fade (panic, 2) still takes over. */
+START_TEST(release_under_way_not_slowed_by_scene_fade)
+{
+	struct eng_sound *s = sound(0, 1, 4800, NOISE, SOUND_LOOP);
+	s->release = RATE * 6 / 10;
+	struct eng_scene *s2 = second_scene(5.0f);
+	const size_t rel = 3 * RATE + 50, n = 4 * RATE;
+	struct ev evs[3] = { { 0, ENGINE_CMD_TRIGGER, 0, 1 }, { rel, ENGINE_CMD_RELEASE, 0, 0 }, { 0, 0, 0, 0 } };
+	size_t silent_from = rel + s->release;
+	if (_i == 0) {
+		evs[2] = (struct ev){ rel + RATE / 10, ENGINE_CMD_SCENE, 0, 0 };
+	} else if (_i == 1) {
+		evs[2] = (struct ev){ rel + 20, ENGINE_CMD_SCENE, 0, 0 };
+	} else {
+		evs[2] = (struct ev){ rel + RATE / 10, ENGINE_CMD_PANIC, 0, 0 };
+		silent_from = rel + RATE / 10 + RATE / 50;
+	}
+	float *out = run(evs, 3, n);
+	ck_assert_msg(rms(out, 2 * RATE, rel) > 1e-3, "the loop did not sound");
+	size_t quiet = silent_from + hrtf->length + 2 * BLOCK;
+	ck_assert_msg(peak(out, quiet, n) < 1e-4, "case %d: %g (%.1f dBFS) at %.2f s, after the release", _i,
+		      peak(out, quiet, n), 20 * log10(peak(out, quiet, n)), (double)quiet / RATE);
+	free(out);
+	free(s2);
+}
+END_TEST
+
+#define MIDI3(a, b, c) ((a) | (b) << 8 | (c) << 16)
+
+/* Hold pedal: note-offs, note-ons of velocity 0 and RELEASE wait while it
+ * is down, and go with their own release when it comes up. */
+START_TEST(sustain_holds_releases_until_pedal_up)
+{
+	struct eng_sound *h = sound(0, 1, RATE * 3, NOISE, SOUND_HOLD);
+	h->release = RATE / 20;
+	struct eng_sound *l = sound(1, 1, 4800, NOISE, SOUND_LOOP);
+	l->release = RATE / 20;
+	l->source = 1;
+	map_note(48, 0);
+	map_note(50, 0);
+	const size_t up = 72000, n = 96000;
+	struct ev evs[] = {
+		{ 0, ENGINE_CMD_MIDI, MIDI3(0x90, 48, 100), 0 },
+		{ 0, ENGINE_CMD_MIDI, MIDI3(0x91, 50, 100), 0 },
+		{ 0, ENGINE_CMD_TRIGGER, 1, 1 },
+		{ 4800, ENGINE_CMD_SUSTAIN, 1, 0 },
+		{ 9600, ENGINE_CMD_MIDI, MIDI3(0x80, 48, 0), 0 },
+		{ 9600, ENGINE_CMD_MIDI, MIDI3(0x91, 50, 0), 0 },
+		{ 9600, ENGINE_CMD_RELEASE, 1, 0 },
+		{ up, ENGINE_CMD_SUSTAIN, 0, 0 },
+	};
+	float *out = run(evs, sizeof evs / sizeof evs[0], n);
+	double before = rms(out, 1000, 4800);
+	ck_assert(before > 1e-3);
+	double later = rms(out, 9600 + RATE / 2, 9600 + RATE / 2 + 4800);
+	ck_assert_msg(later > 0.7 * before, "0.5 s after the note-offs: %g, before %g", later, before);
+	ck_assert_msg(rms(out, up - 4800, up) > 0.7 * before, "not held until the pedal came up");
+	size_t quiet = up + h->release + hrtf->length + 2 * BLOCK;
+	ck_assert_msg(rms(out, quiet, n) < 1e-7, "still sounding after the pedal came up: %g", rms(out, quiet, n));
+	ck_assert_msg(rms(out, up + 1200, up + 1400) < 0.7 * before, "no release when the pedal came up");
+	free(out);
+}
+END_TEST
+
+/* Panic is never held back by the pedal. */
+START_TEST(sustain_does_not_hold_back_panic)
+{
+	struct eng_sound *h = sound(0, 1, RATE * 3, NOISE, SOUND_HOLD);
+	h->release = RATE;
+	map_note(48, 0);
+	struct ev evs[] = {
+		{ 0, ENGINE_CMD_SUSTAIN, 1, 0 },
+		{ 0, ENGINE_CMD_MIDI, MIDI3(0x90, 48, 100), 0 },
+		{ 4800, ENGINE_CMD_MIDI, MIDI3(0x80, 48, 0), 0 },
+		{ 24000, ENGINE_CMD_PANIC, 0, 0 },
+	};
+	float *out = run(evs, sizeof evs / sizeof evs[0], 48000);
+	ck_assert(rms(out, 19200, 24000) > 1e-3);
+	ck_assert_msg(rms(out, 24000 + 960 + hrtf->length + 6 * BLOCK, 48000) < 1e-7, "held past a panic");
+	free(out);
+}
+END_TEST
+
+/* A scene change lets go of what the pedal held (each with its own
+ * release, not the new scene's long fade) and turns the pedal off. */
+START_TEST(scene_change_ends_sustain)
+{
+	struct eng_sound *h = sound(0, 1, RATE * 3, NOISE, SOUND_HOLD);
+	h->release = RATE / 20;
+	map_note(48, 0);
+	struct eng_scene *s2 = second_scene(5.0f);
+	const size_t sw = 24000, again = 48000, n = 96000;
+	struct ev evs[] = {
+		{ 0, ENGINE_CMD_MIDI, MIDI3(0x90, 48, 100), 0 },
+		{ 4800, ENGINE_CMD_SUSTAIN, 1, 0 },
+		{ 9600, ENGINE_CMD_MIDI, MIDI3(0x80, 48, 0), 0 },
+		{ sw, ENGINE_CMD_SCENE, 0, 0 },
+		{ again, ENGINE_CMD_MIDI, MIDI3(0x90, 48, 100), 0 },
+		{ again + 4800, ENGINE_CMD_MIDI, MIDI3(0x80, 48, 0), 0 },
+	};
+	float *out = run(evs, sizeof evs / sizeof evs[0], n);
+	double before = rms(out, 1000, 4800);
+	ck_assert(before > 1e-3);
+	ck_assert_msg(rms(out, sw - 4800, sw) > 0.7 * before, "not held before the switch");
+	size_t quiet = sw + h->release + hrtf->length + 2 * BLOCK;
+	ck_assert_msg(rms(out, quiet, again) < 1e-7, "a held voice stuck across the switch: %g",
+		      rms(out, quiet, again));
+	ck_assert_msg(rms(out, again + 1000, again + 4800) > 0.7 * before, "the new scene's note did not sound");
+	quiet = again + 4800 + h->release + hrtf->length + 2 * BLOCK;
+	ck_assert_msg(rms(out, quiet, n) < 1e-7, "the pedal still held after the switch: %g", rms(out, quiet, n));
+	free(out);
+	free(s2);
+}
+END_TEST
+
+/* Every well-formed control change and program change, from JACK MIDI
+ * and from a queue, is reported in order at its exact frame; nothing
+ * malformed, no other message, no note not asked for. CC 123 still
+ * releases the notes. */
+START_TEST(midi_controls_and_programs_reported)
+{
+	struct eng_sound *h = sound(0, 1, RATE * 3, NOISE, SOUND_HOLD);
+	h->release = RATE;
+	map_note(48, 0);
+	const struct mev m[] = {
+		{ 100, 3, { 0xb0, 7, 100 } },     /* reported */
+		{ 130, 3, { 0xb3, 64, 127 } },    /* reported */
+		{ 140, 3, { 0xb0, 0x87, 1 } },    /* data byte with its high bit */
+		{ 300, 2, { 0xc5, 12, 0 } },      /* reported */
+		{ 301, 3, { 0xc5, 12, 0 } },      /* program change, three bytes */
+		{ 302, 2, { 0xb0, 7, 0 } },       /* control change, two bytes */
+		{ 303, 1, { 0xc0, 0, 0 } },       /* program change, one byte */
+		{ 400, 2, { 0xd0, 0x40, 0 } },    /* channel pressure: not reported */
+		{ 401, 3, { 0xe0, 0, 64 } },      /* pitch bend: not reported */
+		{ 500, 3, { 0x90, 48, 100 } },    /* a note not asked for */
+		{ 600, 1, { 0xf8, 0, 0 } },       /* clock */
+		{ 5000, 3, { 0xbf, 123, 0 } },    /* reported, and all notes off */
+	};
+	n_got = 0;
+	uint64_t base = e->frames;
+	float *out = run_midi(m, sizeof m / sizeof m[0], 19200);
+	const struct got want[] = {
+		{ MIDI3(0xb0, 7, 100), base + 100 },
+		{ MIDI3(0xb3, 64, 127), base + 130 },
+		{ MIDI3(0xc5, 12, 0), base + 300 },
+		{ MIDI3(0xbf, 123, 0), base + 5000 },
+	};
+	ck_assert_uint_eq(n_got, 4);
+	for (size_t k = 0; k < 4; k++) {
+		ck_assert_msg(got[k].msg == want[k].msg, "event %zu: %06x, expected %06x", k, got[k].msg,
+			      want[k].msg);
+		ck_assert_msg(got[k].frame == want[k].frame, "event %zu at %lu, expected %lu", k,
+			      (unsigned long)got[k].frame, (unsigned long)want[k].frame);
+	}
+	ck_assert_msg(rms(out, 1000, 4800) > 1e-3, "note 48 did not sound");
+	ck_assert_msg(rms(out, 5000 + 720 + hrtf->length + 6 * BLOCK, 19200) < 1e-7, "CC 123 did not release it");
+	free(out);
+
+	/* From a queue, at its offset in the block. */
+	struct engine_cmd c[] = {
+		{ .type = ENGINE_CMD_MIDI, .i = MIDI3(0xb1, 1, 5), .offset = 17 },
+		{ .type = ENGINE_CMD_MIDI, .i = MIDI3(0xc2, 3, 0), .offset = 18 },
+		{ .type = ENGINE_CMD_MIDI, .i = MIDI3(0xc2, 3, 1), .offset = 19 },            /* a third byte */
+		{ .type = ENGINE_CMD_MIDI, .i = MIDI3(0xb1, 1, 5), .target = 2, .offset = 20 }, /* too short */
+		{ .type = ENGINE_CMD_MIDI, .i = MIDI3(0xb1, 1, 0x85), .offset = 21 },         /* high bit */
+		{ .type = ENGINE_CMD_MIDI, .i = MIDI3(0xc2, 4, 0), .target = 2, .offset = 22 },
+	};
+	for (size_t k = 0; k < sizeof c / sizeof c[0]; k++)
+		ck_assert(engine_queue_push(q, &c[k]));
+	n_got = 0;
+	base = e->frames;
+	free(run_midi(NULL, 0, BLOCK));
+	ck_assert_uint_eq(n_got, 3);
+	ck_assert_uint_eq(got[0].msg, MIDI3(0xb1, 1, 5));
+	ck_assert_uint_eq(got[0].frame, base + 17);
+	ck_assert_uint_eq(got[1].msg, MIDI3(0xc2, 3, 0));
+	ck_assert_uint_eq(got[1].frame, base + 18);
+	ck_assert_uint_eq(got[2].msg, MIDI3(0xc2, 4, 0));
+	ck_assert_uint_eq(got[2].frame, base + 22);
+}
+END_TEST
+
+static void forward(int target, int on)
+{
+	struct engine_cmd c = { .type = ENGINE_CMD_MIDI_FORWARD, .target = target, .i = on };
+	ck_assert(engine_queue_push(q, &c));
+}
+
+/* Notes are reported only as ENGINE_CMD_MIDI_FORWARD asks: one by one,
+ * all (-1), none (-2). */
+START_TEST(midi_notes_reported_only_when_forwarded)
+{
+	const struct mev notes[] = {
+		{ 10, 3, { 0x90, 48, 100 } },
+		{ 11, 3, { 0x90, 50, 100 } },
+		{ 12, 3, { 0xa0, 48, 30 } },      /* poly pressure: never */
+		{ 13, 3, { 0x80, 48, 0 } },
+		{ 14, 3, { 0x91, 48, 0 } },       /* note-on velocity 0 */
+		{ 15, 3, { 0x80, 50, 0 } },
+		{ 16, 3, { 0x90, 0xb0, 100 } },   /* malformed "48" */
+	};
+	const size_t nn = sizeof notes / sizeof notes[0];
+	struct {
+		int target, on;
+		unsigned n;
+		uint32_t first;
+	} steps[] = {
+		{ 0, -3, 0, 0 },           /* nothing asked for yet */
+		{ 48, 1, 3, MIDI3(0x90, 48, 100) },
+		{ -1, 1, 5, MIDI3(0x90, 48, 100) },
+		{ -1, 0, 3, MIDI3(0x90, 48, 100) }, /* 48 still asked for */
+		{ -2, 0, 0, 0 },
+		{ 50, 1, 2, MIDI3(0x90, 50, 100) },
+		{ 50, 0, 0, 0 },
+	};
+	for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+		if (steps[k].on >= 0)
+			forward(steps[k].target, steps[k].on);
+		n_got = 0;
+		uint64_t base = e->frames;
+		free(run_midi(notes, nn, BLOCK));
+		ck_assert_msg(n_got == steps[k].n, "step %zu: %zu notes reported, expected %u", k, n_got, steps[k].n);
+		if (n_got) {
+			ck_assert_uint_eq(got[0].msg, steps[k].first);
+			ck_assert_uint_eq(got[0].frame, base + (got[0].msg == MIDI3(0x90, 48, 100) ? 10 : 11));
+		}
+		for (size_t i = 0; i < n_got; i++)
+			ck_assert_msg(((got[i].msg & 0xf0) == 0x80 || (got[i].msg & 0xf0) == 0x90) &&
+					      ((got[i].msg >> 8) & 0xff) < 0x80,
+				      "step %zu: %06x reported", k, got[i].msg);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("voices");
@@ -566,6 +839,12 @@ int main(void)
 	tcase_add_test(tc, malformed_note_off_releases_nothing);
 	tcase_add_test(tc, reader_takes_every_event);
 	tcase_add_test(tc, every_scene_handed_back_past_a_full_event_ring);
+	tcase_add_loop_test(tc, release_under_way_not_slowed_by_scene_fade, 0, 3);
+	tcase_add_test(tc, sustain_holds_releases_until_pedal_up);
+	tcase_add_test(tc, sustain_does_not_hold_back_panic);
+	tcase_add_test(tc, scene_change_ends_sustain);
+	tcase_add_test(tc, midi_controls_and_programs_reported);
+	tcase_add_test(tc, midi_notes_reported_only_when_forwarded);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -38,6 +38,8 @@ struct engine *engine_new(const struct engine_options *opt)
 	for (unsigned s = 0; s < e->n_sources; s++) {
 		struct engine_source *src = &e->src[s];
 		src->distance = 1.0f;
+		src->level = (struct fader){ .cur = 1.0f, .to = 1.0f };
+		src->unmuted = (struct fader){ .cur = 1.0f, .to = 1.0f };
 		src->reset = true;
 		src->place_dirty = true;
 	}
@@ -258,6 +260,24 @@ struct engine_queue *engine_queue_open(struct engine *e)
 bool engine_queue_push(struct engine_queue *q, const struct engine_cmd *cmd)
 {
 	return q && ring_push(q->ring, cmd);
+}
+
+void engine_queue_begin(struct engine_queue *q)
+{
+	if (q)
+		ring_begin(q->ring);
+}
+
+void engine_queue_commit(struct engine_queue *q)
+{
+	if (q)
+		ring_commit(q->ring);
+}
+
+void engine_queue_abort(struct engine_queue *q)
+{
+	if (q)
+		ring_abort(q->ring);
 }
 
 bool engine_event_poll(struct engine *e, struct engine_event *ev)

@@ -14,17 +14,59 @@
 /* Commands drained per queue per block, so a flood cannot stall a block. */
 #define MAX_CMDS_PER_BLOCK 256
 
-static float source_target(const struct engine_source *s)
+static float engine_rate(const struct engine *e) { return (float)(e->core ? e->core->rate : 48000); }
+
+/* The part of a source's gain its place and activity make. */
+static float space_target(const struct engine_source *s)
 {
-	if (s->mute || !s->active)
+	if (!s->active)
 		return 0.0f;
 	float d = s->distance < ENGINE_MIN_DISTANCE ? ENGINE_MIN_DISTANCE : s->distance;
-	return db_to_gain(s->gain_db) / d; /* unity at 1 m */
+	return 1.0f / d; /* unity at 1 m */
 }
 
-static void emit(struct engine *e, struct engine_event *ev)
+static float source_gain_now(const struct engine_source *s)
 {
-	ev->frame = e->frames;
+	return s->level.cur * s->unmuted.cur * s->space.cur;
+}
+
+/* Towards `to` in `secs` seconds, linearly from where it is now; 0 (or
+ * nonsense) leaves it to the short smoothing. */
+static void fader_set(struct fader *f, float to, float secs, float rate)
+{
+	f->to = to;
+	float frames = isfinite(secs) && secs > 0.0f ? secs * rate : 0.0f;
+	f->step = frames >= 1.0f ? fabsf(to - f->cur) / frames : 0.0f;
+}
+
+static void fader_snap(struct fader *f)
+{
+	f->cur = f->to;
+	f->step = 0.0f;
+}
+
+/* While the rest of the source's gain is 0 nothing of this one is heard:
+ * an untimed change needs no smoothing (muted before it ever sounds, a
+ * source stays silent). */
+static void fader_unheard(struct fader *f, float others)
+{
+	if (others == 0.0f && f->step == 0.0f)
+		f->cur = f->to;
+}
+
+/* Every gain of the source at its target from now on. */
+static void source_snap(struct engine_source *s)
+{
+	fader_snap(&s->level);
+	fader_snap(&s->unmuted);
+	s->space.to = space_target(s);
+	fader_snap(&s->space);
+	s->gain = source_gain_now(s);
+}
+
+static void emit_at(struct engine *e, struct engine_event *ev, uint64_t frame)
+{
+	ev->frame = frame;
 	if (e->dropped) {
 		struct engine_event d = { .type = ENGINE_EV_DROPPED, .count = e->dropped, .frame = e->frames };
 		if (!ring_push(e->events, &d)) {
@@ -36,6 +78,8 @@ static void emit(struct engine *e, struct engine_event *ev)
 	if (!ring_push(e->events, ev))
 		e->dropped++;
 }
+
+static void emit(struct engine *e, struct engine_event *ev) { emit_at(e, ev, e->frames); }
 
 
 /* ---- voices ------------------------------------------------------ */
@@ -63,7 +107,7 @@ static float rng_uniform(struct engine *e) /* [0, 1) */
 
 static uint32_t ms_frames(const struct engine *e, float ms)
 {
-	return (uint32_t)(ms * 0.001f * (float)(e->core ? e->core->rate : 48000));
+	return (uint32_t)(ms * 0.001f * engine_rate(e));
 }
 
 /* Forget a scene the engine no longer plays from once its last voice is
@@ -111,6 +155,7 @@ static void voice_end(struct engine *e, struct voice *v)
 	v->scene = NULL;
 	v->sound = NULL;
 	v->stage = VOICE_OFF;
+	v->held = false;
 }
 
 static unsigned count_sounding(const struct engine *e, const struct eng_sound *snd)
@@ -217,14 +262,15 @@ static void trigger(struct engine *e, struct eng_scene *sc, unsigned sound, floa
 		src->azimuth = rng_uniform(e) * 360.0f - 180.0f;
 		src->elevation = rng_uniform(e) * 65.0f - 20.0f;
 		src->distance = 0.3f + rng_uniform(e) * 0.9f;
+		for (int k = 0; k < 3; k++)
+			src->glide[k].left = 0;
 		src->place_dirty = true;
 		if (!src->active) {
 			src->active = true;
 			src->reset = true;
 		}
 		/* Only voices play here, and they bring their own envelope. */
-		src->target = source_target(src);
-		src->gain = src->target;
+		source_snap(src);
 	}
 	if (source < 0 || (unsigned)source >= e->n_sources)
 		return;
@@ -262,7 +308,25 @@ static void release_sound(struct engine *e, struct eng_scene *sc, int sound, int
 			continue;
 		if (note >= 0 && v->note != note)
 			continue;
+		if (e->sustain) {
+			v->held = true; /* the pedal comes up first */
+			continue;
+		}
 		voice_release(v, at, v->sound->release, false);
+	}
+}
+
+/* Hold pedal up: what it held goes, each with its own release. */
+static void sustain_off(struct engine *e, uint32_t at)
+{
+	e->sustain = false;
+	for (unsigned k = 0; k < e->n_voice_slots; k++) {
+		struct voice *v = &e->voice[k];
+		if (!v->held)
+			continue;
+		v->held = false;
+		if (v->stage != VOICE_OFF)
+			voice_release(v, at, v->sound->release, false);
 	}
 }
 
@@ -284,6 +348,8 @@ static void set_scene(struct engine *e, struct eng_scene *sc)
 	struct eng_scene *prev = e->scene;
 	if (prev == sc)
 		return;
+	/* Nothing held sticks across a switch. */
+	sustain_off(e, 0);
 	e->scene = sc;
 	if (!prev)
 		return;
@@ -291,7 +357,7 @@ static void set_scene(struct engine *e, struct eng_scene *sc)
 	 * scene's fade; its one-shots ring out. It is handed back when its
 	 * last voice ends. */
 	float secs = sc ? sc->fade : 0.05f;
-	fade_all(e, prev, 0, (uint32_t)(fmaxf(secs, 0.005f) * (float)(e->core ? e->core->rate : 48000)), false);
+	fade_all(e, prev, 0, (uint32_t)(fmaxf(secs, 0.005f) * engine_rate(e)), false);
 	if (prev->voices == 0) {
 		hand_back(e, prev);
 		return;
@@ -320,11 +386,23 @@ static void set_scene(struct engine *e, struct eng_scene *sc)
  * high bit set is never masked into a note. */
 static void midi_event(struct engine *e, const uint8_t *b, unsigned size, uint32_t at)
 {
-	/* Two-byte messages (program change, channel pressure) are valid
-	 * but nothing here uses them. */
-	if (!midi_message_ok(b, size) || size != 3)
+	if (!midi_message_ok(b, size))
 		return;
-	uint8_t kind = b[0] & 0xf0, note = b[1], vel = b[2];
+	uint8_t kind = b[0] & 0xf0;
+	/* The control side learns and maps controllers and programs; notes
+	 * only when it asked for them. */
+	if (kind == 0xb0 || kind == 0xc0 ||
+	    ((kind == 0x80 || kind == 0x90) && (e->midi_fwd_all || e->midi_fwd[b[1]]))) {
+		struct engine_event ev = { .type = ENGINE_EV_MIDI, .count = b[0] | (uint32_t)b[1] << 8 };
+		if (size == 3)
+			ev.count |= (uint32_t)b[2] << 16;
+		emit_at(e, &ev, e->frames + at);
+	}
+	/* Two-byte messages (program change, channel pressure) change
+	 * nothing here. */
+	if (size != 3)
+		return;
+	uint8_t note = b[1], vel = b[2];
 	if (kind == 0x90 && vel > 0) {
 		struct eng_scene *sc = e->scene;
 		if (!sc)
@@ -358,34 +436,54 @@ static void apply(struct engine *e, const struct engine_cmd *c)
 		s = &e->src[c->target];
 	}
 	switch ((enum engine_cmd_type)c->type) {
-	case ENGINE_CMD_SOURCE_PLACE:
+	case ENGINE_CMD_SOURCE_PLACE: {
+		/* Each coordinate given glides from where it is now; the others
+		 * go on as they were. Azimuth goes the shorter way round. */
+		float ms = c->i > 0 ? (float)c->i : 0.0f;
+		uint32_t frames = (uint32_t)fminf(ms * 0.001f * engine_rate(e), 4e9f); /* ~23 h at 48 kHz */
+		float to[3] = { 0 };
 		if (c->flags & ENGINE_PLACE_AZ)
-			s->azimuth = wrap_azimuth(c->f[0]);
+			to[0] = s->azimuth + wrap_azimuth(wrap_azimuth(c->f[0]) - s->azimuth);
 		if (c->flags & ENGINE_PLACE_EL)
-			s->elevation = fminf(fmaxf(c->f[1], -90.0f), 90.0f);
+			to[1] = fminf(fmaxf(c->f[1], -90.0f), 90.0f);
 		if (c->flags & ENGINE_PLACE_DIST)
-			s->distance = fminf(fmaxf(c->f[2], ENGINE_MIN_DISTANCE), ENGINE_MAX_DISTANCE);
+			to[2] = fminf(fmaxf(c->f[2], ENGINE_MIN_DISTANCE), ENGINE_MAX_DISTANCE);
+		float *now[3] = { &s->azimuth, &s->elevation, &s->distance };
+		for (int k = 0; k < 3; k++) {
+			if (!(c->flags & (ENGINE_PLACE_AZ << k)) || isnan(to[k]))
+				continue; /* not given, or NaN */
+			s->glide[k] = (struct glide){ .to = to[k], .left = frames };
+			if (!frames)
+				*now[k] = to[k];
+		}
+		s->azimuth = s->glide[0].left ? s->azimuth : wrap_azimuth(s->azimuth);
 		s->place_dirty = true;
-		s->target = source_target(s);
+		s->space.to = space_target(s);
 		break;
+	}
 	case ENGINE_CMD_SOURCE_GAIN:
 		s->gain_db = c->f[0];
-		s->target = source_target(s);
+		fader_set(&s->level, db_to_gain(c->f[0]), c->f[1], engine_rate(e));
+		fader_unheard(&s->level, s->unmuted.cur * s->space.cur);
 		break;
 	case ENGINE_CMD_SOURCE_MUTE:
 		s->mute = c->i != 0;
-		s->target = source_target(s);
+		fader_set(&s->unmuted, s->mute ? 0.0f : 1.0f, c->f[0], engine_rate(e));
+		fader_unheard(&s->unmuted, s->level.cur * s->space.cur);
 		break;
 	case ENGINE_CMD_SOURCE_ACTIVE: {
 		bool starting = c->i && !s->active;
 		if (starting) {
 			s->reset = true;
-			s->gain = 0.0f;
+			s->space.cur = 0.0f; /* fades in from silence */
+			fader_unheard(&s->level, 0.0f);
+			fader_unheard(&s->unmuted, 0.0f);
 		}
 		s->active = c->i != 0;
-		s->target = source_target(s);
+		fader_set(&s->space, space_target(s), 0.0f, engine_rate(e));
 		if (starting && (c->flags & ENGINE_ACTIVE_AT_ONCE))
-			s->gain = s->target;
+			source_snap(s);
+		s->gain = source_gain_now(s);
 		break;
 	}
 	case ENGINE_CMD_MASTER_GAIN:
@@ -433,21 +531,43 @@ static void apply(struct engine *e, const struct engine_cmd *c)
 		midi_event(e, b, size, c->offset);
 		break;
 	}
+	case ENGINE_CMD_SUSTAIN:
+		if (c->i)
+			e->sustain = true;
+		else if (e->sustain)
+			sustain_off(e, c->offset);
+		break;
+	case ENGINE_CMD_MIDI_FORWARD:
+		if (c->target >= 0 && c->target < 128) {
+			e->midi_fwd[c->target] = c->i != 0;
+		} else if (c->target == -1) {
+			e->midi_fwd_all = c->i != 0;
+		} else if (c->target == -2) {
+			memset(e->midi_fwd, 0, sizeof e->midi_fwd);
+			e->midi_fwd_all = false;
+		}
+		break;
 	case ENGINE_CMD_NONE:
 		break;
 	}
 }
 
+/* A queue gives up to MAX_CMDS_PER_BLOCK a block, but a committed group
+ * acts in one block, however long: the limit only stops between groups
+ * (a single push is a group of one). */
 static void drain(struct engine *e, unsigned nframes)
 {
 	unsigned nq = atomic_load_explicit(&e->n_queues, memory_order_acquire);
 	struct engine_cmd c;
-	for (unsigned q = 0; q < nq; q++)
-		for (unsigned k = 0; k < MAX_CMDS_PER_BLOCK && ring_pop(e->queues[q].ring, &c); k++) {
+	for (unsigned q = 0; q < nq; q++) {
+		bool more = false;
+		for (unsigned k = 0; (k < MAX_CMDS_PER_BLOCK || more) &&
+				     ring_pop_group(e->queues[q].ring, &c, &more); k++) {
 			if (c.offset >= nframes)
 				c.offset = nframes ? nframes - 1 : 0;
 			apply(e, &c);
 		}
+	}
 }
 
 static void take_core(struct engine *e)
@@ -509,6 +629,65 @@ static float approach(float cur, float target, float coef)
 	if (fabsf(next - target) < 1e-5f)
 		next = target;
 	return next;
+}
+
+/* One block of a fader: a timed ramp moves by its step, anything else
+ * is smoothed. */
+static float fader_next(struct fader *f, unsigned n, float coef)
+{
+	if (f->step > 0.0f) {
+		float d = f->step * (float)n;
+		if (fabsf(f->to - f->cur) <= d) {
+			f->cur = f->to;
+			f->step = 0.0f;
+		} else {
+			f->cur += f->cur < f->to ? d : -d;
+		}
+	} else {
+		f->cur = approach(f->cur, f->to, coef);
+	}
+	return f->cur;
+}
+
+/* One block of a glide; true when the coordinate moved. */
+static bool glide_next(float *v, struct glide *g, unsigned n)
+{
+	if (!g->left)
+		return false;
+	if (g->left <= n) {
+		*v = g->to;
+		g->left = 0;
+	} else {
+		*v += (g->to - *v) * (float)n / (float)g->left;
+		g->left -= n;
+	}
+	return true;
+}
+
+/* Glides move at block rate: each block is heard from where the source
+ * is at its start, and a new direction crossfades as any move does. */
+static void source_move(struct engine_source *s, unsigned n)
+{
+	bool moved = glide_next(&s->azimuth, &s->glide[0], n);
+	if (moved && !s->glide[0].left)
+		s->azimuth = wrap_azimuth(s->azimuth);
+	moved |= glide_next(&s->elevation, &s->glide[1], n);
+	if (glide_next(&s->distance, &s->glide[2], n)) {
+		s->space.to = space_target(s);
+		moved = true;
+	}
+	if (moved)
+		s->place_dirty = true;
+}
+
+static float peak_of(const float *x, unsigned n, float peak)
+{
+	for (unsigned i = 0; i < n; i++) {
+		float a = fabsf(x[i]);
+		if (a > peak)
+			peak = a;
+	}
+	return peak;
 }
 
 struct midi_array {
@@ -583,18 +762,23 @@ void engine_process_reader(struct engine *e, const float *const *in, unsigned n_
 	binaural_begin(b);
 	for (unsigned s = 0; s < e->n_sources; s++) {
 		struct engine_source *src = &e->src[s];
+		const float *x = s < n_in ? in[s] : NULL;
+		src->fed = x != NULL;
 		if (src->reset) {
 			binaural_reset_source(b, s);
 			src->reset = false;
 		}
+		source_move(src, nframes);
 		if (src->place_dirty) {
 			src->dir = lookup_dir(c, src->azimuth, src->elevation);
 			src->place_dirty = false;
 		}
-		if (!src->active && src->gain == 0.0f)
+		/* Ramps keep time while the source is off. */
+		float next = fader_next(&src->level, nframes, c->smooth) *
+			     fader_next(&src->unmuted, nframes, c->smooth) *
+			     fader_next(&src->space, nframes, c->smooth);
+		if (!src->active && src->gain == 0.0f && next == 0.0f)
 			continue;
-		const float *x = s < n_in ? in[s] : NULL;
-		float next = approach(src->gain, src->target, c->smooth);
 		if ((x || c->touched[s]) && (src->gain != 0.0f || next != 0.0f)) {
 			float *buf = c->srcbuf + (size_t)s * nframes;
 			if (c->touched[s] && x)
@@ -603,6 +787,8 @@ void engine_process_reader(struct engine *e, const float *const *in, unsigned n_
 			else if (x)
 				memcpy(buf, x, nframes * sizeof(float));
 			ramp(buf, nframes, src->gain, next);
+			if (x)
+				src->in_peak = peak_of(buf, nframes, src->in_peak);
 			binaural_add(b, s, buf, src->dir);
 		} else {
 			binaural_add(b, s, NULL, src->dir);
@@ -630,11 +816,7 @@ void engine_process_reader(struct engine *e, const float *const *in, unsigned n_
 	limiter_process(&e->lim, out[0], out[1], nframes);
 
 	for (int ch = 0; ch < 2; ch++)
-		for (unsigned i = 0; i < nframes; i++) {
-			float a = fabsf(out[ch][i]);
-			if (a > e->peak[ch])
-				e->peak[ch] = a;
-		}
+		e->peak[ch] = peak_of(out[ch], nframes, e->peak[ch]);
 	e->meter_count += nframes;
 	if (e->meter_count >= c->meter_period) {
 		struct engine_event ev = { .type = ENGINE_EV_METER,
@@ -642,6 +824,15 @@ void engine_process_reader(struct engine *e, const float *const *in, unsigned n_
 		emit(e, &ev);
 		struct engine_event vc = { .type = ENGINE_EV_VOICES, .count = sounding };
 		emit(e, &vc);
+		for (unsigned s = 0; s < e->n_sources; s++) {
+			struct engine_source *src = &e->src[s];
+			if (src->active && src->fed) {
+				struct engine_event mi = { .type = ENGINE_EV_METER_INPUT, .count = s,
+							   .f = { src->in_peak } };
+				emit(e, &mi);
+			}
+			src->in_peak = 0.0f;
+		}
 		if (e->stale) {
 			struct engine_event st = { .type = ENGINE_EV_STALE, .count = e->stale };
 			emit(e, &st);

@@ -18,17 +18,36 @@ struct engine_queue {
 	struct ring *ring;
 };
 
+/* A gain on its way to `to`: linearly by `step` per frame when a ramp
+ * time was given, else by the short one-pole smoothing (step 0). */
+struct fader {
+	float cur;         /* reached at the end of the last block */
+	float to;
+	float step;
+};
+
+/* A coordinate gliding linearly to `to`, `left` frames from there. */
+struct glide {
+	float to;
+	uint32_t left;
+};
+
 /* What a source should sound like, as commanded. Lives in the engine, so
  * it survives a change of core. */
 struct engine_source {
-	float azimuth, elevation, distance;
+	float azimuth, elevation, distance;  /* where it is now (on the way, in a glide) */
+	struct glide glide[3];  /* azimuth (unwrapped: the shorter way), elevation, distance */
 	float gain_db;
 	bool mute;
 	bool active;
 	bool reset;        /* history to be cleared before next use */
 	bool place_dirty;  /* direction to be looked up again */
-	float target;      /* linear gain wanted (gain, distance, mute) */
-	float gain;        /* linear gain reached at the end of the last block */
+	bool fed;          /* an input fed it in the last block */
+	struct fader level;    /* the gain set (linear) */
+	struct fader unmuted;  /* 1 heard, 0 muted */
+	struct fader space;    /* 1/distance while active, 0 while not */
+	float gain;        /* linear gain reached at the end of the last block (the product) */
+	float in_peak;     /* peak of what it played since the last meter */
 	unsigned dir;      /* nearest measured direction */
 };
 
@@ -74,6 +93,9 @@ struct engine {
 	unsigned max_voices;
 	struct eng_scene *scene;                      /* triggers and notes go here */
 	struct eng_scene *old[ENGINE_MAX_OLD_SCENES]; /* replaced, voices still ringing */
+	bool sustain;                                 /* hold pedal down: releases wait */
+	bool midi_fwd[128];                           /* notes reported as ENGINE_EV_MIDI */
+	bool midi_fwd_all;                            /* every note reported (MIDI learn) */
 	uint64_t rng;
 	unsigned stale;
 

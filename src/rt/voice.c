@@ -11,12 +11,27 @@ void voice_release(struct voice *v, uint32_t at, uint32_t frames, bool fade)
 		return;
 	float step = 1.0f / (float)(frames ? frames : 1); /* full level to silence in `frames` */
 	uint8_t stage = fade ? VOICE_FADE : VOICE_RELEASE;
-	if (v->stage == VOICE_FADE && (!fade || -v->env_step >= step))
-		return; /* already fading at least as fast */
-	if (v->event_at >= 0 && v->event_stage == VOICE_FADE && !fade)
-		return; /* a fade is due: a release changes nothing */
 	if (at < v->start)
 		at = v->start;
+	/* Falling already (a release under way when a scene fades it, say):
+	 * the slower of the two never takes over. */
+	bool falling = v->stage == VOICE_RELEASE || v->stage == VOICE_FADE;
+	if (falling) {
+		step = fmaxf(step, -v->env_step);
+		if (v->stage == VOICE_FADE)
+			stage = VOICE_FADE;
+	}
+	/* One event per block: merged, it starts at the earlier frame and
+	 * falls at the faster rate, so neither is heard later or slower. */
+	if (v->event_at >= 0) {
+		step = fmaxf(step, v->event_step);
+		if (v->event_stage == VOICE_FADE)
+			stage = VOICE_FADE;
+		if ((uint32_t)v->event_at < at)
+			at = (uint32_t)v->event_at;
+	} else if (falling && stage == v->stage && step == -v->env_step) {
+		return; /* nothing changes */
+	}
 	v->event_at = (int32_t)at;
 	v->event_stage = stage;
 	v->event_step = step;

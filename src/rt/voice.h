@@ -33,6 +33,7 @@ struct voice {
 	uint8_t event_stage;   /* VOICE_RELEASE or VOICE_FADE */
 	float event_step;      /* envelope fall per frame from then on */
 	uint64_t born;         /* engine frame counter at its start */
+	bool held;             /* released while the hold pedal was down: let go when it comes up */
 };
 
 /* Renders frames [v->start, n) of v into buf (added), moving its
@@ -40,8 +41,10 @@ struct voice {
 void voice_render(struct voice *v, float *buf, unsigned n);
 
 /* Begin a release (or a fade, for stealing, chokes, panic and scene
- * changes) at frame `at` of the current block, reaching silence in
- * `frames` frames from the current level. */
+ * changes) at frame `at` of the current block, falling at a rate that
+ * takes full level to silence in `frames` frames. A voice already
+ * falling, or due to this block, never falls slower or later for it:
+ * the faster rate and the earlier frame win, and a fade stays a fade. */
 void voice_release(struct voice *v, uint32_t at, uint32_t frames, bool fade);
 
 /* How much the voice still matters, for stealing: lower goes first.
