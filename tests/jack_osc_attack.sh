@@ -38,6 +38,7 @@ wait_summary() {
 	grep -q "$1" "$TMP/tingled.log"
 }
 l0=$(log_lines)
+m0=$(rss)
 "$ATTACK" "$OSC_PORT" garbage 5000
 "$ATTACK" "$OSC_PORT" flood 5000 /no/such/address
 "$ATTACK" "$OSC_PORT" flood 100000 /source/front/azimuth
@@ -53,6 +54,9 @@ sed -n "$((l0 + 1)),${l1}p" "$TMP/tingled.log" | grep -q "[0-9][0-9]* more like 
 	fail "no count of the lines held back"
 "$OSC_ASK" "$OSC_PORT" /ping >/dev/null || fail "no /pong after the floods"
 pass "floods logged once a second per cause, with counts and the sender"
+m1=$(rss)
+echo "RSS before the floods $m0 kB, after $m1 kB"
+expect "$m1 - $m0 < 2048" "memory stays flat through 110001 mixed packets"
 
 # 3. Log injection: a newline in an address and in a sound name.
 sleep 1.1 # a fresh second for the refused-command limiter

@@ -25,6 +25,17 @@
  *                                  (the recording frame where that block ends)
  *                                  (a test tool may send from its process
  *                                  callback; tingle never would)
+ *     --watch CLIENT N SECONDS     watch the server until N ports of CLIENT
+ *                                  have been registered: as each appears, at
+ *                                  once connect it to a port of ours and
+ *                                  disconnect again; prints "ready" when
+ *                                  watching, then "port NAME connected" or
+ *                                  "port NAME not connectable" for each;
+ *                                  exit 1 when one was not connectable or
+ *                                  fewer than N came in time (a client's
+ *                                  ports cannot be connected while it is
+ *                                  inactive, so this sees ports that show
+ *                                  before their client is active)
  * The server is the default one (JACK_DEFAULT_SERVER) unless -S NAME. All
  * real-time work happens in the process callback; the main thread waits
  * with deadlines and writes the file. */
@@ -145,10 +156,80 @@ static void pause_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
+/* --watch: the way a patchbay sees the graph: jack_get_ports, polled every
+ * millisecond (JACK2 announces the ports of a client to port registration
+ * callbacks only once it is active, but lists them from registration on). */
+static int watch(const char *who, int want_n, double seconds)
+{
+	/* One port of ours for every kind of port CLIENT may have. */
+	jack_port_t *ours[2][2] = {
+		{ jack_port_register(client, "w_audio_in", JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0),
+		  jack_port_register(client, "w_audio_out", JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0) },
+		{ jack_port_register(client, "w_midi_in", JACK_DEFAULT_MIDI_TYPE, JackPortIsInput, 0),
+		  jack_port_register(client, "w_midi_out", JACK_DEFAULT_MIDI_TYPE, JackPortIsOutput, 0) },
+	};
+	if (!ours[0][0] || !ours[0][1] || !ours[1][0] || !ours[1][1]) {
+		fprintf(stderr, "jack_probe: cannot register the watch ports\n");
+		return 2;
+	}
+	jack_set_process_callback(client, process, NULL);
+	if (jack_activate(client)) {
+		fprintf(stderr, "jack_probe: cannot activate\n");
+		return 2;
+	}
+	printf("ready\n");
+	fflush(stdout);
+	char pattern[256];
+	snprintf(pattern, sizeof pattern, "^%s:", who);
+	char seen_names[64][256];
+	int seen = 0, bad = 0;
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (now = t0; seen < want_n && seen < 64 &&
+		       (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) * 1e-9 < seconds;
+	     clock_gettime(CLOCK_MONOTONIC, &now)) {
+		const char **names = jack_get_ports(client, pattern, NULL, 0);
+		for (size_t k = 0; names && names[k] && seen < want_n && seen < 64; k++) {
+			bool old = false;
+			for (int j = 0; j < seen && !old; j++)
+				old = !strcmp(seen_names[j], names[k]);
+			if (old)
+				continue;
+			snprintf(seen_names[seen++], sizeof seen_names[0], "%s", names[k]);
+			jack_port_t *p = jack_port_by_name(client, names[k]);
+			if (!p)
+				continue;
+			bool midi = !strcmp(jack_port_type(p), JACK_DEFAULT_MIDI_TYPE);
+			bool out = (jack_port_flags(p) & JackPortIsOutput) != 0;
+			const char *mine = jack_port_name(ours[midi][!out]);
+			const char *src = out ? names[k] : mine, *dst = out ? mine : names[k];
+			int rc = jack_connect(client, src, dst);
+			printf("port %s %s\n", names[k], rc == 0 ? "connected" : "not connectable");
+			fflush(stdout);
+			if (rc == 0)
+				jack_disconnect(client, src, dst);
+			else
+				bad++;
+		}
+		if (names)
+			jack_free(names);
+		pause_ms(1);
+	}
+	jack_deactivate(client);
+	jack_client_close(client);
+	if (seen < want_n) {
+		fprintf(stderr, "jack_probe: %d of %d ports of %s seen in %.0f s\n", seen, want_n, who, seconds);
+		return 1;
+	}
+	return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *server = NULL, *wait_port = NULL, *tone_to = NULL, *cap_from[2] = { 0 }, *out = NULL;
-	const char *midi_to = NULL, *osc_port = NULL;
+	const char *midi_to = NULL, *osc_port = NULL, *watch_who = NULL;
+	int watch_n_want = 0;
+	double watch_s = 0;
 	double wait_s = 10, cap_s = 0, skip_s = 0.2;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-S") && i + 1 < argc)
@@ -177,6 +258,10 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--osc") && i + 2 < argc) {
 			osc_port = argv[++i];
 			osc_sound = argv[++i];
+		} else if (!strcmp(argv[i], "--watch") && i + 3 < argc) {
+			watch_who = argv[++i];
+			watch_n_want = atoi(argv[++i]);
+			watch_s = atof(argv[++i]);
 		} else {
 			fprintf(stderr, "jack_probe: bad argument %s\n", argv[i]);
 			return 2;
@@ -194,6 +279,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	rate = jack_get_sample_rate(client);
+	if (watch_who)
+		return watch(watch_who, watch_n_want, watch_s);
 	if (wait_port) {
 		int ok = 0;
 		for (double t = 0; t < wait_s && !ok; t += 0.02) {

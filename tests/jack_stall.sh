@@ -47,3 +47,23 @@ took=$(awk "BEGIN { print $(date +%s.%N) - $start }")
 [ "$EXIT_STATUS" = 0 ] || fail "SIGTERM during a reload: exit status $EXIT_STATUS"
 TINGLED_PID=
 pass "SIGTERM during a reload: exit 0 after $took s"
+
+# preload = next: the heavy scene loads on the loader thread while the
+# first one plays; the main loop never waits for it (feedback flows), and
+# a switch to it waits for the load, then happens.
+printf '[engine]\nsources = 8\n[scenes]\ndir = %s\nsetlist = clicks heavy\npreload = next\n' "$TMP/scenes" \
+	>"$TMP/next.conf"
+start_tingled -c "$TMP/next.conf" --no-connect
+"$top_builddir/tests/osc_listen" -t 1.5 -o "$TMP/meters.txt" --send "$OSC_PORT" /subscribe
+grep -q "scene heavy loaded" "$TMP/tingled.log" && skip "the heavy scene loaded before it could be watched"
+meters=$(grep -c '/meter/out' "$TMP/meters.txt" || true)
+expect "$meters >= 15" "meters flow while the next scene preloads ($meters in 1.5 s)"
+"$OSC_ASK" "$OSC_PORT" /scene/next -t 0
+i=0
+while ! grep -q "info: scene heavy$" "$TMP/tingled.log" && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+grep -q "info: scene heavy$" "$TMP/tingled.log" || fail "the switch to the preloading scene never came"
+pass "a switch to a scene still loading happens once it is loaded"
+kill -TERM "$TINGLED_PID"
+wait_exit "$TINGLED_PID" 2.0
+[ "$EXIT_STATUS" = 0 ] || fail "exit status $EXIT_STATUS"
+TINGLED_PID=

@@ -1,7 +1,8 @@
 #!/bin/sh
 # On a private dummy jackd: JACK MIDI note-ons sent by a test client at
 # known frames sound at exactly those frames (plus one fixed latency, the
-# same for both); an OSC /trigger sounds within two blocks; /scene and
+# same for both); an OSC /trigger sounds within two blocks; an OSC bundle
+# acts at one block; /scene and
 # bad scenes over OSC; the daemon keeps playing.
 . "${top_srcdir:-.}/tests/lib.sh"
 clicks_setup
@@ -36,6 +37,20 @@ o=$(first_onset "$TMP/osc.wav" 0 1)
 late=$((o1 - m1 - h0))
 echo "OSC /trigger sent after recording frame $f, heard at $o (the probe hears tingle $late frames late)"
 expect "$o >= 0 && $o - $h0 - $f <= 256 + $late" "an OSC /trigger sounds within two blocks"
+
+# An OSC bundle acts together, at one block however long: two triggers of
+# the click with 300 commands between them (more than the engine takes
+# from a queue in one block) sound at the same frame: one click, twice as
+# loud (+6 dB), not two clicks a block apart.
+p1=$(wavnum "$TMP/osc.wav" peak_db)
+"$PROBE" --capture tingle:out_L tingle:out_R 1.0 "$TMP/bundle.wav" --skip 0.1 &
+PROBE_PID=$!
+sleep 0.5
+"$top_builddir/tests/osc_attack" "$OSC_PORT" bundle-pair click 300 || fail "bundle not sent"
+wait "$PROBE_PID" || fail "capture failed"
+p2=$(wavnum "$TMP/bundle.wav" peak_db)
+echo "one click: $p1 dBFS; two in one bundle: $p2 dBFS"
+expect "$p2 - $p1 > 5.5 && $p2 - $p1 < 6.5" "the bundle's two triggers sound at the same frame"
 
 # A scene that does not exist, over OSC: refused, the scene plays on.
 out=$("$OSC_ASK" "$OSC_PORT" /scene s nosuch -t 300) || true

@@ -25,6 +25,18 @@ OSC_ASK="$top_builddir/tests/osc_ask"
 DATA="$top_srcdir/tests/data"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/tingle-test.XXXXXX")
+
+# The tests use this tree's files, whatever is installed: every tingled
+# and tingle-render gets -c, never a config of the user's
+# ($XDG_CONFIG_HOME, ~/.config) or of an installed tingle
+# ($(sysconfdir)/tingle), and every test config names its [scenes] dir,
+# never the compiled-in default, where an installed tingle keeps its demo
+# scenes. NO_SCENES is an empty one (tests/data/two-inputs.conf says
+# "dir = no-scenes": tests/data/no-scenes, or this one for a copy in $TMP).
+XDG_CONFIG_HOME="$TMP/config"
+export XDG_CONFIG_HOME
+NO_SCENES="$TMP/no-scenes"
+mkdir "$NO_SCENES"
 JACKD_PID=
 TINGLED_PID=
 

@@ -8,6 +8,9 @@
  *   osc_attack PORT bundle-ping              /ping in a bundle time-tagged
  *                                            a minute ahead; prints the
  *                                            reply, exits 0 if one came
+ *   osc_attack PORT bundle-pair SOUND N      one bundle: /trigger SOUND,
+ *                                            N x /master/gain 0, /trigger
+ *                                            SOUND again
  * Sends from 127.0.0.1 as fast as the socket takes it. */
 #include <arpa/inet.h>
 #include <lo/lo.h>
@@ -117,6 +120,32 @@ int main(int argc, char **argv)
 		if (got > 0)
 			printf("%s\n", (const char *)buf);
 		return got > 0 ? 0 : 1;
+	}
+	if (!strcmp(mode, "bundle-pair") && argc == 5) {
+		/* /trigger SOUND, N x /master/gain 0, /trigger SOUND: one bundle,
+		 * time-tagged "now" (0x1). */
+		long n = atol(argv[4]);
+		lo_message t = lo_message_new(), g = lo_message_new();
+		lo_message_add_string(t, argv[3]);
+		lo_message_add_float(g, 0.0f);
+		static const unsigned char head[16] = { '#', 'b', 'u', 'n', 'd', 'l', 'e', 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+		memcpy(buf, head, sizeof head);
+		size_t len = sizeof head;
+		for (long k = 0; k < n + 2; k++) {
+			lo_message m = k == 0 || k == n + 1 ? t : g;
+			const char *path = m == t ? "/trigger" : "/master/gain";
+			size_t size = lo_message_length(m, path);
+			if (len + 4 + size > sizeof buf)
+				return 2;
+			uint32_t be = htonl((uint32_t)size);
+			memcpy(buf + len, &be, 4);
+			lo_message_serialise(m, path, buf + len + 4, &size);
+			len += 4 + size;
+		}
+		lo_message_free(t);
+		lo_message_free(g);
+		put(buf, len);
+		return 0;
 	}
 	fprintf(stderr, "osc_attack: bad mode or arguments\n");
 	return 2;

@@ -9,6 +9,8 @@ cat >"$TMP/r.conf" <<EOC
 sources = 4
 [input voice]
 azimuth = right
+[scenes]
+dir = $NO_SCENES
 EOC
 cat >"$TMP/move.events" <<EOE
 # move the voice to the left after one second

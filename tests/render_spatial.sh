@@ -12,6 +12,8 @@ for az in -90 0 90; do
 sources = 4
 [input noise]
 azimuth = $az
+[scenes]
+dir = $NO_SCENES
 EOC
 	"$RENDER" -q -c "$TMP/noise.conf" --input noise="$TMP/noise.wav" -d 3 -o "$TMP/az$az.wav" ||
 		fail "tingle-render failed for azimuth $az"

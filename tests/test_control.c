@@ -277,6 +277,321 @@ START_TEST(events_file_lines)
 }
 END_TEST
 
+/* ---------------------------------------------------------------------- */
+/* Bindings, MIDI and feedback */
+
+static const char *bind_conf =
+	"[input harp]\n"
+	"[bind]\n"
+	"osc /1/fader1 = input harp gain -40 0\n"
+	"osc /1/toggle1 = input harp mute\n"
+	"osc /1/xy1 = source harp xy\n"
+	"osc /1/push1 = scene next\n"
+	"midi cc 80 = scene next\n"
+	"midi cc 81 = scene prev on=release\n"
+	"midi pc = scene\n"
+	"midi cc 64 = hold\n"
+	"midi note 36 channel 10 = panic\n";
+
+static void bind_setup(void)
+{
+	struct engine_options eo = { .n_sources = 8 };
+	engine = engine_new(&eo);
+	ctl = control_new(engine);
+	q = engine_queue_open(engine);
+	conf_defaults(&conf);
+	ck_assert_msg(conf_parse_string(bind_conf, "bind.conf", &conf, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(control_apply_conf(ctl, q, &conf, NULL, err, sizeof err), 0);
+	struct engine_cmd c;
+	while (ring_pop(q->ring, &c))
+		;
+}
+
+/* The next command of a type, skipping others. */
+static bool next_of(enum engine_cmd_type type, struct engine_cmd *out)
+{
+	struct engine_cmd c;
+	while (ring_pop(q->ring, &c))
+		if (c.type == type) {
+			*out = c;
+			return true;
+		}
+	return false;
+}
+
+static int scene_steps(void)
+{
+	char name[CONF_NAME_MAX];
+	int index, step;
+	if (!control_take_scene_request(ctl, name, sizeof name, &index, &step))
+		return 0;
+	return step ? step : 100 + index;
+}
+
+#define CC(n, v) (0xb0u | (uint32_t)(n) << 8 | (uint32_t)(v) << 16)
+
+START_TEST(osc_fader_maps_onto_its_range)
+{
+	int harp = control_find_source(ctl, "harp");
+	struct engine_cmd c;
+	ck_assert_int_eq(run("/1/fader1", "f", 0.5), 0);
+	ck_assert(next_of(ENGINE_CMD_SOURCE_GAIN, &c));
+	ck_assert_int_eq(c.target, harp);
+	ck_assert_float_eq_tol(c.f[0], -20.0f, 1e-4f);
+	ck_assert_int_eq(run("/1/fader1", "f", 1.0), 0);
+	ck_assert(next_of(ENGINE_CMD_SOURCE_GAIN, &c));
+	ck_assert_float_eq_tol(c.f[0], 0.0f, 1e-4f);
+	ck_assert_int_eq(run("/1/fader1", "i", 0), 0); /* an int is a number too */
+	ck_assert(next_of(ENGINE_CMD_SOURCE_GAIN, &c));
+	ck_assert_float_eq_tol(c.f[0], -40.0f, 1e-4f);
+	ck_assert_int_eq(run("/1/toggle1", "f", 1.0), 0);
+	ck_assert(next_of(ENGINE_CMD_SOURCE_MUTE, &c));
+	ck_assert_int_eq(c.i, 1);
+	ck_assert_int_eq(run("/1/xy1", "ff", 0.0, 0.5), 0); /* left edge */
+	ck_assert(next_of(ENGINE_CMD_SOURCE_PLACE, &c));
+	ck_assert_float_eq_tol(c.f[0], 90.0f, 1e-3f);
+	/* A button: press acts, release does not. */
+	ck_assert_int_eq(run("/1/push1", "f", 1.0), 0);
+	ck_assert_int_eq(scene_steps(), 1);
+	ck_assert_int_eq(run("/1/push1", "f", 0.0), 0);
+	ck_assert_int_eq(scene_steps(), 0);
+	ck_assert_int_eq(run("/1/fader1", "s", "loud"), -1);
+	ck_assert_ptr_nonnull(strstr(err, "/1/fader1 (bound to input harp gain -40 0): expected numbers"));
+}
+END_TEST
+
+START_TEST(pedal_presses_and_bounces)
+{
+	/* 127, 0, 127, 0 a tenth of a second apart: two presses. */
+	int steps = 0;
+	double t = 1.0;
+	for (int k = 0; k < 4; k++, t += 0.1) {
+		control_midi(ctl, q, CC(80, k % 2 ? 0 : 127), t);
+		steps += scene_steps();
+	}
+	ck_assert_int_eq(steps, 2);
+	/* A contact that bounces within 20 ms: one press. */
+	t += 1.0;
+	control_midi(ctl, q, CC(80, 127), t);
+	control_midi(ctl, q, CC(80, 0), t + 0.005);
+	control_midi(ctl, q, CC(80, 127), t + 0.010);
+	control_midi(ctl, q, CC(80, 0), t + 0.015);
+	control_midi(ctl, q, CC(80, 127), t + 0.020);
+	ck_assert_int_eq(scene_steps(), 1);
+	/* It settles down: still pressed; the release a moment later counts,
+	 * and the next press too. */
+	control_tick(ctl, q, t + 0.1);
+	ck_assert_int_eq(scene_steps(), 0);
+	control_midi(ctl, q, CC(80, 0), t + 0.5);
+	control_midi(ctl, q, CC(80, 127), t + 0.6);
+	ck_assert_int_eq(scene_steps(), 1);
+	/* A tap shorter than the debounce: its release is carried out by the
+	 * tick, so the next press is not lost. */
+	t += 2.0;
+	control_midi(ctl, q, CC(80, 0), t);
+	control_midi(ctl, q, CC(80, 127), t + 0.2);
+	control_midi(ctl, q, CC(80, 0), t + 0.22);
+	ck_assert_int_eq(scene_steps(), 1);
+	control_tick(ctl, q, t + 0.3);
+	control_midi(ctl, q, CC(80, 127), t + 0.4);
+	ck_assert_int_eq(scene_steps(), 1);
+	/* on=release: the step comes when the pedal is let go. */
+	control_midi(ctl, q, CC(81, 127), t + 1.0);
+	ck_assert_int_eq(scene_steps(), 0);
+	control_midi(ctl, q, CC(81, 0), t + 1.2);
+	ck_assert_int_eq(scene_steps(), -1);
+	/* Another channel's CC 80 is the same pedal (no channel given). */
+	control_midi(ctl, q, CC(80, 0) | 0x3u, t + 1.9);
+	control_midi(ctl, q, CC(80, 127) | 0x3u, t + 2.0);
+	ck_assert_int_eq(scene_steps(), 1);
+}
+END_TEST
+
+START_TEST(program_change_hold_and_notes)
+{
+	struct engine_cmd c;
+	control_midi(ctl, q, 0xc0u | 2u << 8, 1.0);
+	ck_assert_int_eq(scene_steps(), 102);
+	control_midi(ctl, q, 0xc0u | 2u << 8, 1.01); /* the same at once: a repeat */
+	ck_assert_int_eq(scene_steps(), 0);
+	control_midi(ctl, q, 0xc0u | 0u << 8, 1.02);
+	ck_assert_int_eq(scene_steps(), 100);
+	control_midi(ctl, q, CC(64, 127), 2.0);
+	ck_assert(next_of(ENGINE_CMD_SUSTAIN, &c));
+	ck_assert_int_eq(c.i, 1);
+	control_midi(ctl, q, CC(64, 0), 3.0);
+	ck_assert(next_of(ENGINE_CMD_SUSTAIN, &c));
+	ck_assert_int_eq(c.i, 0);
+	/* Note 36 on channel 10 only. */
+	control_midi(ctl, q, 0x90u | 36u << 8 | 100u << 16, 4.0);
+	ck_assert(!next_of(ENGINE_CMD_PANIC, &c));
+	control_midi(ctl, q, 0x99u | 36u << 8 | 100u << 16, 4.1);
+	ck_assert(next_of(ENGINE_CMD_PANIC, &c));
+}
+END_TEST
+
+START_TEST(notes_bound_are_forwarded)
+{
+	/* The engine is asked to report note 36, which a binding uses. */
+	struct engine_options eo = { .n_sources = 8 };
+	struct engine *e2 = engine_new(&eo);
+	struct control *c2 = control_new(e2);
+	struct engine_queue *q2 = engine_queue_open(e2);
+	ck_assert_int_eq(control_apply_conf(c2, q2, &conf, NULL, err, sizeof err), 0);
+	struct engine_cmd c;
+	bool note36 = false;
+	while (ring_pop(q2->ring, &c))
+		if (c.type == ENGINE_CMD_MIDI_FORWARD) {
+			ck_assert_int_eq(c.target, 36);
+			note36 = c.i == 1;
+		}
+	ck_assert(note36);
+	control_free(c2);
+	engine_free(e2);
+}
+END_TEST
+
+/* A sink that keeps what it is given, as "PATH ARGS" lines. */
+static char said[64][160];
+static int n_said;
+static bool subscribed;
+
+static void sink_send(void *ctx, const struct ctl_reply *m, const struct ctl_sender *to)
+{
+	(void)ctx;
+	(void)to;
+	if (n_said == 64)
+		return;
+	size_t len = (size_t)snprintf(said[n_said], sizeof said[0], "%s", m->path);
+	for (int i = 0; i < m->argc && len < sizeof said[0]; i++) {
+		const struct ctl_arg *a = &m->args[i];
+		char *p = said[n_said] + len;
+		size_t room = sizeof said[0] - len;
+		if (a->type == 'f')
+			len += (size_t)snprintf(p, room, " %.3f", (double)a->f);
+		else if (a->type == 'i')
+			len += (size_t)snprintf(p, room, " %d", a->i);
+		else
+			len += (size_t)snprintf(p, room, " %s", a->s);
+	}
+	n_said++;
+}
+
+static int sink_subscribe(void *ctx, const struct ctl_sender *from, int port, struct ctl_sender *where,
+			  char *e, size_t n)
+{
+	(void)ctx;
+	(void)port;
+	(void)e;
+	(void)n;
+	*where = *from;
+	subscribed = true;
+	return 0;
+}
+
+static bool sink_listening(void *ctx)
+{
+	(void)ctx;
+	return subscribed;
+}
+
+static bool was_said(const char *line)
+{
+	for (int i = 0; i < n_said; i++)
+		if (!strcmp(said[i], line))
+			return true;
+	return false;
+}
+
+START_TEST(feedback_and_learn)
+{
+	struct ctl_sink sink = { .send = sink_send, .subscribe = sink_subscribe, .listening = sink_listening };
+	control_set_sink(ctl, &sink);
+	n_said = 0;
+	subscribed = false;
+	ck_assert_int_eq(run("/input/harp/gain", "f", -10.0), 0);
+	ck_assert_int_eq(n_said, 0); /* nobody listens */
+	struct ctl_sender from = { .len = 1 };
+	struct ctl_reply reply;
+	ck_assert_int_eq(control_dispatch_from(ctl, q, 0, "/subscribe", NULL, 0, &from, &reply, err, sizeof err), 0);
+	/* The whole state, bound controls at their own addresses in their range. */
+	ck_assert(was_said("/input/harp/gain -10.000"));
+	ck_assert(was_said("/1/fader1 0.750"));
+	ck_assert(was_said("/1/toggle1 0.000"));
+	ck_assert(was_said("/scene/index -1"));
+	ck_assert(was_said("/master/gain 0.000"));
+	/* A change made one way shows on the control bound to it. */
+	n_said = 0;
+	ck_assert_int_eq(run("/input/harp/gain", "f", -20.0), 0);
+	ck_assert(was_said("/1/fader1 0.500"));
+	ck_assert(was_said("/input/harp/gain -20.000"));
+	control_send_meters(ctl, 0.5f, 0.0f);
+	ck_assert(was_said("/meter/out -6.021 -120.000"));
+	/* Without a sender these are refused. */
+	ck_assert_int_eq(run("/state", ""), -1);
+	ck_assert_ptr_nonnull(strstr(err, "only over OSC"));
+
+	/* MIDI learn: the next control is bound, and the line is said. */
+	ck_assert_int_eq(run("/learn", "s", "scene nowhere-at-all prev"), -1);
+	ck_assert_ptr_nonnull(strstr(err, "/learn: 'scene nowhere-at-all prev'"));
+	struct ctl_arg words[2] = { { .type = 's', .s = "scene" }, { .type = 's', .s = "prev" } };
+	ck_assert_int_eq(control_dispatch_from(ctl, q, 0, "/learn", words, 2, &from, &reply, err, sizeof err), 0);
+	n_said = 0;
+	control_midi(ctl, q, CC(20, 127) | 0x2u, 10.0);
+	ck_assert_int_eq(scene_steps(), 0); /* learning does not act */
+	ck_assert(was_said("/learned midi cc 20 channel 3 = scene prev"));
+	control_midi(ctl, q, CC(20, 0) | 0x2u, 10.5);
+	control_midi(ctl, q, CC(20, 127) | 0x2u, 11.0);
+	ck_assert_int_eq(scene_steps(), -1);
+	control_midi(ctl, q, CC(20, 0) | 0x1u, 11.5); /* channel 2: not this binding */
+	control_midi(ctl, q, CC(20, 127) | 0x1u, 12.0);
+	ck_assert_int_eq(scene_steps(), 0);
+	control_set_sink(ctl, NULL);
+}
+END_TEST
+
+START_TEST(string_free_forms)
+{
+	static struct loaded_scene ls;
+	static struct eng_scene eng;
+	memset(&ls, 0, sizeof ls);
+	ls.eng = &eng;
+	str_copy(ls.desc.name, sizeof ls.desc.name, "test");
+	str_copy(ls.desc.sounds[0].name, CONF_NAME_MAX, "tap");
+	ls.desc.n_sounds = 1;
+	ls.desc.fade = 3.0f;
+	for (size_t i = 0; i < SCENE_MAX_SOURCES; i++)
+		ls.source_slot[i] = -1;
+	ck_assert_int_eq(control_set_scene(ctl, q, &ls, err, sizeof err), 0);
+	/* The live input moves to the scene's values over its fade. */
+	struct engine_cmd c;
+	ck_assert(next_of(ENGINE_CMD_SOURCE_GAIN, &c));
+	ck_assert_float_eq(c.f[1], 3.0f);
+	while (ring_pop(q->ring, &c))
+		;
+	ck_assert_int_eq(run("/trigger/tap", "f", 1.0), 0);
+	ck_assert(next_of(ENGINE_CMD_TRIGGER, &c));
+	ck_assert_float_eq(c.f[0], 1.0f);
+	ck_assert_int_eq(run("/trigger/tap", ""), 0);
+	ck_assert(next_of(ENGINE_CMD_TRIGGER, &c));
+	ck_assert_int_eq(run("/trigger/tap", "f", 0.0), 0);
+	ck_assert(next_of(ENGINE_CMD_RELEASE, &c));
+	ck_assert_int_eq(run("/release/tap", ""), 0);
+	ck_assert(next_of(ENGINE_CMD_RELEASE, &c));
+	ck_assert_int_eq(run("/trigger/nothing", "f", 1.0), -1);
+	ck_assert_ptr_nonnull(strstr(err, "no sound named 'nothing' in scene test"));
+	ck_assert_int_eq(run("/trigger/tap", "s", "x"), -1);
+	ck_assert_ptr_nonnull(strstr(err, "/trigger/tap: expected nothing or a velocity"));
+	ck_assert_int_eq(run("/scene/index", "f", 2.0), 0);
+	ck_assert_int_eq(scene_steps(), 102);
+	ck_assert_int_eq(run("/scene/index", "f", 2.5), -1);
+	ck_assert_int_eq(run("/hold", "f", 1.0), 0);
+	ck_assert(next_of(ENGINE_CMD_SUSTAIN, &c));
+	ck_assert_int_eq(c.i, 1);
+	control_set_scene(ctl, q, NULL, err, sizeof err);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("control");
@@ -292,6 +607,15 @@ int main(void)
 	TCase *te = tcase_create("EventsFile");
 	tcase_add_test(te, events_file_lines);
 	suite_add_tcase(s, te);
+	TCase *tb = tcase_create("Bindings");
+	tcase_add_checked_fixture(tb, bind_setup, teardown);
+	tcase_add_test(tb, osc_fader_maps_onto_its_range);
+	tcase_add_test(tb, pedal_presses_and_bounces);
+	tcase_add_test(tb, program_change_hold_and_notes);
+	tcase_add_test(tb, notes_bound_are_forwarded);
+	tcase_add_test(tb, feedback_and_learn);
+	tcase_add_test(tb, string_free_forms);
+	suite_add_tcase(s, tb);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);

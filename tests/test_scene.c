@@ -427,6 +427,50 @@ START_TEST(test_no_conf)
 }
 END_TEST
 
+/* Scenes travel between rigs: an [input] the configuration lacks is a
+ * warning, and the scene loads; its bindings are read as written. */
+START_TEST(test_foreign_input_and_binds)
+{
+	char dir[PATH_MAX];
+	make_tmpdir(dir, sizeof dir);
+	struct scene_desc *d = good(dir, "a.scene",
+				    "[source s]\n[sound tap]\ngenerator = tap\nsource = s\n"
+				    "[input drum]\ngain = -3\n"
+				    "[bind]\nosc /1/push1 = trigger tap\n"
+				    "osc /1/fader1 = input harp gain -40 0\n"
+				    "midi cc 64 = hold\n"
+				    "midi cc 80 channel 2 = scene next on=release\n"
+				    "midi pc = scene\n"
+				    "osc /1/xy1 = source s xy\n",
+				    test_conf());
+	ck_assert_uint_eq(d->n_binds, 6);
+	const struct conf_bind *b = d->binds;
+	ck_assert_int_eq(b[0].way, BIND_OSC);
+	ck_assert_str_eq(b[0].osc, "/1/push1");
+	ck_assert_int_eq(b[0].kind, BIND_TRIGGER);
+	ck_assert_str_eq(b[0].command, "/trigger/tap");
+	ck_assert_int_eq(b[0].on, BIND_ON_BOTH);
+	ck_assert_int_eq(b[1].kind, BIND_VALUE);
+	ck_assert_str_eq(b[1].command, "/input/harp/gain");
+	ck_assert_feq(b[1].min, -40.0f);
+	ck_assert_feq(b[1].max, 0.0f);
+	ck_assert_int_eq(b[2].way, BIND_CC);
+	ck_assert_int_eq(b[2].number, 64);
+	ck_assert_int_eq(b[2].channel, -1);
+	ck_assert_int_eq(b[2].kind, BIND_HOLD);
+	ck_assert_int_eq(b[3].channel, 1);
+	ck_assert_int_eq(b[3].kind, BIND_SCENE_STEP);
+	ck_assert_str_eq(b[3].command, "/scene/next");
+	ck_assert_int_eq(b[3].on, BIND_ON_RELEASE);
+	ck_assert_int_eq(b[4].way, BIND_PC);
+	ck_assert_int_eq(b[4].kind, BIND_SCENE_INDEX);
+	ck_assert_int_eq(b[5].kind, BIND_XY);
+	ck_assert_str_eq(b[5].command, "/source/s/xy");
+	free_desc(d);
+	remove_tree(dir);
+}
+END_TEST
+
 /* ---------------------------------------------------------------------- */
 /* Errors */
 
@@ -541,11 +585,27 @@ static const struct {
 	{ "[sound ../x]\n", 1, "[sound ../x]: invalid sound name (got '../x', expected 1..63 letters, digits, '_' or '-')" },
 	{ "[sound]\n", 1, "[sound]: no sound name (expected [sound NAME])" },
 	{ "[source two words]\n", 1, "[source two words]: invalid source name" },
-	{ "[input drum]\ngain = 3\n", 1, "[input drum]: not an input of the configuration (expected harp or bowl)" },
+	{ "[input drum]\ngain = 300\n", 2, "[input drum] gain: out of range" },
 	{ "[source harp]\n", 1, "[source harp]: a live input of the configuration has this name" },
 	/* [bind] */
 	{ "[bind]\npedal = scene next\n", 2, "[bind] pedal: not a control (got 'pedal'" },
 	{ "[bind]\nosc /x =\n", 2, "[bind] osc /x: no action" },
+	{ "[bind]\nmidi cc 80 = scne next\n", 2, "[bind] midi cc 80: unknown action 'scne' (expected trigger SOUND" },
+	{ SOUND "[bind]\nosc /1/push1 = trigger thunder\n", 5, "[bind] osc /1/push1: no sound named 'thunder' in this scene" },
+	{ "[bind]\nosc /1/f = input harp gain -40 40\n", 2,
+	  "[bind] osc /1/f: 'input harp gain -40 40': range -40 40 out of bounds (expected two different values within -120..24)" },
+	{ "[bind]\nosc /1/f = input harp gain -40\n", 2, "[bind] osc /1/f: 'input harp gain -40': expected a range MIN MAX" },
+	{ "[source s]\n[bind]\nmidi cc 1 = source s xy\n", 3, "[bind] midi cc 1: 'source s xy': xy needs an OSC XY pad" },
+	{ "[bind]\nmidi cc 64 = hold on=sometimes\n", 2, "[bind] midi cc 64: 'hold on=sometimes': on=sometimes (expected on=press" },
+	{ "[bind]\nosc /x = source nowhere gain\n", 2, "[bind] osc /x: no [source] or live input named 'nowhere'" },
+	{ "[bind]\nosc /x = input drum gain\n", 2, "[bind] osc /x: no live input named 'drum'" },
+	{ "[bind]\nosc /x = source harp loudness\n", 2, "[bind] osc /x: 'source harp loudness': unknown parameter 'loudness'" },
+	{ "[bind]\nmidi cc 200 = panic\n", 2, "[bind] midi cc 200: 'midi cc 200': controller number missing or out of range" },
+	{ "[bind]\nmidi cc 1 channel 17 = panic\n", 2, "[bind] midi cc 1 channel 17: 'midi cc 1 channel 17': expected nothing more or 'channel C' with C 1..16" },
+	{ "[bind]\nmidi note 60 = scene\n", 2, "[bind] midi note 60: 'scene': a note cannot choose a scene by number" },
+	{ "[bind]\nosc /a/*/b = panic\n", 2, "[bind] osc /a/*/b: 'osc /a/*/b' is not an OSC control" },
+	{ "[bind]\nosc /f = master gain 0 0\n", 2, "[bind] osc /f: 'master gain 0 0': range 0 0 out of bounds" },
+	{ "[bind]\nosc /f = master gain on=toggle\n", 2, "[bind] osc /f: 'master gain on=toggle': on= is for switches" },
 	/* structure */
 	{ SOUND "note = 60\nnote = 61\n", 5, "[sound a] note: set twice (first on line 4)" },
 	{ "[scene]\nfade = 1\n[scene]\nfade = 2\n", 4, "[scene] fade: set twice (first on line 2)" },
@@ -1048,6 +1108,7 @@ static Suite *scene_suite(void)
 	tcase_add_test(tc, test_note_names);
 	tcase_add_test(tc, test_generator_parameters);
 	tcase_add_test(tc, test_no_conf);
+	tcase_add_test(tc, test_foreign_input_and_binds);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("Errors");

@@ -482,6 +482,20 @@ static void finish(struct parse *p)
 	}
 	if (!c->start[0] && c->n_setlist)
 		str_copy(c->start, sizeof c->start, c->setlist[0]);
+	for (size_t i = 0; i < c->n_binds; i++) {
+		const struct conf_bind *b = &c->binds[i];
+		if (b->target_input && !conf_find_input(c, b->target))
+			ini_fail(&p->ini, b->line, "[bind] %s: no live input named '%s' (expected an [input NAME] of "
+				 "this file)", b->control, b->target);
+		if (b->kind == BIND_SCENE && c->n_setlist) {
+			bool found = false;
+			for (size_t k = 0; k < c->n_setlist && !found; k++)
+				found = !strcmp(c->setlist[k], b->target);
+			if (!found)
+				ini_fail(&p->ini, b->line, "[bind] %s: scene '%s' is not in the setlist", b->control,
+					 b->target);
+		}
+	}
 }
 
 static int run(struct parse *p, char *err, size_t errlen)

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "config/binding.h"
+
 #define CONF_NAME_MAX 64
 #define CONF_PORT_MAX 256
 #define CONF_MAX_INPUTS 32
@@ -25,12 +27,6 @@ struct conf_input {
 	float elevation;             /* degrees, default 0, range -90..90 */
 	float distance;              /* metres, default 1, range 0.1..100 */
 	int line;                    /* line of the section header */
-};
-
-struct conf_bind {
-	char control[128];           /* e.g. "osc /1/push1", "midi cc 80" */
-	char action[256];            /* e.g. "trigger tap", "scene next" */
-	int line;
 };
 
 struct tingle_conf {

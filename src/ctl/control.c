@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "common/util.h"
 #include "ctl/scene_build.h"
 #include "rt/engine.h"
@@ -28,6 +29,8 @@ struct control *control_new(struct engine *e)
 	}
 	pthread_mutex_init(&c->lock, NULL);
 	c->ceiling_db = -1.0f;
+	c->scene_index = -1;
+	c->scene_name = "";
 	return c;
 }
 
@@ -83,16 +86,18 @@ static int send_place(struct control *c, struct engine_queue *q, uint32_t offset
 	return push(q, &cmd, path, err, n);
 }
 
-static int send_source(struct control *c, struct engine_queue *q, int slot, bool at_once, char *err,
-		       size_t n)
+/* Everything about a source. ramp: seconds over which a source already
+ * sounding moves to these values (a scene's fade), 0 at once. */
+static int send_source(struct control *c, struct engine_queue *q, int slot, bool at_once, float ramp,
+		       char *err, size_t n)
 {
 	const struct control_source *s = &c->src[slot];
 	struct engine_cmd cmds[] = {
 		{ .type = ENGINE_CMD_SOURCE_PLACE, .target = slot,
 		  .flags = ENGINE_PLACE_AZ | ENGINE_PLACE_EL | ENGINE_PLACE_DIST,
-		  .f = { s->azimuth, s->elevation, s->distance } },
-		{ .type = ENGINE_CMD_SOURCE_GAIN, .target = slot, .f = { s->gain_db } },
-		{ .type = ENGINE_CMD_SOURCE_MUTE, .target = slot, .i = s->mute },
+		  .f = { s->azimuth, s->elevation, s->distance }, .i = (int32_t)lroundf(ramp * 1000.0f) },
+		{ .type = ENGINE_CMD_SOURCE_GAIN, .target = slot, .f = { s->gain_db, ramp } },
+		{ .type = ENGINE_CMD_SOURCE_MUTE, .target = slot, .i = s->mute, .f = { ramp } },
 		{ .type = ENGINE_CMD_SOURCE_ACTIVE, .target = slot, .i = 1,
 		  .flags = at_once ? ENGINE_ACTIVE_AT_ONCE : 0 },
 	};
@@ -132,11 +137,15 @@ static void input_effective(const struct control *c, struct control_source *s)
 	}
 }
 
-/* Live inputs fade in (a microphone is already sounding). */
-static int send_source_all(struct control *c, struct engine_queue *q, int slot, char *err, size_t n)
+/* Live inputs fade in (a microphone is already sounding) and move to new
+ * values over ramp seconds. */
+static int send_source_all(struct control *c, struct engine_queue *q, int slot, float ramp, char *err,
+			   size_t n)
 {
-	return send_source(c, q, slot, false, err, n);
+	return send_source(c, q, slot, false, ramp, err, n);
 }
+
+static void update_forwards(struct control *c, struct engine_queue *q);
 
 static int find_locked(const struct control *c, const char *name)
 {
@@ -211,9 +220,14 @@ int control_apply_conf(struct control *c, struct engine_queue *q, const struct t
 		input_effective(c, s);
 		if (slots)
 			slots[k] = slot;
-		rc = send_source_all(c, q, slot, err, errlen);
+		rc = send_source_all(c, q, slot, 0.0f, err, errlen);
 	}
 	if (rc == 0) {
+		/* The configuration's bindings (pedals), fresh. */
+		c->n_global = conf->n_binds;
+		memcpy(c->global, conf->binds, conf->n_binds * sizeof conf->binds[0]);
+		memset(c->global_state, 0, sizeof c->global_state);
+		update_forwards(c, q);
 		c->master_db = conf->master_gain_db;
 		c->ceiling_db = conf->ceiling_db;
 		struct engine_cmd m = { .type = ENGINE_CMD_MASTER_GAIN, .f = { c->master_db } };
@@ -275,7 +289,7 @@ int control_set_scene(struct control *c, struct engine_queue *q, struct loaded_s
 			s->distance = d->sources[k].distance;
 			s->gain_db = 0.0f;
 			s->mute = false;
-			rc = send_source(c, q, ls->source_slot[k], true, err, errlen);
+			rc = send_source(c, q, ls->source_slot[k], true, 0.0f, err, errlen);
 		}
 		for (unsigned k = 0; k < ls->n_scatter_slots && rc == 0; k++) {
 			struct engine_cmd g = { .type = ENGINE_CMD_SOURCE_GAIN, .target = ls->scatter_slots[k] };
@@ -285,12 +299,14 @@ int control_set_scene(struct control *c, struct engine_queue *q, struct loaded_s
 				rc = push(q, &m, d->path, err, errlen);
 		}
 	}
+	/* Live inputs move to the new scene's values over its fade. */
+	float ramp = ls ? ls->desc.fade : 0.0f;
 	for (unsigned i = 0; i < c->n_slots && rc == 0; i++) {
 		struct control_source *s = &c->src[i];
 		if (!s->is_input)
 			continue;
 		input_effective(c, s);
-		rc = send_source_all(c, q, (int)i, err, errlen);
+		rc = send_source_all(c, q, (int)i, ramp, err, errlen);
 	}
 	if (rc == 0) {
 		struct engine_cmd cmd = { .type = ENGINE_CMD_SCENE, .ptr = ls ? ls->eng : NULL };
@@ -298,6 +314,22 @@ int control_set_scene(struct control *c, struct engine_queue *q, struct loaded_s
 		if (rc == 0 && ls)
 			ls->in_engine = true;
 	}
+	/* The scene's page of bindings; the engine lets go of the hold
+	 * pedal at a switch, so that nothing sticks. */
+	c->scene_binds = ls ? ls->desc.binds : NULL;
+	c->n_scene_binds = ls ? ls->desc.n_binds : 0;
+	memset(c->scene_state, 0, sizeof c->scene_state);
+	/* Toggles start again with the scene: what they turned on is gone
+	 * (the old scene fades, the hold pedal is let go). Switch positions
+	 * stay: a pedal held down is still down. */
+	for (size_t k = 0; k < CONF_MAX_BINDS; k++)
+		c->global_state[k].toggled = false;
+	for (size_t k = 0; k < CONTROL_MAX_LEARNED; k++)
+		c->learned_state[k].toggled = false;
+	c->sustain = false;
+	c->scene_name = ls ? ls->desc.name : "";
+	update_forwards(c, q);
+	c->dirty = true;
 	pthread_mutex_unlock(&c->lock);
 	return rc;
 }
@@ -329,6 +361,9 @@ bool control_take_scene_request(struct control *c, char *name, size_t n, int *in
 		*index = c->scene_req_index;
 		*step = c->scene_req_step;
 		c->scene_req = false;
+		/* Its sender hears if it fails. */
+		c->inflight_has_from = c->scene_req_has_from;
+		c->inflight_from = c->scene_req_from;
 	}
 	pthread_mutex_unlock(&c->lock);
 	return got;
@@ -363,6 +398,13 @@ static int check_gain(const char *path, float db, char *err, size_t n)
 		return fail(err, n, "%s: gain %g dB out of range -120..24", path, db);
 	return 0;
 }
+
+static void send_bound_values(struct control *c, const struct ctl_sender *to, const char *command);
+static void control_send_state_locked(struct control *c, const struct ctl_sender *to);
+static bool listening(struct control *c);
+static void say(struct control *c, const struct ctl_sender *to, const char *path, const char *types, ...);
+static void send_place_feedback(struct control *c, int slot);
+static void send_gain_feedback(struct control *c, int slot);
 
 static int source_command(struct control *c, struct engine_queue *q, uint32_t offset,
 			  const char *path, int slot, const char *prop, const struct ctl_arg *argv,
@@ -436,134 +478,1018 @@ static int source_command(struct control *c, struct engine_queue *q, uint32_t of
 	return fail(err, n, "unknown address %s", path);
 }
 
+/* --------------------------------------------------------------------- */
+/* The command table: every way in ends here. */
+
+struct call {
+	struct control *c;
+	struct engine_queue *q;
+	uint32_t offset;
+	const char *path;
+	const char *name;                /* the part '*' matched */
+	const char *last;                /* the last part */
+	const struct ctl_arg *argv;
+	int argc;
+	const struct ctl_sender *from;
+	struct ctl_reply *reply;
+	char *err;
+	size_t n;
+};
+
+struct command {
+	const char *pattern;  /* "/source/" "*" "/gain": '*' stands for one name */
+	const char *forms;    /* argument lists taken, '|' between them: s a string, n a number
+			       * (f or i), '*' anything after (maybe nothing) */
+	const char *expect;   /* the same in words */
+	int (*fn)(struct call *k);
+};
+
+#define BUTTON "nothing or a number (a button: acts when >= 0.5)"
+
+static bool button_pressed(const struct call *k)
+{
+	float v = 1.0f;
+	return k->argc == 0 || (ctl_number(&k->argv[0], &v) && v >= 0.5f);
+}
+
+static int cmd_ping(struct call *k)
+{
+	str_copy(k->reply->path, sizeof k->reply->path, "/pong");
+	k->reply->argc = 0;
+	return 1;
+}
+
+static int play_sound(struct call *k, const char *sound, float vel, bool release)
+{
+	struct control *c = k->c;
+	int index;
+	if (!c->scene)
+		return fail(k->err, k->n, "%s %s: no scene is playing", k->path, sound);
+	if ((index = scene_sound_index(c->scene, sound)) < 0)
+		return fail(k->err, k->n, "%s: no sound named '%s' in scene %s", k->path, sound, c->scene->desc.name);
+	if (!(vel >= 0.0f && vel <= 1.0f))
+		return fail(k->err, k->n, "%s: velocity %g out of range (0..1 or 0..127i)", k->path, vel);
+	/* Velocity 0 lets go, as a note-on with velocity 0 does (a TouchOSC
+	 * button sends 0 when released). */
+	release = release || vel == 0.0f;
+	struct engine_cmd cmd = { .type = release ? ENGINE_CMD_RELEASE : ENGINE_CMD_TRIGGER,
+				  .ptr = c->scene->eng, .i = index, .offset = k->offset, .f = { vel } };
+	return push(k->q, &cmd, k->path, k->err, k->n);
+}
+
+/* A velocity: 0..1 as a float, MIDI-style 0..127 as an integer. */
+static float velocity_arg(const struct ctl_arg *a)
+{
+	float v = 0.0f;
+	ctl_number(a, &v);
+	return a->type == 'i' ? v / 127.0f : v;
+}
+
+static int cmd_trigger_named(struct call *k)
+{
+	return play_sound(k, k->argv[0].s, k->argc == 2 ? velocity_arg(&k->argv[1]) : 1.0f, false);
+}
+
+static int cmd_release_named(struct call *k) { return play_sound(k, k->argv[0].s, 1.0f, true); }
+
+static int cmd_trigger(struct call *k)
+{
+	return play_sound(k, k->name, k->argc ? velocity_arg(&k->argv[0]) : 1.0f, false);
+}
+
+static int cmd_release(struct call *k)
+{
+	return button_pressed(k) ? play_sound(k, k->name, 1.0f, true) : 0;
+}
+
+static int cmd_panic(struct call *k)
+{
+	if (!button_pressed(k))
+		return 0;
+	struct engine_cmd cmd = { .type = ENGINE_CMD_PANIC, .offset = k->offset };
+	return push(k->q, &cmd, k->path, k->err, k->n);
+}
+
+static int cmd_hold(struct call *k)
+{
+	float v = 0.0f;
+	ctl_number(&k->argv[0], &v);
+	struct engine_cmd cmd = { .type = ENGINE_CMD_SUSTAIN, .offset = k->offset, .i = v >= 0.5f };
+	int rc = push(k->q, &cmd, k->path, k->err, k->n);
+	if (rc == 0) {
+		k->c->sustain = v >= 0.5f;
+		if (listening(k->c))
+			say(k->c, NULL, "/hold", "i", (int)k->c->sustain);
+	}
+	return rc;
+}
+
+/* The driver's scene manager carries it out (loading may take time):
+ * the latest request wins. */
+static void scene_request(struct call *k, const char *name, int index, int step)
+{
+	struct control *c = k->c;
+	str_copy(c->scene_req_name, sizeof c->scene_req_name, name ? name : "");
+	c->scene_req_index = index;
+	c->scene_req_step = step;
+	c->scene_req_has_from = k->from != NULL;
+	if (k->from)
+		c->scene_req_from = *k->from;
+	c->scene_req = true;
+}
+
+static bool index_arg(const struct ctl_arg *a, int *out)
+{
+	float v;
+	if (!ctl_number(a, &v) || v < 0.0f || v >= 1000.0f || v != floorf(v))
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+static int cmd_scene(struct call *k)
+{
+	int index;
+	if (k->argv[0].type == 's') {
+		if (!conf_valid_name(k->argv[0].s))
+			return fail(k->err, k->n, "%s: '%s' is not a scene name", k->path, k->argv[0].s);
+		scene_request(k, k->argv[0].s, -1, 0);
+		return 0;
+	}
+	if (!index_arg(&k->argv[0], &index))
+		return fail(k->err, k->n, "%s: expected a scene name or a setlist index", k->path);
+	scene_request(k, NULL, index, 0);
+	return 0;
+}
+
+static int cmd_scene_index(struct call *k)
+{
+	int index;
+	if (!index_arg(&k->argv[0], &index))
+		return fail(k->err, k->n, "%s: expected a setlist index 0..999 (0 is the first scene)", k->path);
+	scene_request(k, NULL, index, 0);
+	return 0;
+}
+
+static int cmd_scene_step(struct call *k)
+{
+	if (button_pressed(k))
+		scene_request(k, NULL, -1, !strcmp(k->last, "next") ? 1 : -1);
+	return 0;
+}
+
+static int cmd_master_gain(struct call *k)
+{
+	float v;
+	if (numbers(k->path, k->argv, k->argc, 1, &v, "one number (dB)", k->err, k->n) < 0 ||
+	    check_gain(k->path, v, k->err, k->n) < 0)
+		return -1;
+	k->c->master_db = v;
+	struct engine_cmd cmd = { .type = ENGINE_CMD_MASTER_GAIN, .offset = k->offset, .f = { v } };
+	int rc = push(k->q, &cmd, k->path, k->err, k->n);
+	if (rc == 0 && listening(k->c))
+		say(k->c, NULL, "/master/gain", "f", (double)v);
+	return rc;
+}
+
+static int cmd_source(struct call *k)
+{
+	bool input = k->path[1] == 'i';
+	int slot = find_locked(k->c, k->name);
+	if (slot < 0 || (input && !k->c->src[slot].is_input))
+		return fail(k->err, k->n, "%s: no %s named '%s'", k->path, input ? "input" : "source", k->name);
+	int rc = source_command(k->c, k->q, k->offset, k->path, slot, k->last, k->argv, k->argc, k->err, k->n);
+	if (rc == 0) {
+		if (!strcmp(k->last, "gain") || !strcmp(k->last, "mute"))
+			send_gain_feedback(k->c, slot);
+		else
+			send_place_feedback(k->c, slot);
+	}
+	return rc;
+}
+
+static int cmd_subscribe(struct call *k)
+{
+	struct control *c = k->c;
+	int port = 0;
+	if (k->argc == 1) {
+		float v = 0.0f;
+		ctl_number(&k->argv[0], &v);
+		if (v < 1.0f || v > 65535.0f || v != floorf(v))
+			return fail(k->err, k->n, "%s: %g is not a UDP port (1..65535)", k->path, v);
+		port = (int)v;
+	}
+	if (!k->from || !c->sink.subscribe)
+		return fail(k->err, k->n, "%s: only over OSC", k->path);
+	struct ctl_sender where;
+	if (c->sink.subscribe(c->sink.ctx, k->from, port, &where, k->err, k->n) < 0)
+		return -1;
+	control_send_state_locked(c, &where);
+	return 0;
+}
+
+static int cmd_unsubscribe(struct call *k)
+{
+	if (!k->from || !k->c->sink.unsubscribe)
+		return fail(k->err, k->n, "%s: only over OSC", k->path);
+	k->c->sink.unsubscribe(k->c->sink.ctx, k->from);
+	return 0;
+}
+
+static int cmd_state(struct call *k)
+{
+	if (!k->from || !k->c->sink.send)
+		return fail(k->err, k->n, "%s: only over OSC", k->path);
+	control_send_state_locked(k->c, k->from);
+	return 0;
+}
+
+static int cmd_learn(struct call *k)
+{
+	struct control *c = k->c;
+	char action[BIND_TEXT_MAX] = "";
+	size_t len = 0;
+	for (int i = 0; i < k->argc; i++) {
+		char word[64];
+		const struct ctl_arg *a = &k->argv[i];
+		if (a->type == 's')
+			str_copy(word, sizeof word, a->s);
+		else if (a->type == 'i')
+			snprintf(word, sizeof word, "%d", (int)a->i);
+		else
+			snprintf(word, sizeof word, "%g", (double)a->f);
+		int w = snprintf(action + len, sizeof action - len, "%s%s", i ? " " : "", word);
+		if (w < 0 || (size_t)w >= sizeof action - len)
+			return fail(k->err, k->n, "%s: action too long", k->path);
+		len += (size_t)w;
+	}
+	/* Checked now, so that a typo is answered at once. */
+	struct conf_bind b = { .control = "midi cc 0" };
+	str_copy(b.action, sizeof b.action, action);
+	char why[384];
+	if (bind_parse(&b, why, sizeof why) < 0)
+		return fail(k->err, k->n, "%s: %s", k->path, why);
+	str_copy(c->learn_action, sizeof c->learn_action, action);
+	c->learning = true;
+	c->learn_has_from = k->from != NULL;
+	if (k->from)
+		c->learn_from = *k->from;
+	update_forwards(c, k->q);
+	return 0;
+}
+
+static const struct command commands[] = {
+	{ "/ping", "", "no arguments", cmd_ping },
+	{ "/trigger", "s|sn", "a sound name and an optional velocity (0..1 or 0..127)", cmd_trigger_named },
+	{ "/release", "s", "a sound name", cmd_release_named },
+	{ "/trigger/*", "|n", "nothing or a velocity (1 or more than 0 triggers, 0 releases)", cmd_trigger },
+	{ "/release/*", "|n", BUTTON, cmd_release },
+	{ "/panic", "|n", BUTTON, cmd_panic },
+	{ "/hold", "n", "one number (1 holds, 0 lets go)", cmd_hold },
+	{ "/scene", "s|n", "a scene name or a setlist index", cmd_scene },
+	{ "/scene/index", "n", "a setlist index (0 is the first scene)", cmd_scene_index },
+	{ "/scene/next", "|n", BUTTON, cmd_scene_step },
+	{ "/scene/prev", "|n", BUTTON, cmd_scene_step },
+	{ "/master/gain", "n", "one number (dB)", cmd_master_gain },
+	{ "/source/*/position", "nnn", "three numbers (azimuth, elevation, distance)", cmd_source },
+	{ "/source/*/azimuth", "n", "one number (degrees)", cmd_source },
+	{ "/source/*/elevation", "n", "one number (degrees)", cmd_source },
+	{ "/source/*/distance", "n", "one number (metres)", cmd_source },
+	{ "/source/*/xy", "nn", "two numbers 0..1 (x, y)", cmd_source },
+	{ "/source/*/gain", "n", "one number (dB)", cmd_source },
+	{ "/source/*/mute", "n", "one number (1 mutes, 0 unmutes)", cmd_source },
+	{ "/input/*/gain", "n", "one number (dB)", cmd_source },
+	{ "/input/*/mute", "n", "one number (1 mutes, 0 unmutes)", cmd_source },
+	{ "/subscribe", "|n", "nothing or the UDP port feedback goes to", cmd_subscribe },
+	{ "/unsubscribe", "", "no arguments", cmd_unsubscribe },
+	{ "/state", "", "no arguments", cmd_state },
+	{ "/learn", "s*", "the action the next MIDI control is bound to, such as 'scene next'", cmd_learn },
+};
+
+/* Does the address match the pattern? *name receives the part '*' stood
+ * for (written into buf). */
+static bool pattern_match(const char *pattern, const char *path, char *name, size_t n)
+{
+	name[0] = '\0';
+	while (*pattern && *path) {
+		if (*pattern == '*') {
+			const char *end = strchr(path, '/');
+			size_t len = end ? (size_t)(end - path) : strlen(path);
+			if (len == 0 || len >= n)
+				return false;
+			memcpy(name, path, len);
+			name[len] = '\0';
+			path += len;
+			pattern++;
+			continue;
+		}
+		if (*pattern != *path)
+			return false;
+		pattern++;
+		path++;
+	}
+	return !*pattern && !*path;
+}
+
+static bool form_fits(const char *form, size_t len, const struct ctl_arg *argv, int argc)
+{
+	float v;
+	int i = 0;
+	for (size_t k = 0; k < len; k++) {
+		if (form[k] == '*')
+			return true;
+		if (i >= argc)
+			return false;
+		if (form[k] == 's' ? argv[i].type != 's' : !ctl_number(&argv[i], &v))
+			return false;
+		i++;
+	}
+	return i == argc;
+}
+
+static bool forms_fit(const char *forms, const struct ctl_arg *argv, int argc)
+{
+	for (const char *f = forms;;) {
+		const char *bar = strchr(f, '|');
+		size_t len = bar ? (size_t)(bar - f) : strlen(f);
+		if (form_fits(f, len, argv, argc))
+			return true;
+		if (!bar)
+			return false;
+		f = bar + 1;
+	}
+}
+
+/* One command from the table, the lock held. */
+static int run_command(struct control *c, struct engine_queue *q, uint32_t offset, const char *path,
+		       const struct ctl_arg *argv, int argc, const struct ctl_sender *from,
+		       struct ctl_reply *reply, char *err, size_t errlen)
+{
+	char name[CONF_NAME_MAX * 2], types[16];
+	const char *last = strrchr(path, '/') + 1;
+	for (size_t i = 0; i < TINGLE_ARRAY_LEN(commands); i++) {
+		const struct command *cmd = &commands[i];
+		if (!pattern_match(cmd->pattern, path, name, sizeof name))
+			continue;
+		if (!forms_fit(cmd->forms, argv, argc))
+			return fail(err, errlen, "%s: expected %s, got %s", path, cmd->expect,
+				    type_list(argv, argc, types, sizeof types));
+		struct call k = { c, q, offset, path, name, last, argv, argc, from, reply, err, errlen };
+		return cmd->fn(&k);
+	}
+	return fail(err, errlen, "unknown address %s", path);
+}
+
+/* --------------------------------------------------------------------- */
+/* Bindings */
+
+/* Edges closer together than this are a bouncing contact. */
+#define DEBOUNCE_S 0.05
+
+/* What a control did: a value (OSC 0..1; MIDI 0..127), a second one (XY
+ * pads), a program number, and whether it is now down. */
+struct stroke {
+	float value, value2;
+	int nvalues;
+	bool down;
+	bool is_pc;
+	bool midi;
+	double t;
+};
+
+static int bound_command(struct control *c, struct engine_queue *q, const struct conf_bind *b,
+			 const struct ctl_arg *argv, int argc, const struct ctl_sender *from, char *err,
+			 size_t errlen)
+{
+	struct ctl_reply reply;
+	int rc = run_command(c, q, 0, b->command, argv, argc, from, &reply, err, errlen);
+	if (rc == 1 && from && c->sink.send)
+		c->sink.send(c->sink.ctx, &reply, from);
+	if (rc == 0)
+		send_bound_values(c, NULL, b->command);
+	return rc;
+}
+
+/* A switch-like action fires: on (pressed, or toggled on) or off. */
+static int fire(struct control *c, struct engine_queue *q, const struct conf_bind *b, const struct stroke *s,
+		bool on, const struct ctl_sender *from, char *err, size_t n)
+{
+	struct ctl_arg a[1];
+	switch (b->kind) {
+	case BIND_TRIGGER: {
+		float vel = 1.0f;
+		if (on && s->midi && !s->is_pc)
+			vel = fmaxf(s->value, 1.0f) / 127.0f;
+		else if (on && !s->midi && s->nvalues && s->value > 0.0f)
+			vel = fminf(s->value, 1.0f);
+		a[0] = (struct ctl_arg){ .type = 'f', .f = on ? vel : 0.0f };
+		return bound_command(c, q, b, a, 1, from, err, n);
+	}
+	case BIND_HOLD:
+		a[0] = (struct ctl_arg){ .type = 'f', .f = on ? 1.0f : 0.0f };
+		return bound_command(c, q, b, a, 1, from, err, n);
+	case BIND_SCENE:
+		if (!on)
+			return 0;
+		a[0] = (struct ctl_arg){ .type = 's', .s = b->target };
+		return bound_command(c, q, b, a, 1, from, err, n);
+	case BIND_RELEASE:
+	case BIND_SCENE_STEP:
+	case BIND_PANIC:
+		return on ? bound_command(c, q, b, NULL, 0, from, err, n) : 0;
+	default:
+		return 0;
+	}
+}
+
+static bool is_switch(const struct conf_bind *b)
+{
+	return b->kind != BIND_VALUE && b->kind != BIND_XY && b->kind != BIND_SCENE_INDEX;
+}
+
+/* A switch changed to down (accepted): act as the binding's on= says. */
+static int edge(struct control *c, struct engine_queue *q, const struct conf_bind *b, struct bind_state *st,
+		const struct stroke *s, bool down, const struct ctl_sender *from, char *err, size_t n)
+{
+	st->down = down;
+	st->last_edge = s->t;
+	switch (b->on) {
+	case BIND_ON_PRESS: return down ? fire(c, q, b, s, true, from, err, n) : 0;
+	case BIND_ON_RELEASE: return down ? 0 : fire(c, q, b, s, true, from, err, n);
+	case BIND_ON_BOTH: return fire(c, q, b, s, down, from, err, n);
+	case BIND_ON_TOGGLE:
+		if (!down)
+			return 0;
+		st->toggled = !st->toggled;
+		return fire(c, q, b, s, st->toggled, from, err, n);
+	}
+	return 0;
+}
+
+static int run_binding(struct control *c, struct engine_queue *q, const struct conf_bind *b,
+		       struct bind_state *st, const struct stroke *s, const struct ctl_sender *from, char *err,
+		       size_t n)
+{
+	struct ctl_arg a[2];
+	if (b->kind == BIND_VALUE) {
+		if (!s->nvalues)
+			return fail(err, n, "%s (bound to %s): expected a value", b->control, b->action);
+		float u = bind_unit(b, s->value);
+		float v = b->toggle_param ? (u >= 0.5f ? 1.0f : 0.0f) : b->min + u * (b->max - b->min);
+		a[0] = (struct ctl_arg){ .type = 'f', .f = v };
+		return bound_command(c, q, b, a, 1, from, err, n);
+	}
+	if (b->kind == BIND_XY) {
+		if (s->nvalues != 2)
+			return fail(err, n, "%s (bound to %s): expected two values x y 0..1 (an XY pad)", b->control,
+				    b->action);
+		a[0] = (struct ctl_arg){ .type = 'f', .f = fminf(fmaxf(s->value, 0.0f), 1.0f) };
+		a[1] = (struct ctl_arg){ .type = 'f', .f = fminf(fmaxf(s->value2, 0.0f), 1.0f) };
+		return bound_command(c, q, b, a, 2, from, err, n);
+	}
+	if (b->kind == BIND_SCENE_INDEX) {
+		if (!s->nvalues)
+			return fail(err, n, "%s (bound to %s): expected a value", b->control, b->action);
+		a[0] = (struct ctl_arg){ .type = 'i', .i = (int32_t)lroundf(fmaxf(s->value, 0.0f)) };
+		if (s->midi && !s->is_pc && b->way == BIND_CC)
+			a[0].i = (int32_t)s->value;
+		if (s->is_pc && st->last_program == a[0].i + 1 && s->t - st->last_edge < DEBOUNCE_S)
+			return 0; /* the same program again at once: a repeat */
+		st->last_program = a[0].i + 1;
+		st->last_edge = s->t;
+		return bound_command(c, q, b, a, 1, from, err, n);
+	}
+	/* Switches. A program change is a press and a release at once. */
+	if (s->is_pc) {
+		if (s->t - st->last_edge < DEBOUNCE_S && st->last_program == (int)s->value + 1)
+			return 0;
+		st->last_program = (int)s->value + 1;
+		int rc = edge(c, q, b, st, s, true, from, err, n);
+		st->down = false;
+		st->raw_down = false;
+		if (b->on == BIND_ON_RELEASE || b->on == BIND_ON_BOTH)
+			rc = edge(c, q, b, st, s, false, from, err, n);
+		return rc;
+	}
+	st->raw_down = s->down;
+	if (s->down == st->down)
+		return 0;
+	/* A contact that bounces: a change within 50 ms of the last one
+	 * waits (control_tick carries it out if it lasts). */
+	if (s->midi && st->last_edge > 0.0 && s->t - st->last_edge < DEBOUNCE_S)
+		return 0;
+	return edge(c, q, b, st, s, s->down, from, err, n);
+}
+
+static bool midi_matches(const struct conf_bind *b, uint8_t kind, uint8_t ch, uint8_t d1)
+{
+	if (b->channel >= 0 && b->channel != ch)
+		return false;
+	switch (b->way) {
+	case BIND_NOTE: return (kind == 0x90 || kind == 0x80) && b->number == d1;
+	case BIND_CC: return kind == 0xb0 && b->number == d1;
+	case BIND_PC: return kind == 0xc0;
+	default: return false;
+	}
+}
+
+/* The bindings in effect, newest page first: learned, the scene's, the
+ * configuration's. The first list with a binding for a control has it. */
+struct bind_list {
+	const struct conf_bind *b;
+	struct bind_state *st;
+	size_t n;
+};
+
+static size_t bind_lists(struct control *c, struct bind_list l[3])
+{
+	l[0] = (struct bind_list){ c->learned, c->learned_state, c->n_learned };
+	l[1] = (struct bind_list){ c->scene_binds, c->scene_state, c->scene_binds ? c->n_scene_binds : 0 };
+	l[2] = (struct bind_list){ c->global, c->global_state, c->n_global };
+	return 3;
+}
+
+/* An OSC address a [bind] line names: 1 when bound (rc in *rc). */
+static bool osc_bound(struct control *c, struct engine_queue *q, const char *path, const struct ctl_arg *argv,
+		      int argc, const struct ctl_sender *from, int *rc, char *err, size_t n)
+{
+	struct bind_list l[3];
+	size_t nl = bind_lists(c, l);
+	for (size_t i = 0; i < nl; i++) {
+		bool found = false;
+		*rc = 0;
+		for (size_t k = 0; k < l[i].n; k++) {
+			const struct conf_bind *b = &l[i].b[k];
+			if (b->way != BIND_OSC || strcmp(b->osc, path))
+				continue;
+			found = true;
+			struct stroke s = { .down = argc == 0 };
+			float v[2] = { 0.0f, 0.0f };
+			for (int a = 0; a < argc && a < 2; a++) {
+				if (!ctl_number(&argv[a], &v[a])) {
+					*rc = fail(err, n, "%s (bound to %s): expected numbers, got a string", path, b->action);
+					return true;
+				}
+			}
+			if (argc > 2) {
+				*rc = fail(err, n, "%s (bound to %s): expected one or two numbers", path, b->action);
+				return true;
+			}
+			s.nvalues = argc;
+			s.value = argc > 0 ? v[0] : 1.0f;
+			s.value2 = argc > 1 ? v[1] : 0.0f;
+			s.down = argc == 0 || v[0] >= 0.5f;
+			int r = run_binding(c, q, b, &l[i].st[k], &s, from, err, n);
+			if (argc == 0 && is_switch(b) && r >= 0) /* a bare message: pressed and let go */
+				r = run_binding(c, q, b, &l[i].st[k], &(struct stroke){ .down = false }, from, err, n);
+			if (r < 0 && *rc == 0)
+				*rc = r;
+		}
+		if (found)
+			return true;
+	}
+	return false;
+}
+
+static void learn(struct control *c, struct engine_queue *q, uint8_t kind, uint8_t ch, uint8_t d1)
+{
+	struct conf_bind b = { 0 };
+	if (kind == 0xb0)
+		snprintf(b.control, sizeof b.control, "midi cc %u channel %u", d1, ch + 1u);
+	else if (kind == 0x90)
+		snprintf(b.control, sizeof b.control, "midi note %u channel %u", d1, ch + 1u);
+	else
+		snprintf(b.control, sizeof b.control, "midi pc channel %u", ch + 1u);
+	str_copy(b.action, sizeof b.action, c->learn_action);
+	char why[384], line[600];
+	struct ctl_reply m = { .argc = 1 };
+	c->learning = false;
+	update_forwards(c, q);
+	if (bind_parse(&b, why, sizeof why) < 0) {
+		str_copy(m.path, sizeof m.path, "/error");
+		snprintf(line, sizeof line, "/learn %s: %s", b.control, why);
+		log_warn("%s", line);
+	} else {
+		size_t at = c->n_learned;
+		for (size_t k = 0; k < c->n_learned; k++)
+			if (!strcmp(c->learned[k].control, b.control))
+				at = k;
+		if (at == CONTROL_MAX_LEARNED) { /* full: the oldest goes */
+			memmove(c->learned, c->learned + 1, (CONTROL_MAX_LEARNED - 1) * sizeof b);
+			at = CONTROL_MAX_LEARNED - 1;
+		}
+		c->learned[at] = b;
+		memset(&c->learned_state[at], 0, sizeof c->learned_state[at]);
+		if (at == c->n_learned)
+			c->n_learned++;
+		update_forwards(c, q);
+		c->dirty = true;
+		str_copy(m.path, sizeof m.path, "/learned");
+		bind_format(&b, line, sizeof line);
+		log_info("learned: %s (add it to a [bind] section to keep it)", line);
+	}
+	m.args[0] = (struct ctl_arg){ .type = 's', .s = line };
+	if (c->sink.send)
+		c->sink.send(c->sink.ctx, &m, c->learn_has_from ? &c->learn_from : NULL);
+}
+
+void control_add_learned(struct control *c, struct engine_queue *q, const struct conf_bind *b)
+{
+	pthread_mutex_lock(&c->lock);
+	size_t at = c->n_learned;
+	for (size_t k = 0; k < c->n_learned; k++)
+		if (!strcmp(c->learned[k].control, b->control))
+			at = k;
+	if (at < CONTROL_MAX_LEARNED) {
+		c->learned[at] = *b;
+		memset(&c->learned_state[at], 0, sizeof c->learned_state[at]);
+		if (at == c->n_learned)
+			c->n_learned++;
+		update_forwards(c, q);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+void control_midi(struct control *c, struct engine_queue *q, uint32_t msg, double t)
+{
+	uint8_t status = msg & 0xff, d1 = (msg >> 8) & 0x7f, d2 = (msg >> 16) & 0x7f;
+	uint8_t kind = status & 0xf0, ch = status & 0x0f;
+	if (kind == 0x90 && d2 == 0)
+		kind = 0x80;
+	pthread_mutex_lock(&c->lock);
+	c->midi_now = t;
+	if (c->learning && (kind == 0xb0 || kind == 0x90 || kind == 0xc0)) {
+		learn(c, q, kind, ch, d1);
+		pthread_mutex_unlock(&c->lock);
+		return;
+	}
+	struct stroke s = { .midi = true, .t = t, .nvalues = 1 };
+	switch (kind) {
+	case 0x90: s.value = d2; s.down = true; break;
+	case 0x80: s.value = 0; s.down = false; break;
+	case 0xb0: s.value = d2; s.down = d2 >= 64; break;
+	case 0xc0: s.value = d1; s.is_pc = true; break;
+	default: pthread_mutex_unlock(&c->lock); return;
+	}
+	struct bind_list l[3];
+	size_t nl = bind_lists(c, l);
+	char err[512];
+	for (size_t i = 0; i < nl; i++) {
+		bool found = false;
+		for (size_t k = 0; k < l[i].n; k++) {
+			const struct conf_bind *b = &l[i].b[k];
+			if (!midi_matches(b, kind, ch, d1))
+				continue;
+			found = true;
+			int rc = run_binding(c, q, b, &l[i].st[k], &s, NULL, err, sizeof err);
+			if (rc < 0)
+				log_limited(&c->lim_bind, LOG_WARN, "MIDI %s: %s", b->control, err);
+		}
+		if (found)
+			break;
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+void control_tick(struct control *c, struct engine_queue *q, double t)
+{
+	struct bind_list l[3];
+	char err[512];
+	pthread_mutex_lock(&c->lock);
+	if (t > c->midi_now)
+		c->midi_now = t;
+	size_t nl = bind_lists(c, l);
+	for (size_t i = 0; i < nl; i++)
+		for (size_t k = 0; k < l[i].n; k++) {
+			const struct conf_bind *b = &l[i].b[k];
+			struct bind_state *st = &l[i].st[k];
+			if (b->way == BIND_OSC || b->way == BIND_PC || !is_switch(b) || st->raw_down == st->down ||
+			    t - st->last_edge < DEBOUNCE_S)
+				continue;
+			/* A change held back by the debounce has lasted: it was real. */
+			struct stroke s = { .midi = true, .t = t, .nvalues = 1, .value = st->raw_down ? 127 : 0,
+					    .down = st->raw_down };
+			if (edge(c, q, b, st, &s, st->raw_down, NULL, err, sizeof err) < 0)
+				log_limited(&c->lim_bind, LOG_WARN, "MIDI %s: %s", b->control, err);
+		}
+	log_limit_flush(&c->lim_bind);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Ask the engine to report the notes bindings use (and every note while
+ * learning). */
+static void update_forwards(struct control *c, struct engine_queue *q)
+{
+	bool want[128] = { false };
+	struct bind_list l[3];
+	size_t nl = bind_lists(c, l);
+	for (size_t i = 0; i < nl; i++)
+		for (size_t k = 0; k < l[i].n; k++)
+			if (l[i].b[k].way == BIND_NOTE && l[i].b[k].number >= 0 && l[i].b[k].number < 128)
+				want[l[i].b[k].number] = true;
+	for (int note = 0; note < 128; note++) {
+		if (want[note] == c->notes_forwarded[note])
+			continue;
+		struct engine_cmd cmd = { .type = ENGINE_CMD_MIDI_FORWARD, .target = note, .i = want[note] };
+		if (engine_queue_push(q, &cmd))
+			c->notes_forwarded[note] = want[note];
+	}
+	if (c->learning != c->forwarding_all) {
+		struct engine_cmd cmd = { .type = ENGINE_CMD_MIDI_FORWARD, .target = -1, .i = c->learning };
+		if (engine_queue_push(q, &cmd))
+			c->forwarding_all = c->learning;
+	}
+}
+
+int control_dispatch_from(struct control *c, struct engine_queue *q, uint32_t offset, const char *path,
+			  const struct ctl_arg *argv, int argc, const struct ctl_sender *from,
+			  struct ctl_reply *reply, char *err, size_t errlen)
+{
+	if (!path || path[0] != '/' || strlen(path) >= 256)
+		return fail(err, errlen, "bad address %s", path ? path : "(none)");
+	/* An empty part ("//trigger", "/trigger/") names nothing. */
+	for (const char *p = path; *p; p++)
+		if (*p == '/' && (p[1] == '/' || p[1] == '\0'))
+			return fail(err, errlen, "bad address %s: an empty part", path);
+	int rc;
+	pthread_mutex_lock(&c->lock);
+	if (!osc_bound(c, q, path, argv, argc, from, &rc, err, errlen)) {
+		rc = run_command(c, q, offset, path, argv, argc, from, reply, err, errlen);
+		if (rc == 0)
+			send_bound_values(c, NULL, path); /* tablet controls bound to it follow */
+	}
+	if (rc == 0)
+		c->dirty = true;
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
 int control_dispatch(struct control *c, struct engine_queue *q, uint32_t offset, const char *path,
 		     const struct ctl_arg *argv, int argc, struct ctl_reply *reply, char *err,
 		     size_t errlen)
 {
-	char buf[256], types[16];
-	if (!path || path[0] != '/' || strlen(path) >= sizeof buf)
-		return fail(err, errlen, "bad address %s", path ? path : "(none)");
-	str_copy(buf, sizeof buf, path);
-	/* The parts between slashes; an empty one ("//trigger", "/trigger/")
-	 * names nothing. */
-	char *part[6];
-	size_t np = 0;
-	for (char *p = buf + 1;; p++) {
-		char *end = strchr(p, '/');
-		if (end)
-			*end = '\0';
-		if (!*p)
-			return fail(err, errlen, "bad address %s: an empty part", path);
-		if (np == TINGLE_ARRAY_LEN(part))
-			return fail(err, errlen, "unknown address %s", path);
-		part[np++] = p;
-		if (!end)
-			break;
-		p = end;
-	}
+	return control_dispatch_from(c, q, offset, path, argv, argc, NULL, reply, err, errlen);
+}
 
-	if (np == 1 && !strcmp(part[0], "ping")) {
-		if (argc)
-			return fail(err, errlen, "%s: expected no arguments, got %s", path,
-				    type_list(argv, argc, types, sizeof types));
-		str_copy(reply->path, sizeof reply->path, "/pong");
-		reply->argc = 0;
-		return 1;
-	}
-
-	int rc;
+void control_set_sink(struct control *c, const struct ctl_sink *sink)
+{
 	pthread_mutex_lock(&c->lock);
-	if (np == 1 && (!strcmp(part[0], "trigger") || !strcmp(part[0], "release"))) {
-		bool trig = part[0][0] == 't';
-		float vel = 1.0f;
-		int sound = -1;
-		if (argc < 1 || argc > (trig ? 2 : 1) || argv[0].type != 's' ||
-		    (argc == 2 && !ctl_number(&argv[1], &vel)))
-			rc = fail(err, errlen, "%s: expected %s, got %s", path,
-				  trig ? "a sound name and an optional velocity (0..1 or 0..127)" : "a sound name",
-				  type_list(argv, argc, types, sizeof types));
-		else if (!c->scene)
-			rc = fail(err, errlen, "%s %s: no scene is playing", path, argv[0].s);
-		else if ((sound = scene_sound_index(c->scene, argv[0].s)) < 0)
-			rc = fail(err, errlen, "%s: no sound named '%s' in scene %s", path, argv[0].s,
-				  c->scene->desc.name);
-		else {
-			if (argc == 2 && argv[1].type == 'i')
-				vel = (float)argv[1].i / 127.0f; /* MIDI-style 0..127 */
-			if (vel < 0.0f || vel > 1.0f) {
-				rc = fail(err, errlen, "%s: velocity %g out of range (0..1 or 0..127i)", path, vel);
-			} else {
-				/* Velocity 0 lets go, as a note-on with velocity 0 does
-				 * (a TouchOSC button sends 0 when released). */
-				bool release = !trig || vel == 0.0f;
-				struct engine_cmd cmd = { .type = release ? ENGINE_CMD_RELEASE : ENGINE_CMD_TRIGGER,
-							  .ptr = c->scene->eng, .i = sound, .offset = offset,
-							  .f = { vel } };
-				rc = push(q, &cmd, path, err, errlen);
-			}
-		}
-	} else if ((np == 1 && !strcmp(part[0], "panic")) ||
-		   (np == 2 && !strcmp(part[0], "scene") && (!strcmp(part[1], "next") || !strcmp(part[1], "prev")))) {
-		/* Also a tablet button: it sends 1 when pressed and 0 when let go;
-		 * act on the press only. */
-		float v = 1.0f;
-		if (argc > 1 || (argc == 1 && !ctl_number(&argv[0], &v)))
-			rc = fail(err, errlen, "%s: expected nothing or a number (a button: acts when >= 0.5), got %s",
-				  path, type_list(argv, argc, types, sizeof types));
-		else if (v < 0.5f)
-			rc = 0;
-		else if (part[0][0] == 'p') {
-			struct engine_cmd cmd = { .type = ENGINE_CMD_PANIC, .offset = offset };
-			rc = push(q, &cmd, path, err, errlen);
-		} else {
-			c->scene_req_name[0] = '\0';
-			c->scene_req_index = -1;
-			c->scene_req_step = part[1][0] == 'n' ? 1 : -1;
-			c->scene_req = true;
-			rc = 0;
-		}
-	} else if (np == 1 && !strcmp(part[0], "scene")) {
-		float idx;
-		rc = 0;
-		if (argc == 1 && argv[0].type == 's' && conf_valid_name(argv[0].s)) {
-			str_copy(c->scene_req_name, sizeof c->scene_req_name, argv[0].s);
-			c->scene_req_index = -1;
-			c->scene_req_step = 0;
-		} else if (argc == 1 && ctl_number(&argv[0], &idx) && idx >= 0 && idx < 1000 &&
-			   idx == floorf(idx)) {
-			c->scene_req_name[0] = '\0';
-			c->scene_req_index = (int)idx;
-			c->scene_req_step = 0;
-		} else if (argc == 1 && argv[0].type == 's') {
-			rc = fail(err, errlen, "%s: '%s' is not a scene name", path, argv[0].s);
-		} else {
-			rc = fail(err, errlen, "%s: expected a scene name or a setlist index", path);
-		}
-		if (rc == 0)
-			c->scene_req = true;
-	} else if (np == 2 && !strcmp(part[0], "master") && !strcmp(part[1], "gain")) {
-		float v;
-		rc = numbers(path, argv, argc, 1, &v, "one number (dB)", err, errlen);
-		if (rc == 0)
-			rc = check_gain(path, v, err, errlen);
-		if (rc == 0) {
-			c->master_db = v;
-			struct engine_cmd cmd = { .type = ENGINE_CMD_MASTER_GAIN, .offset = offset, .f = { v } };
-			rc = push(q, &cmd, path, err, errlen);
-		}
-	} else if (np == 3 && (!strcmp(part[0], "input") || !strcmp(part[0], "source"))) {
-		bool input = part[0][0] == 'i';
-		int slot = find_locked(c, part[1]);
-		if (slot < 0 || (input && !c->src[slot].is_input))
-			rc = fail(err, errlen, "%s: no %s named '%s'", path, input ? "input" : "source",
-				  part[1]);
-		else if (input && strcmp(part[2], "gain") && strcmp(part[2], "mute"))
-			rc = fail(err, errlen, "unknown address %s", path);
+	if (sink)
+		c->sink = *sink;
+	else
+		memset(&c->sink, 0, sizeof c->sink);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void control_detach_sink(struct control *c, void *ctx)
+{
+	pthread_mutex_lock(&c->lock);
+	if (c->sink.ctx == ctx)
+		memset(&c->sink, 0, sizeof c->sink);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* --------------------------------------------------------------------- */
+/* Feedback */
+
+static bool listening(struct control *c)
+{
+	return c->sink.send && (!c->sink.listening || c->sink.listening(c->sink.ctx));
+}
+
+static void say(struct control *c, const struct ctl_sender *to, const char *path, const char *types, ...)
+{
+	struct ctl_reply m = { .argc = 0 };
+	str_copy(m.path, sizeof m.path, path);
+	va_list ap;
+	va_start(ap, types);
+	for (; types[m.argc] && m.argc < CTL_REPLY_MAX_ARGS; m.argc++) {
+		struct ctl_arg *a = &m.args[m.argc];
+		a->type = types[m.argc];
+		if (a->type == 'f')
+			a->f = (float)va_arg(ap, double);
+		else if (a->type == 'i')
+			a->i = va_arg(ap, int);
 		else
-			rc = source_command(c, q, offset, path, slot, part[2], argv, argc, err, errlen);
+			a->s = va_arg(ap, const char *);
+	}
+	va_end(ap);
+	c->sink.send(c->sink.ctx, &m, to);
+}
+
+static void send_place_feedback_to(struct control *c, const struct ctl_sender *to, int slot)
+{
+	const struct control_source *s = &c->src[slot];
+	char path[160];
+	snprintf(path, sizeof path, "/source/%s/position", s->name);
+	say(c, to, path, "fff", (double)s->azimuth, (double)s->elevation, (double)s->distance);
+}
+
+static void send_gain_feedback_to(struct control *c, const struct ctl_sender *to, int slot)
+{
+	const struct control_source *s = &c->src[slot];
+	char path[160];
+	if (!s->is_input)
+		return;
+	snprintf(path, sizeof path, "/input/%s/gain", s->name);
+	say(c, to, path, "f", (double)s->gain_db);
+	snprintf(path, sizeof path, "/input/%s/mute", s->name);
+	say(c, to, path, "i", (int)s->mute);
+}
+
+static void send_place_feedback(struct control *c, int slot)
+{
+	if (listening(c) && c->src[slot].name[0])
+		send_place_feedback_to(c, NULL, slot);
+}
+
+static void send_gain_feedback(struct control *c, int slot)
+{
+	if (listening(c) && c->src[slot].name[0])
+		send_gain_feedback_to(c, NULL, slot);
+}
+
+/* A bound control's value, in its own range: 0..1 for a fader, x y for
+ * an XY pad. False for controls that have none (buttons). */
+static bool bound_value(struct control *c, const struct conf_bind *b, float v[2], int *nv)
+{
+	*nv = 1;
+	if (b->kind == BIND_HOLD) {
+		v[0] = c->sustain ? 1.0f : 0.0f;
+		return true;
+	}
+	if (b->kind != BIND_VALUE && b->kind != BIND_XY)
+		return false;
+	float now;
+	const char *param = strrchr(b->command, '/') + 1;
+	if (!strcmp(b->command, "/master/gain")) {
+		now = c->master_db;
 	} else {
-		rc = fail(err, errlen, "unknown address %s", path);
+		int slot = find_locked(c, b->target);
+		if (slot < 0)
+			return false;
+		const struct control_source *s = &c->src[slot];
+		if (b->kind == BIND_XY) {
+			float r = fminf(s->distance / XY_PAD_RADIUS, 1.0f);
+			float a = s->azimuth * (float)M_PI / 180.0f;
+			v[0] = 0.5f * (1.0f - r * sinf(a));
+			v[1] = 0.5f * (1.0f + r * cosf(a));
+			*nv = 2;
+			return true;
+		}
+		if (!strcmp(param, "gain"))
+			now = s->gain_db;
+		else if (!strcmp(param, "mute"))
+			now = s->mute ? 1.0f : 0.0f;
+		else if (!strcmp(param, "azimuth"))
+			now = s->azimuth;
+		else if (!strcmp(param, "elevation"))
+			now = s->elevation;
+		else
+			now = s->distance;
+	}
+	if (b->toggle_param) {
+		v[0] = now;
+		return true;
+	}
+	float u = (now - b->min) / (b->max - b->min);
+	v[0] = fminf(fmaxf(u, 0.0f), 1.0f);
+	if (b->way != BIND_OSC)
+		v[0] *= 127.0f;
+	return true;
+}
+
+/* Does command set what b shows? The same command, or the same source
+ * (a place set one way shows on an XY pad and on an azimuth fader). */
+static bool same_control(const char *command, const struct conf_bind *b)
+{
+	if (!strcmp(command, b->command))
+		return true;
+	const char *name = NULL;
+	if (!strncmp(command, "/source/", 8))
+		name = command + 8;
+	else if (!strncmp(command, "/input/", 7))
+		name = command + 7;
+	size_t len = strlen(b->target);
+	return name && len && !strncmp(name, b->target, len) && name[len] == '/';
+}
+
+/* Every bound OSC control's value (only those command changes, when
+ * given). */
+static void send_bound_values(struct control *c, const struct ctl_sender *to, const char *command)
+{
+	if (!listening(c))
+		return;
+	struct bind_list l[3];
+	size_t nl = bind_lists(c, l);
+	for (size_t i = 0; i < nl; i++)
+		for (size_t k = 0; k < l[i].n; k++) {
+			const struct conf_bind *b = &l[i].b[k];
+			float v[2];
+			int nv;
+			if (b->way != BIND_OSC || (command && !same_control(command, b)))
+				continue;
+			if (!bound_value(c, b, v, &nv))
+				continue;
+			if (nv == 2)
+				say(c, to, b->osc, "ff", (double)v[0], (double)v[1]);
+			else
+				say(c, to, b->osc, "f", (double)v[0]);
+		}
+}
+
+static void send_scene_locked(struct control *c, const struct ctl_sender *to)
+{
+	say(c, to, "/scene/name", "s", c->scene_name);
+	say(c, to, "/scene/index", "i", c->scene_index);
+	for (unsigned i = 0; i < c->n_slots; i++)
+		if (c->src[i].name[0]) {
+			send_place_feedback_to(c, to, (int)i);
+			send_gain_feedback_to(c, to, (int)i);
+		}
+	send_bound_values(c, to, NULL);
+}
+
+static void control_send_state_locked(struct control *c, const struct ctl_sender *to)
+{
+	if (!c->sink.send)
+		return;
+	send_scene_locked(c, to);
+	say(c, to, "/master/gain", "f", (double)c->master_db);
+	say(c, to, "/hold", "i", (int)c->sustain);
+	say(c, to, "/voices", "i", (int)c->voices);
+}
+
+void control_send_state(struct control *c, const struct ctl_sender *to)
+{
+	pthread_mutex_lock(&c->lock);
+	control_send_state_locked(c, to);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void control_send_scene(struct control *c)
+{
+	pthread_mutex_lock(&c->lock);
+	if (listening(c))
+		send_scene_locked(c, NULL);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static double peak_db(float peak)
+{
+	return peak > 1e-6f ? 20.0 * log10((double)peak) : -120.0;
+}
+
+void control_send_meters(struct control *c, float peak_l, float peak_r)
+{
+	pthread_mutex_lock(&c->lock);
+	if (listening(c))
+		say(c, NULL, "/meter/out", "ff", peak_db(peak_l), peak_db(peak_r));
+	pthread_mutex_unlock(&c->lock);
+}
+
+void control_send_input_meter(struct control *c, int slot, float peak)
+{
+	pthread_mutex_lock(&c->lock);
+	if (listening(c) && slot >= 0 && (unsigned)slot < c->n_slots && c->src[slot].is_input) {
+		char path[160];
+		snprintf(path, sizeof path, "/meter/input/%s", c->src[slot].name);
+		say(c, NULL, path, "f", peak_db(peak));
 	}
 	pthread_mutex_unlock(&c->lock);
-	return rc;
+}
+
+void control_set_voices(struct control *c, unsigned voices)
+{
+	pthread_mutex_lock(&c->lock);
+	if (voices != c->voices && listening(c))
+		say(c, NULL, "/voices", "i", (int)voices);
+	c->voices = voices;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void control_scene_failed(struct control *c, const char *why)
+{
+	pthread_mutex_lock(&c->lock);
+	if (c->inflight_has_from && c->sink.send)
+		say(c, &c->inflight_from, "/error", "s", why);
+	c->inflight_has_from = false;
+	pthread_mutex_unlock(&c->lock);
+}
+
+bool control_take_dirty(struct control *c, bool clean)
+{
+	pthread_mutex_lock(&c->lock);
+	bool d = c->dirty;
+	if (clean)
+		c->dirty = false;
+	pthread_mutex_unlock(&c->lock);
+	return d;
+}
+
+void control_set_scene_index(struct control *c, int index)
+{
+	pthread_mutex_lock(&c->lock);
+	c->scene_index = index;
+	pthread_mutex_unlock(&c->lock);
 }

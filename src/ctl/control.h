@@ -1,18 +1,23 @@
-/* The command language of tingle: OSC messages and the lines of a
- * tingle-render events file are the same commands, handled here and
- * turned into engine commands. Called from control threads (the OSC
- * server, the main thread, tingle-render); each caller passes its own
- * engine queue. Named sources and their current values live here, under
- * a lock the audio thread never touches. */
+/* The command language of tingle: one table of commands {address
+ * pattern, arguments, handler} that every way in resolves to: OSC
+ * messages, the lines of a tingle-render events file, [bind] lines (OSC
+ * controls, MIDI notes, controllers and program changes) and MIDI learn.
+ * Called from control threads (the OSC server, the main thread,
+ * tingle-render); each caller passes its own engine queue. Named sources,
+ * their current values, the bindings and what tablets are told (feedback)
+ * live here, under a lock the audio thread never touches. */
 #ifndef TINGLE_CONTROL_H
 #define TINGLE_CONTROL_H
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <sys/socket.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "ctl/conf.h"
+#include "common/log.h"
+#include "config/binding.h"
 
 struct engine;
 struct engine_queue;
@@ -30,6 +35,42 @@ struct ctl_reply {
 	int argc;
 	struct ctl_arg args[CTL_REPLY_MAX_ARGS];
 };
+
+/* Who sent a command (an OSC sender's address), so that an answer or an
+ * error can go back to it later. */
+struct ctl_sender {
+	struct sockaddr_storage addr;
+	socklen_t len;
+};
+
+/* Where answers and feedback go: set by the driver that has a transport
+ * (tingled's OSC server). send with to == NULL goes to every subscriber
+ * and [osc] feedback target. Called with the control lock held, from the
+ * OSC thread and the main thread: must not block or call back. */
+struct ctl_sink {
+	void *ctx;
+	void (*send)(void *ctx, const struct ctl_reply *m, const struct ctl_sender *to);
+	/* Add from (with its port replaced by port when port > 0) as a
+	 * subscriber; *where receives the address feedback goes to. 0, or -1
+	 * with err. */
+	int (*subscribe)(void *ctx, const struct ctl_sender *from, int port, struct ctl_sender *where,
+			 char *err, size_t n);
+	void (*unsubscribe)(void *ctx, const struct ctl_sender *from);
+	/* True when anybody listens (no need to build feedback otherwise). */
+	bool (*listening)(void *ctx);
+};
+
+/* A control's state for bindings: the switch position accepted last,
+ * when, and the toggle. */
+struct bind_state {
+	bool down;
+	bool toggled;
+	bool raw_down;       /* the position last seen, accepted or not */
+	double last_edge;    /* seconds, MIDI time: when the last change was accepted */
+	int last_program;    /* program changes: the last one acted on */
+};
+
+#define CONTROL_MAX_LEARNED 64
 
 struct control_source {
 	char name[CONF_NAME_MAX];   /* name OSC knows it by; "" = none */
@@ -57,6 +98,36 @@ struct control {
 	char scene_req_name[CONF_NAME_MAX];  /* "" with index/step */
 	int scene_req_index;                 /* -1 unless by index */
 	int scene_req_step;                  /* +1 next, -1 prev, 0 */
+	bool scene_req_has_from;
+	struct ctl_sender scene_req_from;    /* told when the switch fails */
+	bool inflight_has_from;              /* the request taken last */
+	struct ctl_sender inflight_from;
+	int scene_index;                     /* setlist index of the scene playing, -1 none */
+	const char *scene_name;              /* its name, "" none */
+
+	struct ctl_sink sink;
+	/* Bindings: the configuration's (pedals), the playing scene's, and
+	 * those learned while the show runs (newest first in effect). */
+	struct conf_bind global[CONF_MAX_BINDS];
+	size_t n_global;
+	struct bind_state global_state[CONF_MAX_BINDS];
+	const struct conf_bind *scene_binds;
+	size_t n_scene_binds;
+	struct bind_state scene_state[CONF_MAX_BINDS];
+	struct conf_bind learned[CONTROL_MAX_LEARNED];
+	size_t n_learned;
+	struct bind_state learned_state[CONTROL_MAX_LEARNED];
+	bool learning;                       /* the next MIDI control is bound to learn_action */
+	char learn_action[BIND_TEXT_MAX];
+	bool learn_has_from;
+	struct ctl_sender learn_from;
+	bool notes_forwarded[128];           /* what the engine was asked to report */
+	bool forwarding_all;
+	struct log_limit lim_bind;           /* MIDI bindings that fail */
+	bool sustain;
+	unsigned voices;                     /* last count from the engine */
+	double midi_now;                     /* seconds: the newest MIDI time seen */
+	bool dirty;                          /* changed since the last session save */
 };
 
 struct control *control_new(struct engine *e);
@@ -95,6 +166,44 @@ int control_find_source(struct control *c, const char *name);
 int control_dispatch(struct control *c, struct engine_queue *q, uint32_t offset, const char *path,
 		     const struct ctl_arg *argv, int argc, struct ctl_reply *reply, char *err,
 		     size_t errlen);
+/* The same from a known sender (answers and errors that come later, such
+ * as a scene that fails to load, go to it). */
+int control_dispatch_from(struct control *c, struct engine_queue *q, uint32_t offset, const char *path,
+			  const struct ctl_arg *argv, int argc, const struct ctl_sender *from,
+			  struct ctl_reply *reply, char *err, size_t errlen);
+
+/* Set where answers and feedback go (see struct ctl_sink). */
+void control_set_sink(struct control *c, const struct ctl_sink *sink);
+/* No more answers through the sink with this ctx (it is going away). */
+void control_detach_sink(struct control *c, void *ctx);
+
+/* A MIDI message the engine reported (ENGINE_EV_MIDI), at time t in
+ * seconds (its frame over the rate): bindings and MIDI learn act on it.
+ * q: the calling thread's queue. */
+void control_midi(struct control *c, struct engine_queue *q, uint32_t msg, double t);
+/* Add a binding as if learned (a saved session's); one for the same
+ * control is replaced. */
+void control_add_learned(struct control *c, struct engine_queue *q, const struct conf_bind *b);
+/* Let time pass (t as for control_midi): a pedal change held back by the
+ * debounce is carried out once it has lasted. */
+void control_tick(struct control *c, struct engine_queue *q, double t);
+
+/* Feedback, to every subscriber and [osc] feedback target (or only `to`):
+ * the whole state (/state, /subscribe), what a scene change changes
+ * (the scene, its places and every bound control's value), meters. */
+void control_send_state(struct control *c, const struct ctl_sender *to);
+void control_send_scene(struct control *c);
+void control_send_meters(struct control *c, float peak_l, float peak_r);
+void control_send_input_meter(struct control *c, int slot, float peak);
+void control_set_voices(struct control *c, unsigned voices);
+/* The scene request in flight failed: tell its sender. */
+void control_scene_failed(struct control *c, const char *why);
+/* Changed since the last save (scene, places, gains, learned bindings)?
+ * clean: and count from now. */
+bool control_take_dirty(struct control *c, bool clean);
+/* The setlist made a scene current: its index (-1 when not in the
+ * setlist), for feedback. */
+void control_set_scene_index(struct control *c, int index);
 
 /* A number argument: 'f' or 'i' (TouchOSC sends floats for everything). */
 bool ctl_number(const struct ctl_arg *a, float *out);

@@ -237,10 +237,15 @@ int ini_set_bind(struct inifile *ini, const char *control, const char *action, b
 		snprintf(expected, sizeof expected, "at most %zu bindings", max);
 		return ini_bad(ini, "too many bindings", action, expected);
 	}
-	struct conf_bind *b = &binds[(*n)++];
+	struct conf_bind *b = &binds[*n];
+	memset(b, 0, sizeof *b);
 	str_copy(b->control, sizeof b->control, control);
 	str_copy(b->action, sizeof b->action, action);
 	b->line = ini->line;
+	char why[512];
+	if (bind_parse(b, why, sizeof why) < 0)
+		return ini_fail(ini, ini->line, "%s %s: %s", ini->sect_label, control, why);
+	(*n)++;
 	return 1;
 }
 

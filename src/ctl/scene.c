@@ -667,19 +667,14 @@ static void open_input(struct parse *p, const char *name)
 		return;
 	const struct conf_input *ci = p->conf ? conf_find_input(p->conf, name) : NULL;
 	if (p->conf && !ci) {
-		if (!p->conf->n_inputs) {
-			ini_fail(ini, ini->line,
-				 "%s: not an input of the configuration (it has no [input] sections)",
-				 ini->sect_label);
-			return;
-		}
+		/* Scenes travel between rigs: an input this one lacks is said,
+		 * read (so its keys are still checked) and left unused. */
 		const char *names[CONF_MAX_INPUTS] = { NULL };
 		char list[256];
 		size_t n = live_inputs(p, names, TINGLE_ARRAY_LEN(names));
 		join_names(list, sizeof list, names, n);
-		ini_fail(ini, ini->line, "%s: not an input of the configuration (expected %s)",
-			 ini->sect_label, list);
-		return;
+		log_warn("%s:%d: %s: not an input of the configuration (it has %s); this scene's settings "
+			 "for it are not used", ini->file, ini->line, ini->sect_label, n ? list : "none");
 	}
 	p->cur = d->n_inputs++;
 	struct scene_input *in = &d->inputs[p->cur];
@@ -875,11 +870,45 @@ static void finish_sound(struct parse *p, struct sound_desc *sd, const struct so
 		qsort(sd->files, sd->n_files, sizeof *sd->files, cmp_path);
 }
 
+static bool has_sound(const struct scene_desc *d, const char *name)
+{
+	for (size_t i = 0; i < d->n_sounds; i++)
+		if (!strcmp(d->sounds[i].name, name))
+			return true;
+	return false;
+}
+
+/* What a [bind] line names must be in the scene (or a live input). */
+static void finish_binds(struct parse *p)
+{
+	struct scene_desc *d = p->d;
+	for (size_t i = 0; i < d->n_binds; i++) {
+		const struct conf_bind *b = &d->binds[i];
+		if ((b->kind == BIND_TRIGGER || b->kind == BIND_RELEASE) && !has_sound(d, b->target))
+			ini_fail(&p->ini, b->line, "[bind] %s: no sound named '%s' in this scene", b->control,
+				 b->target);
+		if (!b->target[0] || (b->kind != BIND_VALUE && b->kind != BIND_XY))
+			continue;
+		bool input = is_live_input(p, b->target);
+		if (b->target_input && !input) {
+			if (p->conf && p->conf->n_inputs)
+				ini_fail(&p->ini, b->line, "[bind] %s: no live input named '%s'", b->control, b->target);
+			else
+				log_warn("%s:%d: [bind] %s: no live input named '%s' here; the binding does nothing",
+					 p->ini.file, b->line, b->control, b->target);
+		} else if (!b->target_input && !input && !find_source(d, b->target)) {
+			ini_fail(&p->ini, b->line, "[bind] %s: no [source] or live input named '%s'", b->control,
+				 b->target);
+		}
+	}
+}
+
 static void finish(struct parse *p)
 {
 	struct scene_desc *d = p->d;
 	for (size_t i = 0; i < d->n_sounds; i++)
 		finish_sound(p, &d->sounds[i], &p->sounds[i]);
+	finish_binds(p);
 	/* With a configuration this was checked at the [source] line. */
 	if (!p->conf)
 		for (size_t i = 0; i < d->n_sources; i++)

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "ctl/control.h"
+#include "ctl/inifile.h"
 #include "ctl/scene.h"
 #include "ctl/scene_build.h"
 
@@ -189,20 +190,9 @@ static struct loaded_scene *get(struct setlist *sl, const char *path, char *err,
 		snprintf(err, errlen, "%s: too many scenes loaded at once", path);
 		return NULL;
 	}
-	struct scene_desc *d = calloc(1, sizeof *d);
-	if (!d) {
-		snprintf(err, errlen, "out of memory");
+	ls = setlist_load(path, sl->conf, sl->rate, sl->seed, sl->ctl, err, errlen);
+	if (!ls)
 		return NULL;
-	}
-	if (scene_parse(path, sl->conf, d, err, errlen) < 0 ||
-	    scene_build(d, sl->rate, sl->seed, sl->ctl, &ls, err, errlen) < 0) {
-		scene_desc_free(d);
-		free(d);
-		return NULL;
-	}
-	free(d);
-	log_info("scene %s loaded from %s: %zu sounds, %.1f MB", ls->desc.name, path, ls->desc.n_sounds,
-		 (double)ls->bytes / 1e6);
 	str_copy(sl->loaded_path[sl->n_loaded], PATH_MAX, path);
 	sl->loaded[sl->n_loaded++] = ls;
 	return ls;
@@ -259,27 +249,24 @@ int setlist_preload(struct setlist *sl, char *err, size_t errlen)
 	return 0;
 }
 
-/* The scene a switch would go to, loaded: *ls and its setlist index *at
- * (-1 when it is not in the setlist). */
-static int pick(struct setlist *sl, const char *name_or_file, bool allow_files, int index, int step,
-		struct loaded_scene **out, int *at_out, char *err, size_t errlen)
+/* The file a switch would go to and its setlist index *at (-1 when it
+ * is not in the setlist). */
+static int resolve(struct setlist *sl, const char *name_or_file, bool allow_files, int index, int step,
+		   char *path, size_t n, int *at_out, char *err, size_t errlen)
 {
-	struct loaded_scene *ls = NULL;
 	int at = -1;
 	if (name_or_file && *name_or_file) {
 		for (size_t i = 0; i < sl->n_names; i++)
 			if (!strcmp(sl->names[i], name_or_file))
 				at = (int)i;
-		char path[PATH_MAX];
 		bool is_file = strchr(name_or_file, '/') || strstr(name_or_file, ".scene");
 		if (is_file && !allow_files) {
 			snprintf(err, errlen, "scene '%s': only names of scenes in %s", name_or_file,
 				 scenes_dir(sl));
 			return -1;
 		}
-		if (!scene_resolve(name_or_file, sl->dir, path, sizeof path, err, errlen))
+		if (!scene_resolve(name_or_file, sl->dir, path, n, err, errlen))
 			return -1;
-		ls = get(sl, path, err, errlen);
 	} else {
 		if (!sl->n_names) {
 			snprintf(err, errlen, "no scenes in the setlist (and none in %s)", scenes_dir(sl));
@@ -293,15 +280,77 @@ static int pick(struct setlist *sl, const char *name_or_file, bool allow_files, 
 			}
 			at = index;
 		} else {
-			int n = (int)sl->n_names;
-			at = sl->current < 0 ? (step > 0 ? 0 : n - 1) : ((sl->current + step) % n + n) % n;
+			int count = (int)sl->n_names;
+			at = sl->current < 0 ? (step > 0 ? 0 : count - 1) : ((sl->current + step) % count + count) % count;
 		}
-		if (load_index(sl, (size_t)at, &ls, err, errlen) < 0)
-			ls = NULL;
+		if (!scene_resolve(sl->names[at], sl->dir, path, n, err, errlen))
+			return -1;
 	}
-	*out = ls;
 	*at_out = at;
-	return ls ? 0 : -1;
+	return 0;
+}
+
+/* The scene a switch would go to, loaded: *ls and its setlist index *at. */
+static int pick(struct setlist *sl, const char *name_or_file, bool allow_files, int index, int step,
+		struct loaded_scene **out, int *at_out, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	if (resolve(sl, name_or_file, allow_files, index, step, path, sizeof path, at_out, err, errlen) < 0)
+		return -1;
+	*out = get(sl, path, err, errlen);
+	return *out ? 0 : -1;
+}
+
+int setlist_target(struct setlist *sl, const char *name_or_file, bool allow_files, int index, int step,
+		   char *path, size_t n, char *err, size_t errlen)
+{
+	int at;
+	if (resolve(sl, name_or_file, allow_files, index, step, path, n, &at, err, errlen) < 0)
+		return -1;
+	return find_loaded(sl, path) ? 1 : 0;
+}
+
+struct loaded_scene *setlist_load(const char *path, const struct tingle_conf *conf, unsigned rate,
+				  uint64_t seed, struct control *ctl, char *err, size_t errlen)
+{
+	struct loaded_scene *ls = NULL;
+	struct scene_desc *d = calloc(1, sizeof *d);
+	if (!d) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (scene_parse(path, conf, d, err, errlen) < 0 || scene_build(d, rate, seed, ctl, &ls, err, errlen) < 0) {
+		scene_desc_free(d);
+		free(d);
+		return NULL;
+	}
+	free(d);
+	log_info("scene %s loaded from %s: %zu sounds, %.1f MB", ls->desc.name, path, ls->desc.n_sounds,
+		 (double)ls->bytes / 1e6);
+	return ls;
+}
+
+bool setlist_adopt(struct setlist *sl, const char *path, struct loaded_scene *ls)
+{
+	if (find_loaded(sl, path) || sl->n_loaded == SETLIST_MAX_LOADED) {
+		scene_unload(ls, sl->ctl);
+		return false;
+	}
+	str_copy(sl->loaded_path[sl->n_loaded], PATH_MAX, path);
+	sl->loaded[sl->n_loaded++] = ls;
+	return true;
+}
+
+bool setlist_wanted(struct setlist *sl, char *path, size_t n)
+{
+	char err[512];
+	for (size_t i = 0; i < sl->n_names; i++) {
+		bool want = sl->preload == CONF_PRELOAD_ALL ||
+			    (sl->current >= 0 && sl->n_names > 1 && i == (size_t)(sl->current + 1) % sl->n_names);
+		if (want && scene_resolve(sl->names[i], sl->dir, path, n, err, sizeof err) && !find_loaded(sl, path))
+			return true;
+	}
+	return false;
 }
 
 int setlist_prepare(struct setlist *sl, const char *name_or_file, bool allow_files, int index, int step,
@@ -325,10 +374,11 @@ int setlist_switch(struct setlist *sl, const char *name_or_file, bool allow_file
 		return -1;
 	sl->playing = ls;
 	sl->current = at;
+	control_set_scene_index(sl->ctl, at);
 	log_info("scene %s", ls->desc.name);
 	trim(sl);
 	char e2[1024];
-	if (setlist_preload(sl, e2, sizeof e2) < 0)
+	if (!sl->preload_elsewhere && setlist_preload(sl, e2, sizeof e2) < 0)
 		log_error("%s", e2);
 	return 0;
 }
@@ -376,9 +426,43 @@ const char *setlist_playing_path(const struct setlist *sl)
 	return "";
 }
 
+/* A scene's bindings that name scenes name ones that exist; found[i]:
+ * the configuration's binding i names a sound or source of this scene. */
+static int check_binds(struct setlist *sl, const struct tingle_conf *conf, const struct scene_desc *d,
+		       bool *found, char *err, size_t errlen)
+{
+	char path[PATH_MAX], why[512];
+	for (size_t i = 0; i < d->n_binds; i++) {
+		const struct conf_bind *b = &d->binds[i];
+		if (b->kind == BIND_SCENE && !scene_resolve(b->target, sl->dir, path, sizeof path, why, sizeof why)) {
+			ini_set_err(err, errlen, "%s:%d: [bind] %s: %s", d->path, b->line, b->control, why);
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < conf->n_binds; i++) {
+		const struct conf_bind *b = &conf->binds[i];
+		if (b->kind == BIND_TRIGGER || b->kind == BIND_RELEASE) {
+			for (size_t k = 0; k < d->n_sounds; k++)
+				found[i] |= !strcmp(d->sounds[k].name, b->target);
+		} else if (b->kind == BIND_VALUE || b->kind == BIND_XY) {
+			for (size_t k = 0; k < d->n_sources; k++)
+				found[i] |= !strcmp(d->sources[k].name, b->target);
+		} else if (b->kind == BIND_SCENE && !found[i]) {
+			if (!scene_resolve(b->target, sl->dir, path, sizeof path, why, sizeof why)) {
+				ini_set_err(err, errlen, "%s:%d: [bind] %s: %s", conf->path[0] ? conf->path : "built-in defaults",
+					    b->line, b->control, why);
+				return -1;
+			}
+			found[i] = true;
+		}
+	}
+	return 0;
+}
+
 int setlist_check(const struct tingle_conf *conf, const char *extra, unsigned rate, struct control *ctl,
 		  size_t *count, char *err, size_t errlen)
 {
+	bool found[CONF_MAX_BINDS] = { false };
 	struct setlist *sl = setlist_new(conf, ctl, NULL, rate, 0, err, errlen);
 	if (!sl)
 		return -1;
@@ -403,9 +487,24 @@ int setlist_check(const struct tingle_conf *conf, const char *extra, unsigned ra
 			break;
 		}
 		(*count)++;
+		const struct scene_desc *d = &sl->loaded[sl->n_loaded - 1]->desc;
+		rc = check_binds(sl, conf, d, found, err, errlen);
 		/* Checked: free it again, so a long setlist needs no more memory
 		 * than its largest scene. */
 		unload_at(sl, sl->n_loaded - 1);
+	}
+	/* The configuration's bindings name sounds and sources of some scene. */
+	for (size_t i = 0; i < conf->n_binds && rc == 0; i++) {
+		const struct conf_bind *b = &conf->binds[i];
+		if (found[i] || !b->target[0] || b->target_input || b->kind == BIND_SCENE)
+			continue;
+		bool sound = b->kind == BIND_TRIGGER || b->kind == BIND_RELEASE;
+		if (!sound && conf_find_input(conf, b->target))
+			continue;
+		ini_set_err(err, errlen, "%s:%d: [bind] %s: no scene of the setlist has a %s named '%s'",
+			    conf->path[0] ? conf->path : "built-in defaults", b->line, b->control,
+			    sound ? "sound" : "[source]", b->target);
+		rc = -1;
 	}
 	setlist_free(sl);
 	return rc;

@@ -32,6 +32,8 @@ struct setlist {
 	size_t n_loaded;
 	int current;                         /* index in names, -1: none or not in the setlist */
 	struct loaded_scene *playing;
+	bool preload_elsewhere;              /* a switch leaves preloading to the caller's loader
+					      * thread (setlist_wanted) instead of loading at once */
 };
 
 /* The setlist of conf: [scenes] setlist, or, when it is empty, every
@@ -60,6 +62,23 @@ int setlist_switch(struct setlist *sl, const char *name_or_file, bool allow_file
  * without switching (on a loader thread, so that the switch is quick). */
 int setlist_prepare(struct setlist *sl, const char *name_or_file, bool allow_files, int index, int step,
 		    char *err, size_t errlen);
+
+/* Where a switch with these arguments would go: *path; 1 when that
+ * scene is loaded (setlist_switch is then quick), 0 when it must be
+ * loaded first (setlist_load on a loader thread, then setlist_adopt), -1
+ * with err when there is no such scene. */
+int setlist_target(struct setlist *sl, const char *name_or_file, bool allow_files, int index, int step,
+		   char *path, size_t n, char *err, size_t errlen);
+/* Load and build one scene file: safe on a loader thread (it touches no
+ * setlist; sources are reserved through ctl, under its lock). */
+struct loaded_scene *setlist_load(const char *path, const struct tingle_conf *conf, unsigned rate,
+				  uint64_t seed, struct control *ctl, char *err, size_t errlen);
+/* Take a scene setlist_load made for path into the setlist. False (and
+ * ls is unloaded) when path is loaded already or no room is left. */
+bool setlist_adopt(struct setlist *sl, const char *path, struct loaded_scene *ls);
+/* A scene the preload policy wants ready and that is not loaded: its file
+ * in path. */
+bool setlist_wanted(struct setlist *sl, char *path, size_t n);
 
 /* The engine gave back this scene (ENGINE_EV_SCENE_RELEASED). True when it
  * belonged to this setlist. */

@@ -25,9 +25,12 @@ struct jack_driver {
 	struct engine *engine;
 	jack_port_t *out[2];
 	jack_port_t *midi_in;
+	bool want_midi;
 	unsigned n_slots;
 	struct in_port *in;            /* one per engine source */
 	const float **in_bufs;         /* process callback's own */
+	bool active;                   /* main thread's */
+	atomic_bool ready;             /* the ports above are registered */
 	atomic_uint cycles;
 	atomic_uint xruns;
 	atomic_bool lost;
@@ -54,6 +57,11 @@ static int process(jack_nframes_t nframes, void *arg)
 {
 	struct jack_driver *d = arg;
 	unsigned n_in = 0;
+	if (!atomic_load_explicit(&d->ready, memory_order_acquire)) {
+		/* Active, but the ports are still being registered. */
+		atomic_fetch_add_explicit(&d->cycles, 1, memory_order_release);
+		return 0;
+	}
 	for (unsigned s = 0; s < d->n_slots; s++) {
 		jack_port_t *p = atomic_load_explicit(&d->in[s].port, memory_order_acquire);
 		d->in_bufs[s] = p ? jack_port_get_buffer(p, nframes) : NULL;
@@ -100,6 +108,43 @@ static void on_shutdown(void *arg)
 	atomic_store(&d->lost, true);
 }
 
+/* While a client is being opened, libjack's own lines ("Client name = ...
+ * conflits with another running client", "Cannot connect to server
+ * socket", shared memory clean-up) are debug messages: tingled says in one
+ * line what went wrong. Otherwise they go to stderr, as libjack's do. */
+static atomic_bool opening;
+
+static void jack_said(const char *msg)
+{
+	if (atomic_load(&opening))
+		log_debug("JACK: %s", msg);
+	else
+		fprintf(stderr, "%s\n", msg);
+}
+
+static jack_client_t *client_open(const char *name, const char *server, jack_options_t extra,
+				  jack_status_t *status)
+{
+	jack_options_t options = JackNoStartServer | extra;
+	if (server && *server)
+		return jack_client_open(name, options | JackServerName, status, server);
+	return jack_client_open(name, options, status);
+}
+
+/* JACK2 answers a name in use with the same status as any other failure
+ * (JackFailure | JackServerError): ask the server whether the name is
+ * taken by opening a client that may be renamed, and closing it. */
+static bool name_taken(const char *name, const char *server)
+{
+	jack_status_t status = 0;
+	jack_client_t *c = client_open(name, server, 0, &status);
+	if (!c)
+		return false;
+	bool taken = (status & JackNameNotUnique) || strcmp(jack_get_client_name(c), name) != 0;
+	jack_client_close(c);
+	return taken;
+}
+
 struct jack_driver *jack_driver_open(const char *name, const char *server, struct engine *e,
 				     bool midi, char *err, size_t errlen)
 {
@@ -121,14 +166,17 @@ struct jack_driver *jack_driver_open(const char *name, const char *server, struc
 		atomic_init(&d->in[s].port, NULL);
 
 	jack_status_t status = 0;
-	jack_options_t options = JackNoStartServer | JackUseExactName;
-	if (server && *server)
-		d->client = jack_client_open(name, options | JackServerName, &status, server);
-	else
-		d->client = jack_client_open(name, options, &status);
+	jack_set_error_function(jack_said);
+	atomic_store(&opening, true);
+	d->client = client_open(name, server, JackUseExactName, &status);
+	bool taken = !d->client &&
+		     ((status & JackNameNotUnique) || (!(status & JackServerFailed) && name_taken(name, server)));
+	atomic_store(&opening, false);
 	if (!d->client) {
-		if (status & JackNameNotUnique)
-			snprintf(err, errlen, "a JACK client named '%s' exists already (use --name)", name);
+		if (taken)
+			snprintf(err, errlen,
+				 "a JACK client named '%s' already runs on this server; choose another name with -n NAME or [jack] name",
+				 name);
 		else if (status & JackServerFailed)
 			snprintf(err, errlen, "cannot connect to the JACK server%s%s: is it running?",
 				 server && *server ? " " : "", server && *server ? server : "");
@@ -138,15 +186,7 @@ struct jack_driver *jack_driver_open(const char *name, const char *server, struc
 		return NULL;
 	}
 	d->rate = jack_get_sample_rate(d->client);
-	d->out[0] = jack_port_register(d->client, "out_L", JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
-	d->out[1] = jack_port_register(d->client, "out_R", JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
-	if (midi)
-		d->midi_in = jack_port_register(d->client, "midi_in", JACK_DEFAULT_MIDI_TYPE, JackPortIsInput, 0);
-	if (!d->out[0] || !d->out[1] || (midi && !d->midi_in)) {
-		snprintf(err, errlen, "cannot register the JACK ports");
-		jack_driver_close(d);
-		return NULL;
-	}
+	d->want_midi = midi;
 	jack_set_process_callback(d->client, process, d);
 	jack_set_buffer_size_callback(d->client, on_block, d);
 	jack_set_sample_rate_callback(d->client, on_rate, d);
@@ -182,8 +222,32 @@ static void wait_cycles(struct jack_driver *d, unsigned n)
 	}
 }
 
+/* Registers in_NAME for engine source s and hands it to the process callback. */
+static int register_input(struct jack_driver *d, unsigned s, const char *name)
+{
+	char pname[CONF_NAME_MAX + 4];
+	snprintf(pname, sizeof pname, "in_%s", name);
+	jack_port_t *p = jack_port_register(d->client, pname, JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
+	if (!p) {
+		log_error("cannot register JACK port %s", pname);
+		return -1;
+	}
+	str_copy(d->in[s].name, sizeof d->in[s].name, name);
+	atomic_store_explicit(&d->in[s].port, p, memory_order_release);
+	return 0;
+}
+
 int jack_driver_sync_inputs(struct jack_driver *d, const struct tingle_conf *conf, const int *slots)
 {
+	if (!d->active) {
+		/* Only noted: jack_driver_activate registers the ports. */
+		for (unsigned s = 0; s < d->n_slots; s++)
+			d->in[s].name[0] = '\0';
+		for (size_t k = 0; k < conf->n_inputs; k++)
+			if (slots[k] >= 0 && (unsigned)slots[k] < d->n_slots)
+				str_copy(d->in[slots[k]].name, sizeof d->in[0].name, conf->inputs[k].name);
+		return 0;
+	}
 	int failures = 0;
 	bool removed = false;
 	jack_port_t *gone[CONF_MAX_INPUTS];
@@ -213,25 +277,38 @@ int jack_driver_sync_inputs(struct jack_driver *d, const struct tingle_conf *con
 		int s = slots[k];
 		if (s < 0 || (unsigned)s >= d->n_slots || atomic_load(&d->in[s].port))
 			continue;
-		char pname[CONF_NAME_MAX + 4];
-		snprintf(pname, sizeof pname, "in_%s", conf->inputs[k].name);
-		jack_port_t *p = jack_port_register(d->client, pname, JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
-		if (!p) {
-			log_error("cannot register JACK port %s", pname);
+		if (register_input(d, (unsigned)s, conf->inputs[k].name) < 0)
 			failures++;
-			continue;
-		}
-		str_copy(d->in[s].name, sizeof d->in[s].name, conf->inputs[k].name);
-		atomic_store_explicit(&d->in[s].port, p, memory_order_release);
 	}
 	return failures;
 }
 
+/* The ports are registered only once the client is active: a patchbay
+ * that lists a port of an inactive client cannot connect to it. Until
+ * they all are, the process callback leaves the engine alone. */
 int jack_driver_activate(struct jack_driver *d, char *err, size_t errlen)
 {
 	if (jack_activate(d->client)) {
 		snprintf(err, errlen, "cannot activate the JACK client");
 		return -1;
+	}
+	d->active = true;
+	d->out[0] = jack_port_register(d->client, "out_L", JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
+	d->out[1] = jack_port_register(d->client, "out_R", JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
+	if (d->want_midi)
+		d->midi_in = jack_port_register(d->client, "midi_in", JACK_DEFAULT_MIDI_TYPE, JackPortIsInput, 0);
+	if (!d->out[0] || !d->out[1] || (d->want_midi && !d->midi_in)) {
+		snprintf(err, errlen, "cannot register the JACK ports");
+		return -1;
+	}
+	atomic_store_explicit(&d->ready, true, memory_order_release);
+	for (unsigned s = 0; s < d->n_slots; s++) {
+		char name[CONF_NAME_MAX];
+		if (!d->in[s].name[0] || atomic_load(&d->in[s].port))
+			continue;
+		str_copy(name, sizeof name, d->in[s].name);
+		d->in[s].name[0] = '\0';
+		register_input(d, s, name);
 	}
 	return 0;
 }

@@ -11,7 +11,9 @@ struct engine;
 struct tingle_conf;
 struct jack_driver;
 
-/* Opens the client (no server is started). Returns NULL with err set. */
+/* Opens the client (no server is started) under exactly this name.
+ * Returns NULL with err set. No port is registered yet: see
+ * jack_driver_activate. */
 struct jack_driver *jack_driver_open(const char *name, const char *server, struct engine *e,
 				     bool midi, char *err, size_t errlen);
 void jack_driver_close(struct jack_driver *d);
@@ -23,9 +25,12 @@ const char *jack_driver_client_name(const struct jack_driver *d);
 /* Make the in_NAME ports match conf's inputs; slots[i] is the engine
  * source of conf->inputs[i]. Ports of inputs that are gone are taken out of
  * the process callback first, then unregistered. Returns the number of
- * ports that could not be registered. */
+ * ports that could not be registered. Before jack_driver_activate the
+ * inputs are only noted, and registered there. */
 int jack_driver_sync_inputs(struct jack_driver *d, const struct tingle_conf *conf, const int *slots);
 
+/* Activates the client, then registers all its ports, so that no port is
+ * ever seen on an inactive client (nothing can connect to those). */
 int jack_driver_activate(struct jack_driver *d, char *err, size_t errlen);
 
 /* Connect inputs to their capture ports and the outputs to conf's outputs

@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 /* Messages one datagram may carry, and how deep bundles may nest. */
-#define OSC_PACKET_MAX_MESSAGES 256
+#define OSC_PACKET_MAX_MESSAGES 1024
 #define OSC_PACKET_MAX_DEPTH 8
 
 struct osc_packet {

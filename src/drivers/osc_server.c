@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -26,11 +27,18 @@
 #include "ctl/conf.h"
 #include "ctl/control.h"
 #include "drivers/osc_packet.h"
+#include "rt/engine.h"
 
 #define OSC_MAX_ARGS 8
 /* Datagrams read in one go before the limiters get a look in. */
 #define OSC_BURST 64
 #define OSC_POLL_MS 250
+/* Tablets that asked for feedback (/subscribe); the oldest goes when
+ * more come. */
+#define OSC_MAX_SUBSCRIBERS 16
+/* /error answers a second, in all: a flood of bad commands cannot make
+ * tingled a flood of answers. */
+#define OSC_ERRORS_PER_S 100
 
 struct sender {
 	struct sockaddr_storage addr;
@@ -53,6 +61,15 @@ struct osc_server {
 	/* Owned by the server thread: what a sender can repeat at will is
 	 * logged at most once a second per cause. */
 	struct log_limit lim_denied, lim_malformed, lim_refused, lim_full;
+	/* Where feedback goes: subscribers and [osc] feedback targets. Used
+	 * from the OSC thread and the main thread. */
+	pthread_mutex_t feed_lock;
+	struct sender subs[OSC_MAX_SUBSCRIBERS];
+	size_t n_subs;
+	struct sender targets[CONF_MAX_LIST];
+	size_t n_targets;
+	double error_window;         /* start of the second /error answers are counted in */
+	unsigned errors_sent;
 	struct osc_packet packet;
 	unsigned char buf[65536];
 };
@@ -97,8 +114,22 @@ static void send_to(struct osc_server *s, const struct sender *to, const char *p
 	(void)sendto(s->fd, out, len, MSG_DONTWAIT, (const struct sockaddr *)&to->addr, to->len);
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static void reply_error(struct osc_server *s, const struct sender *to, const char *text)
 {
+	double now = now_s();
+	if (now - s->error_window >= 1.0) {
+		s->error_window = now;
+		s->errors_sent = 0;
+	}
+	if (s->errors_sent++ >= OSC_ERRORS_PER_S)
+		return;
 	lo_message m = lo_message_new();
 	if (!m)
 		return;
@@ -107,11 +138,11 @@ static void reply_error(struct osc_server *s, const struct sender *to, const cha
 	lo_message_free(m);
 }
 
-static void send_reply(struct osc_server *s, const struct sender *to, const struct ctl_reply *reply)
+static lo_message reply_message(const struct ctl_reply *reply)
 {
 	lo_message m = lo_message_new();
 	if (!m)
-		return;
+		return NULL;
 	for (int i = 0; i < reply->argc; i++) {
 		const struct ctl_arg *a = &reply->args[i];
 		if (a->type == 'f')
@@ -119,10 +150,123 @@ static void send_reply(struct osc_server *s, const struct sender *to, const stru
 		else if (a->type == 'i')
 			lo_message_add_int32(m, a->i);
 		else
-			lo_message_add_string(m, a->s);
+			lo_message_add_string(m, a->s ? a->s : "");
 	}
+	return m;
+}
+
+static void send_reply(struct osc_server *s, const struct sender *to, const struct ctl_reply *reply)
+{
+	lo_message m = reply_message(reply);
+	if (!m)
+		return;
 	send_to(s, to, reply->path, m);
 	lo_message_free(m);
+}
+
+/* ---- feedback: the control side's sink ---- */
+
+static void to_sender(const struct ctl_sender *in, struct sender *out)
+{
+	memset(out, 0, sizeof *out);
+	out->len = in->len <= sizeof out->addr ? in->len : sizeof out->addr;
+	memcpy(&out->addr, &in->addr, out->len);
+}
+
+static void set_port(struct sockaddr_storage *a, int port)
+{
+	if (a->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)a)->sin6_port = htons((uint16_t)port);
+	else if (a->ss_family == AF_INET)
+		((struct sockaddr_in *)a)->sin_port = htons((uint16_t)port);
+}
+
+/* Same host (and port, when ports count). */
+static bool same_place(const struct sender *a, const struct sender *b, bool ports)
+{
+	if (a->addr.ss_family != b->addr.ss_family)
+		return false;
+	if (a->addr.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)&a->addr, *y = (const void *)&b->addr;
+		return !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) &&
+		       (!ports || x->sin6_port == y->sin6_port);
+	}
+	const struct sockaddr_in *x = (const void *)&a->addr, *y = (const void *)&b->addr;
+	return x->sin_addr.s_addr == y->sin_addr.s_addr && (!ports || x->sin_port == y->sin_port);
+}
+
+static void feed_send(void *ctx, const struct ctl_reply *reply, const struct ctl_sender *to)
+{
+	struct osc_server *s = ctx;
+	lo_message m = reply_message(reply);
+	if (!m)
+		return;
+	if (to) {
+		struct sender one;
+		to_sender(to, &one);
+		send_to(s, &one, reply->path, m);
+	} else {
+		pthread_mutex_lock(&s->feed_lock);
+		for (size_t k = 0; k < s->n_subs; k++)
+			send_to(s, &s->subs[k], reply->path, m);
+		for (size_t k = 0; k < s->n_targets; k++)
+			send_to(s, &s->targets[k], reply->path, m);
+		pthread_mutex_unlock(&s->feed_lock);
+	}
+	lo_message_free(m);
+}
+
+static int feed_subscribe(void *ctx, const struct ctl_sender *from, int port, struct ctl_sender *where,
+			  char *err, size_t n)
+{
+	struct osc_server *s = ctx;
+	struct sender sub;
+	(void)err;
+	(void)n;
+	to_sender(from, &sub);
+	if (port > 0)
+		set_port(&sub.addr, port);
+	sender_name(&sub);
+	pthread_mutex_lock(&s->feed_lock);
+	size_t k = 0;
+	while (k < s->n_subs && !same_place(&s->subs[k], &sub, true))
+		k++;
+	if (k == s->n_subs) {
+		if (s->n_subs == OSC_MAX_SUBSCRIBERS) {
+			memmove(s->subs, s->subs + 1, (OSC_MAX_SUBSCRIBERS - 1) * sizeof sub);
+			s->n_subs--;
+		}
+		s->subs[s->n_subs++] = sub;
+		log_info("OSC feedback to %s:%s", sub.host, sub.port);
+	}
+	pthread_mutex_unlock(&s->feed_lock);
+	memset(where, 0, sizeof *where);
+	memcpy(&where->addr, &sub.addr, sub.len);
+	where->len = sub.len;
+	return 0;
+}
+
+static void feed_unsubscribe(void *ctx, const struct ctl_sender *from)
+{
+	struct osc_server *s = ctx;
+	struct sender who;
+	to_sender(from, &who);
+	pthread_mutex_lock(&s->feed_lock);
+	size_t kept = 0;
+	for (size_t k = 0; k < s->n_subs; k++)
+		if (!same_place(&s->subs[k], &who, false))
+			s->subs[kept++] = s->subs[k];
+	s->n_subs = kept;
+	pthread_mutex_unlock(&s->feed_lock);
+}
+
+static bool feed_listening(void *ctx)
+{
+	struct osc_server *s = ctx;
+	pthread_mutex_lock(&s->feed_lock);
+	bool any = s->n_subs + s->n_targets > 0;
+	pthread_mutex_unlock(&s->feed_lock);
+	return any;
 }
 
 /* liblo's arguments as tingle's; refuses what the commands cannot take
@@ -182,24 +326,27 @@ static int take_args(const char *path, lo_message msg, struct ctl_arg *args, int
 	return 0;
 }
 
-static void one_message(struct osc_server *s, const struct sender *from, const char *path, lo_message msg)
+static int one_message(struct osc_server *s, const struct sender *from, const char *path, lo_message msg)
 {
 	struct ctl_arg args[OSC_MAX_ARGS];
 	struct ctl_reply reply;
 	char err[512];
 	int argc = 0;
+	struct ctl_sender sender = { .len = from->len };
+	memcpy(&sender.addr, &from->addr, from->len);
 	int rc = take_args(path, msg, args, &argc, err, sizeof err);
 	if (rc == 0)
-		rc = control_dispatch(s->ctl, s->queue, 0, path, args, argc, &reply, err, sizeof err);
+		rc = control_dispatch_from(s->ctl, s->queue, 0, path, args, argc, &sender, &reply, err, sizeof err);
 	if (rc == 1)
 		send_reply(s, from, &reply);
 	if (rc >= 0)
-		return;
+		return rc;
 	if (rc == CONTROL_QUEUE_FULL)
 		log_limited(&s->lim_full, LOG_WARN, "OSC from %s:%s: %s", from->host, from->port, err);
 	else
 		log_limited(&s->lim_refused, LOG_WARN, "OSC from %s:%s: %s", from->host, from->port, err);
 	reply_error(s, from, err);
+	return rc;
 }
 
 void osc_server_datagram(struct osc_server *s, const void *data, size_t size, const struct sockaddr *addr,
@@ -221,8 +368,18 @@ void osc_server_datagram(struct osc_server *s, const void *data, size_t size, co
 			    from.host, from.port, size, err);
 		return;
 	}
+	/* A bundle's commands reach the engine together, in one block. */
+	if (s->packet.bundled)
+		engine_queue_begin(s->queue);
+	bool full = false;
 	for (size_t k = 0; k < s->packet.n; k++)
-		one_message(s, &from, s->packet.path[k], s->packet.msg[k]);
+		full |= one_message(s, &from, s->packet.path[k], s->packet.msg[k]) == CONTROL_QUEUE_FULL;
+	if (s->packet.bundled && full) {
+		engine_queue_abort(s->queue);
+		reply_error(s, &from, "bundle dropped whole: more commands than the engine queue had room for");
+	} else if (s->packet.bundled) {
+		engine_queue_commit(s->queue);
+	}
 	osc_packet_clear(&s->packet);
 }
 
@@ -265,6 +422,36 @@ static void *serve(void *arg)
 	return NULL;
 }
 
+/* An [osc] feedback entry, host:port ([v6 address]:port), resolved. */
+static bool resolve_target(const char *entry, struct sender *out)
+{
+	char host[128];
+	const char *colon = strrchr(entry, ':');
+	if (!colon || (size_t)(colon - entry) >= sizeof host)
+		return false;
+	memcpy(host, entry, (size_t)(colon - entry));
+	host[colon - entry] = '\0';
+	char *h = host;
+	if (h[0] == '[' && h[strlen(h) - 1] == ']') {
+		h[strlen(h) - 1] = '\0';
+		h++;
+	}
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_V4MAPPED | AI_ADDRCONFIG,
+				  .ai_family = AF_INET6 }, *res = NULL;
+	if (getaddrinfo(h, colon + 1, &hints, &res) != 0 || !res) {
+		hints.ai_family = AF_UNSPEC;
+		hints.ai_flags = 0;
+		if (getaddrinfo(h, colon + 1, &hints, &res) != 0 || !res)
+			return false;
+	}
+	memset(out, 0, sizeof *out);
+	out->len = res->ai_addrlen <= sizeof out->addr ? res->ai_addrlen : sizeof out->addr;
+	memcpy(&out->addr, res->ai_addr, out->len);
+	freeaddrinfo(res);
+	sender_name(out);
+	return true;
+}
+
 void osc_server_set_allow(struct osc_server *s, const struct tingle_conf *conf)
 {
 	pthread_mutex_lock(&s->allow_lock);
@@ -272,6 +459,25 @@ void osc_server_set_allow(struct osc_server *s, const struct tingle_conf *conf)
 	for (size_t i = 0; i < s->n_allow; i++)
 		str_copy(s->allow[i], sizeof s->allow[i], conf->osc_allow[i]);
 	pthread_mutex_unlock(&s->allow_lock);
+	struct sender targets[CONF_MAX_LIST];
+	size_t n = 0;
+	for (size_t i = 0; i < conf->n_osc_feedback && n < CONF_MAX_LIST; i++) {
+		if (resolve_target(conf->osc_feedback[i], &targets[n]))
+			n++;
+		else
+			log_warn("[osc] feedback: cannot find %s; no feedback goes there", conf->osc_feedback[i]);
+	}
+	pthread_mutex_lock(&s->feed_lock);
+	memcpy(s->targets, targets, n * sizeof targets[0]);
+	s->n_targets = n;
+	pthread_mutex_unlock(&s->feed_lock);
+}
+
+void osc_server_attach(struct osc_server *s)
+{
+	struct ctl_sink sink = { .ctx = s, .send = feed_send, .subscribe = feed_subscribe,
+				 .unsubscribe = feed_unsubscribe, .listening = feed_listening };
+	control_set_sink(s->ctl, &sink);
 }
 
 /* A UDP socket on port (0: any free one), IPv6 with IPv4 mapped in where
@@ -324,11 +530,17 @@ struct osc_server *osc_server_new(int port, struct control *ctl, struct engine_q
 	s->ctl = ctl;
 	s->queue = q;
 	pthread_mutex_init(&s->allow_lock, NULL);
+	pthread_mutex_init(&s->feed_lock, NULL);
 	osc_server_set_allow(s, conf);
 	if (port >= 0) {
 		s->fd = open_socket(port);
 		if (s->fd < 0) {
-			snprintf(err, errlen, "cannot listen for OSC on UDP port %d: %s", port, strerror(errno));
+			if (errno == EADDRINUSE)
+				snprintf(err, errlen,
+					 "OSC port %d is in use by another program; choose another with -p PORT or [osc] port",
+					 port);
+			else
+				snprintf(err, errlen, "cannot listen for OSC on UDP port %d: %s", port, strerror(errno));
 			osc_server_stop(s);
 			return NULL;
 		}
@@ -358,6 +570,8 @@ void osc_server_stop(struct osc_server *s)
 {
 	if (!s)
 		return;
+	if (s->ctl)
+		control_detach_sink(s->ctl, s);
 	if (s->running) {
 		char c = 0;
 		if (write(s->wake[1], &c, 1) == 1)
@@ -371,5 +585,6 @@ void osc_server_stop(struct osc_server *s)
 	if (s->fd >= 0)
 		close(s->fd);
 	pthread_mutex_destroy(&s->allow_lock);
+	pthread_mutex_destroy(&s->feed_lock);
 	free(s);
 }

@@ -17,8 +17,11 @@ struct osc_server;
 struct osc_server *osc_server_start(int port, struct control *ctl, struct engine_queue *q,
 				    const struct tingle_conf *conf, char *err, size_t errlen);
 int osc_server_port(const struct osc_server *s);
-/* Replace the allow list (after a reload). */
+/* Replace the allow list and the [osc] feedback targets (after a reload). */
 void osc_server_set_allow(struct osc_server *s, const struct tingle_conf *conf);
+/* Make this server where the control side's answers and feedback go
+ * (subscribers, [osc] feedback targets, /error for a failed scene). */
+void osc_server_attach(struct osc_server *s);
 void osc_server_stop(struct osc_server *s);
 
 /* Without a thread (port -1: no socket either; replies go nowhere): for

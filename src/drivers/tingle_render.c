@@ -295,9 +295,20 @@ int main(int argc, char **argv)
 		engine_process(engine, in, nsrc, outs, (unsigned)B, midi, n_midi);
 		engine_collect(engine);
 		struct engine_event ev;
-		while (engine_event_poll(engine, &ev))
+		while (engine_event_poll(engine, &ev)) {
 			if (ev.type == ENGINE_EV_SCENE_RELEASED)
 				setlist_released(sl, ev.ptr);
+			/* MIDI controls of [bind] lines act as in tingled (from the
+			 * next block on). */
+			if (ev.type == ENGINE_EV_MIDI)
+				control_midi(ctl, q, ev.count, (double)ev.frame / (double)rate);
+		}
+		control_tick(ctl, q, (double)(t0 + B) / (double)rate);
+		char want[CONF_NAME_MAX], cerr[512];
+		int index, step;
+		if (control_take_scene_request(ctl, want, sizeof want, &index, &step) &&
+		    setlist_switch(sl, want, false, index, step, cerr, sizeof cerr) < 0)
+			log_error("scene: %s; the scene playing goes on", cerr);
 		size_t n = total - t0 < B ? total - t0 : B;
 		for (size_t i = 0; i < n; i++) {
 			inter[2 * i] = outs[0][i];

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +25,8 @@
 #include "drivers/alsa_seq.h"
 #include "drivers/default_conf.h"
 #include "drivers/jack_driver.h"
+#include "drivers/nsm.h"
+#include "control/session.h"
 #include "drivers/osc_server.h"
 #include "rt/engine.h"
 
@@ -75,7 +79,19 @@ struct daemon {
 	unsigned scenes_rate;             /* rate the scenes were built at */
 	struct load_job *job;             /* a load under way on the loader thread */
 	bool rescene;                     /* the scenes again at a new rate, when the loader is free */
+	/* A scene switch waiting for its scene to load (the latest request). */
+	bool want;
+	char want_name[CONF_NAME_MAX];
+	int want_index, want_step;
+	char preload_failed[PATH_MAX];    /* a scene that would not load: not tried again */
 	struct log_limit lim_queue;       /* main queue full */
+	/* Under a session manager (NSM_URL set). */
+	struct nsm *nsm;
+	char client_id[CONF_NAME_MAX];
+	char state_file[PATH_MAX];
+	struct session *session;          /* what was saved, applied once the scenes play */
+	bool session_open;                /* /nsm/client/open answered */
+	bool start_required;              /* the next load's start scene must load */
 };
 
 /* A setlist that was replaced while the engine still plays from it: freed
@@ -100,6 +116,8 @@ struct load_job {
 	atomic_int done;
 	/* In */
 	bool read_conf;                  /* false: the scenes of conf_in again */
+	bool one_scene;                  /* only the scene file in `start`, for the setlist playing */
+	uint64_t seed;
 	struct options opt;
 	const struct tingle_conf *conf_in;
 	char sofa_now[PATH_MAX];         /* the set playing: loaded again only if it changes */
@@ -110,6 +128,7 @@ struct load_job {
 	struct control *ctl;
 	struct engine_queue *q;
 	/* Out */
+	struct loaded_scene *scene;      /* one_scene: built, not yet in the setlist */
 	struct tingle_conf *conf;        /* read_conf: the new configuration */
 	struct hrtf_set *hrtf;           /* a new set, when the file changed */
 	struct setlist *setlist;         /* loaded, not yet switched */
@@ -315,6 +334,11 @@ static void *load_run(void *arg)
 	pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals are the main thread's */
 	const struct tingle_conf *conf = j->conf_in;
 	j->rc = -1;
+	if (j->one_scene) {
+		j->scene = setlist_load(j->start, conf, j->rate, j->seed, j->ctl, j->err, sizeof j->err);
+		j->rc = j->scene ? 0 : -1;
+		goto out;
+	}
 	if (j->read_conf) {
 		j->conf = calloc(1, sizeof *j->conf);
 		if (!j->conf) {
@@ -333,6 +357,8 @@ static void *load_run(void *arg)
 	j->setlist = setlist_new(conf, j->ctl, j->q, j->rate, 0, j->err, sizeof j->err);
 	if (!j->setlist || setlist_preload(j->setlist, j->err, sizeof j->err) < 0)
 		goto out;
+	/* Once playing, scenes load here too, never on the main thread. */
+	j->setlist->preload_elsewhere = true;
 	/* The scene asked for; when it was only the one playing, the start
 	 * rule if it no longer loads. */
 	j->rc = start_scene(j->setlist, conf, j->start, j->start_is_arg, false, j->err, sizeof j->err);
@@ -349,6 +375,8 @@ static void job_free(struct load_job *j)
 {
 	if (!j)
 		return;
+	if (j->scene)
+		scene_unload(j->scene, j->ctl); /* never adopted */
 	setlist_free(j->setlist); /* never handed to the engine */
 	hrtf_free(j->hrtf);
 	free(j->conf);
@@ -357,13 +385,18 @@ static void job_free(struct load_job *j)
 
 /* Start a load: the configuration again (read_conf) or the scenes of the
  * running one at rate. start: the scene to start on, if it still loads. */
-static int job_start(struct daemon *d, bool read_conf, unsigned rate, const char *start, bool start_is_arg)
+static int job_launch(struct daemon *d, bool read_conf, unsigned rate, const char *start, bool start_is_arg,
+		      bool one_scene)
 {
 	struct load_job *j = calloc(1, sizeof *j);
 	if (!j) {
 		log_error("out of memory: no load");
 		return -1;
 	}
+	j->one_scene = one_scene;
+	j->start_required = d->start_required; /* set before the thread reads it */
+	d->start_required = false;
+	j->seed = d->setlist ? d->setlist->seed : 0;
 	j->read_conf = read_conf;
 	j->opt = d->opt;
 	j->conf_in = d->conf;
@@ -380,6 +413,17 @@ static int job_start(struct daemon *d, bool read_conf, unsigned rate, const char
 	}
 	d->job = j;
 	return 0;
+}
+
+static int job_start(struct daemon *d, bool read_conf, unsigned rate, const char *start, bool start_is_arg)
+{
+	return job_launch(d, read_conf, rate, start, start_is_arg, false);
+}
+
+/* Load one scene file for the setlist playing. */
+static int job_start_scene(struct daemon *d, const char *path)
+{
+	return job_launch(d, false, d->setlist->rate, path, true, true);
 }
 
 /* A finished job, joined; NULL while it runs. */
@@ -502,6 +546,7 @@ static void reload_finish(struct daemon *d, struct load_job *j)
 		if (s) {
 			osc_server_stop(d->osc);
 			d->osc = s;
+			osc_server_attach(s);
 			log_info("listening for OSC on UDP port %d", osc_server_port(s));
 		} else {
 			log_error("reload: %s; OSC stays on port %d", err, osc_server_port(d->osc));
@@ -514,6 +559,7 @@ static void reload_finish(struct daemon *d, struct load_job *j)
 	d->conf = nc;
 	j->conf = NULL;
 	log_info("reloaded %s", nc->path[0] ? nc->path : "the built-in defaults");
+	control_send_state(d->ctl, NULL); /* tablets follow */
 }
 
 /* The scenes again at a new rate are ready. */
@@ -554,7 +600,64 @@ static void loads_next(struct daemon *d)
 		d->rescene = false;
 		job_start(d, false, jack_driver_rate(d->jack),
 			  d->setlist ? setlist_playing_path(d->setlist) : "", true);
+		return;
 	}
+	/* A scene a switch waits for, else one the preload policy wants. */
+	char path[PATH_MAX], err[1024];
+	if (d->want && d->setlist &&
+	    setlist_target(d->setlist, d->want_name, false, d->want_index, d->want_step, path, sizeof path, err,
+			   sizeof err) == 0) {
+		job_start_scene(d, path);
+		return;
+	}
+	if (d->setlist && setlist_wanted(d->setlist, path, sizeof path) && strcmp(path, d->preload_failed))
+		job_start_scene(d, path);
+}
+
+/* The scene a switch waits for is loaded, or there is none to switch to. */
+static void scene_switch(struct daemon *d)
+{
+	char path[PATH_MAX], err[1024];
+	if (!d->want || !d->setlist)
+		return;
+	int r = setlist_target(d->setlist, d->want_name, false, d->want_index, d->want_step, path, sizeof path,
+			       err, sizeof err);
+	if (r == 0)
+		return; /* loading */
+	d->want = false;
+	if (r < 0 || setlist_switch(d->setlist, d->want_name, false, d->want_index, d->want_step, err,
+				    sizeof err) < 0) {
+		log_error("scene: %s; the scene playing goes on", err);
+		control_scene_failed(d->ctl, err);
+		return;
+	}
+	control_send_scene(d->ctl);
+}
+
+/* A scene loaded on the loader thread joins the setlist; a switch that
+ * waited for it fails if it would not load. */
+static void scene_loaded(struct daemon *d, struct load_job *j)
+{
+	if (j->rc < 0) {
+		char path[PATH_MAX], err[1024];
+		if (d->want && d->setlist &&
+		    setlist_target(d->setlist, d->want_name, false, d->want_index, d->want_step, path, sizeof path,
+				   err, sizeof err) == 0 &&
+		    !strcmp(path, j->start)) {
+			d->want = false;
+			log_error("scene: %s; the scene playing goes on", j->err);
+			control_scene_failed(d->ctl, j->err);
+		} else {
+			log_error("preloading: %s", j->err);
+			str_copy(d->preload_failed, sizeof d->preload_failed, j->start);
+		}
+		return;
+	}
+	if (d->setlist && d->setlist->rate == j->rate)
+		setlist_adopt(d->setlist, j->start, j->scene);
+	else
+		scene_unload(j->scene, d->ctl);
+	j->scene = NULL;
 }
 
 static void loads_done(struct daemon *d)
@@ -562,10 +665,14 @@ static void loads_done(struct daemon *d)
 	struct load_job *j = job_take(d);
 	if (!j)
 		return;
-	if (j->read_conf)
+	if (j->one_scene)
+		scene_loaded(d, j);
+	else if (j->read_conf)
 		reload_finish(d, j);
 	else
 		rescene_finish(d, j);
+	if (!j->one_scene)
+		d->preload_failed[0] = '\0'; /* new scenes or files: try again */
 	job_free(j);
 }
 
@@ -580,6 +687,101 @@ static void send_cmd(struct daemon *d, struct engine_cmd cmd)
 {
 	if (!engine_queue_push(d->main_q, &cmd))
 		log_limited(&d->lim_queue, LOG_WARN, "engine queue full: a command from the main thread was dropped");
+}
+
+/* ---- sessions (NSM) ---- */
+
+/* Announce, and wait to be told which session to open: its client id
+ * names the JACK client, its path holds the state. 0, or the exit status. */
+static int nsm_open(struct daemon *d, const char *url, const char *argv0)
+{
+	char err[PATH_MAX + 256], path[PATH_MAX - 16], id[256];
+	d->nsm = nsm_start(url, argv0, err, sizeof err);
+	if (!d->nsm) {
+		log_error("%s", err);
+		return 1;
+	}
+	log_info("waiting for the session manager to open a session");
+	while (!nsm_take_open(d->nsm, path, sizeof path, id, sizeof id)) {
+		if (atomic_load(&got_term))
+			return 0;
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		nsm_poll(d->nsm);
+	}
+	/* A JACK client name: the id as the manager gave it, if it is one. */
+	if (!*id || strlen(id) >= sizeof d->client_id || strchr(id, ':')) {
+		nsm_error(d->nsm, "/nsm/client/open", -1, "client id is not a JACK client name");
+		return 1;
+	}
+	str_copy(d->client_id, sizeof d->client_id, id);
+	d->opt.name = d->client_id;
+	if (mkdir(path, 0777) < 0 && errno != EEXIST) {
+		snprintf(err, sizeof err, "%s: %s", path, strerror(errno));
+		log_error("session: %s", err);
+		nsm_error(d->nsm, "/nsm/client/open", -1, err);
+		return 1;
+	}
+	snprintf(d->state_file, sizeof d->state_file, "%s/state.ini", path);
+	d->session = calloc(1, sizeof *d->session);
+	if (!d->session)
+		return 1;
+	int rc = session_read(d->state_file, d->session, err, sizeof err);
+	if (rc < 0) {
+		/* A damaged state: say so, and start from the configuration. */
+		log_error("session: %s; starting from the configuration", err);
+		memset(d->session, 0, sizeof *d->session);
+	} else if (rc == 0 && d->session->scene[0]) {
+		d->opt.scene = d->session->scene;
+	}
+	log_info("session %s: JACK client %s, state in %s%s", path, id, d->state_file,
+		 rc == 1 ? " (new)" : "");
+	return 0;
+}
+
+/* The scenes play: what was saved becomes current, and the manager hears
+ * that the session is open. */
+static void session_opened(struct daemon *d)
+{
+	session_apply(d->ctl, d->main_q, d->session, d->state_file);
+	control_take_dirty(d->ctl, true);
+	nsm_set_dirty(d->nsm, false);
+	nsm_reply(d->nsm, "/nsm/client/open", "ok");
+	d->session_open = true;
+}
+
+/* The scene to play again: its setlist name, else its file. */
+static const char *session_scene(struct daemon *d)
+{
+	if (!d->setlist)
+		return "";
+	if (d->setlist->current >= 0)
+		return d->setlist->names[d->setlist->current];
+	return setlist_playing_path(d->setlist);
+}
+
+static void session_poll(struct daemon *d)
+{
+	char err[1024];
+	nsm_poll(d->nsm);
+	if (!d->session_open)
+		return;
+	if (nsm_take_save(d->nsm)) {
+		if (session_write(d->ctl, d->state_file, session_scene(d), err, sizeof err) < 0) {
+			log_error("session: cannot save: %s", err);
+			nsm_error(d->nsm, "/nsm/client/save", -4, err);
+		} else {
+			control_take_dirty(d->ctl, true);
+			nsm_set_dirty(d->nsm, false);
+			nsm_reply(d->nsm, "/nsm/client/save", "saved");
+			log_info("session saved to %s", d->state_file);
+		}
+	}
+	char path[PATH_MAX], id[8];
+	if (nsm_take_open(d->nsm, path, sizeof path, id, sizeof id))
+		nsm_error(d->nsm, "/nsm/client/open", -1, "tingled opens one session per start; restart it");
+	if (control_take_dirty(d->ctl, false))
+		nsm_set_dirty(d->nsm, true);
 }
 
 static int run(struct daemon *d)
@@ -612,9 +814,12 @@ static int run(struct daemon *d)
 	}
 	/* The first scenes load on the loader thread too, so that SIGTERM
 	 * ends a start that takes long. */
+	/* -s must load; a saved session's scene may have gone: then the
+	 * start rule. */
+	d->start_required = !(d->session && d->opt.scene == d->session->scene);
 	if (job_start(d, false, jack_driver_rate(d->jack), d->opt.scene, true) < 0)
 		return 1;
-	d->job->start_required = true;
+
 	struct load_job *first;
 	while (!(first = job_take(d))) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
@@ -633,7 +838,11 @@ static int run(struct daemon *d)
 		log_error("%s", err);
 		return 1;
 	}
+	osc_server_attach(d->osc);
 	log_info("listening for OSC on UDP port %d", osc_server_port(d->osc));
+	if (d->nsm)
+		session_opened(d);
+	control_send_state(d->ctl, NULL); /* to the [osc] feedback targets */
 	if (d->conf->midi_alsa) {
 		struct engine_queue *sq = engine_queue_open(d->engine);
 		d->seq = sq ? alsa_seq_start(d->conf->jack_name, sq, err, sizeof err) : NULL;
@@ -644,6 +853,7 @@ static int run(struct daemon *d)
 	}
 
 	double fade_deadline = 0.0, next_try = 0.0;
+	double midi_now = 0.0; /* engine time of the newest event, seconds */
 	bool stopping = false;
 	for (;;) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
@@ -651,9 +861,19 @@ static int run(struct daemon *d)
 
 		struct engine_event ev;
 		bool faded = false;
+		double ev_rate = d->jack ? (double)jack_driver_rate(d->jack) : 48000.0;
 		while (engine_event_poll(d->engine, &ev)) {
+			midi_now = (double)ev.frame / ev_rate;
 			if (ev.type == ENGINE_EV_FADE_DONE && ev.f[0] == 0.0f && stopping)
 				faded = true;
+			else if (ev.type == ENGINE_EV_MIDI)
+				control_midi(d->ctl, d->main_q, ev.count, midi_now);
+			else if (ev.type == ENGINE_EV_METER)
+				control_send_meters(d->ctl, ev.f[0], ev.f[1]);
+			else if (ev.type == ENGINE_EV_METER_INPUT)
+				control_send_input_meter(d->ctl, (int)ev.count, ev.f[0]);
+			else if (ev.type == ENGINE_EV_VOICES)
+				control_set_voices(d->ctl, ev.count);
 			else if (ev.type == ENGINE_EV_DROPPED)
 				log_warn("%u engine events were dropped", ev.count);
 			else if (ev.type == ENGINE_EV_SCENE_RELEASED)
@@ -662,6 +882,7 @@ static int run(struct daemon *d)
 				log_debug("%u triggers arrived after their scene stopped playing", ev.count);
 		}
 		engine_collect(d->engine);
+		control_tick(d->ctl, d->main_q, midi_now);
 
 		if (atomic_exchange(&got_term, 0) && !stopping) {
 			stopping = true;
@@ -671,13 +892,14 @@ static int run(struct daemon *d)
 		}
 		if (stopping && (faded || now_s() > fade_deadline || !d->jack))
 			break;
+		/* Scene requests: the latest wins; one whose scene is not
+		 * loaded waits for the loader thread. */
+		if (control_take_scene_request(d->ctl, d->want_name, sizeof d->want_name, &d->want_index,
+					       &d->want_step))
+			d->want = true;
 		loads_done(d);
+		scene_switch(d);
 		loads_next(d);
-		char want[CONF_NAME_MAX];
-		int index, step;
-		if (d->setlist && control_take_scene_request(d->ctl, want, sizeof want, &index, &step) &&
-		    setlist_switch(d->setlist, want, false, index, step, err, sizeof err) < 0)
-			log_error("scene: %s; the scene playing goes on", err);
 
 		if (d->jack && jack_driver_server_lost(d->jack)) {
 			log_error("the JACK server went away; tingle keeps its state and reconnects when it is back");
@@ -720,6 +942,8 @@ static int run(struct daemon *d)
 		if (xruns)
 			log_debug("%u xruns", xruns);
 		log_limit_flush(&d->lim_queue);
+		if (d->nsm)
+			session_poll(d);
 	}
 	return 0;
 }
@@ -783,16 +1007,6 @@ int main(int argc, char **argv)
 		return check(&d.opt);
 
 	char err[1024];
-	d.conf = calloc(1, sizeof *d.conf);
-	if (!d.conf)
-		return 1;
-	if (load_conf(&d.opt, d.conf, err, sizeof err) < 0) {
-		log_error("%s", err);
-		free(d.conf);
-		return 2;
-	}
-	log_info("configuration: %s", d.conf->path[0] ? d.conf->path : "built-in defaults");
-
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
@@ -800,7 +1014,33 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	const char *nsm_url = getenv("NSM_URL");
+	if (nsm_url && *nsm_url) {
+		int rc = nsm_open(&d, nsm_url, argv[0]);
+		if (rc != 0 || atomic_load(&got_term)) {
+			nsm_stop(d.nsm);
+			free(d.session);
+			return rc;
+		}
+	}
+
+	d.conf = calloc(1, sizeof *d.conf);
+	if (!d.conf)
+		return 1;
+	if (load_conf(&d.opt, d.conf, err, sizeof err) < 0) {
+		log_error("%s", err);
+		if (d.nsm)
+			nsm_error(d.nsm, "/nsm/client/open", -1, err);
+		free(d.conf);
+		return 2;
+	}
+	log_info("configuration: %s", d.conf->path[0] ? d.conf->path : "built-in defaults");
+
 	int status = run(&d);
+	if (d.nsm && status != 0)
+		nsm_error(d.nsm, "/nsm/client/open", -1, "tingled could not start; see its log");
+	nsm_stop(d.nsm);
+	free(d.session);
 
 	osc_server_stop(d.osc);
 	alsa_seq_stop(d.seq);

@@ -1,0 +1,163 @@
+#include "config.h"
+#include "drivers/nsm.h"
+
+#include <lo/lo.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/util.h"
+
+#define NSM_API_MAJOR 1
+#define NSM_API_MINOR 1
+
+struct nsm {
+	lo_server server;
+	lo_address manager;
+	bool open_pending;
+	char path[4096];
+	char client_id[256];
+	bool save_pending;
+	bool dirty_known, dirty;
+};
+
+static int on_open(const char *path, const char *types, lo_arg **argv, int argc, lo_message msg, void *u)
+{
+	struct nsm *m = u;
+	(void)path;
+	(void)types;
+	(void)argc;
+	(void)msg;
+	str_copy(m->path, sizeof m->path, &argv[0]->s);
+	str_copy(m->client_id, sizeof m->client_id, &argv[2]->s);
+	m->open_pending = true;
+	return 0;
+}
+
+static int on_save(const char *path, const char *types, lo_arg **argv, int argc, lo_message msg, void *u)
+{
+	(void)path;
+	(void)types;
+	(void)argv;
+	(void)argc;
+	(void)msg;
+	((struct nsm *)u)->save_pending = true;
+	return 0;
+}
+
+static int on_reply(const char *path, const char *types, lo_arg **argv, int argc, lo_message msg, void *u)
+{
+	(void)path;
+	(void)msg;
+	(void)u;
+	if (argc >= 3 && types[0] == 's' && !strcmp(&argv[0]->s, "/nsm/server/announce") && types[2] == 's')
+		log_info("session manager %s: %s", &argv[2]->s, types[1] == 's' ? &argv[1]->s : "");
+	return 0;
+}
+
+static int on_error(const char *path, const char *types, lo_arg **argv, int argc, lo_message msg, void *u)
+{
+	(void)path;
+	(void)msg;
+	(void)u;
+	if (argc >= 3 && types[0] == 's' && types[1] == 'i' && types[2] == 's')
+		log_error("session manager: %s failed (%d): %s", &argv[0]->s, argv[1]->i, &argv[2]->s);
+	return 0;
+}
+
+static int on_other(const char *path, const char *types, lo_arg **argv, int argc, lo_message msg, void *u)
+{
+	(void)types;
+	(void)argv;
+	(void)argc;
+	(void)msg;
+	(void)u;
+	log_debug("session manager: %s ignored", path);
+	return 0;
+}
+
+struct nsm *nsm_start(const char *url, const char *argv0, char *err, size_t errlen)
+{
+	struct nsm *m = calloc(1, sizeof *m);
+	if (!m) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	m->manager = lo_address_new_from_url(url);
+	int proto = m->manager ? lo_address_get_protocol(m->manager) : -1;
+	m->server = m->manager ? lo_server_new_with_proto(NULL, proto, NULL) : NULL;
+	if (!m->server) {
+		snprintf(err, errlen, "NSM_URL '%s': not a session manager's OSC address", url);
+		nsm_stop(m);
+		return NULL;
+	}
+	lo_server_add_method(m->server, "/nsm/client/open", "sss", on_open, m);
+	lo_server_add_method(m->server, "/nsm/client/save", "", on_save, m);
+	lo_server_add_method(m->server, "/reply", NULL, on_reply, m);
+	lo_server_add_method(m->server, "/error", NULL, on_error, m);
+	lo_server_add_method(m->server, NULL, NULL, on_other, m);
+	const char *exe = strrchr(argv0, '/');
+	if (lo_send_from(m->manager, m->server, LO_TT_IMMEDIATE, "/nsm/server/announce", "sssiii", "tingle",
+			 ":dirty:", exe ? exe + 1 : argv0, NSM_API_MAJOR, NSM_API_MINOR, (int)getpid()) < 0) {
+		snprintf(err, errlen, "NSM_URL '%s': cannot reach the session manager", url);
+		nsm_stop(m);
+		return NULL;
+	}
+	return m;
+}
+
+void nsm_stop(struct nsm *m)
+{
+	if (!m)
+		return;
+	if (m->server)
+		lo_server_free(m->server);
+	if (m->manager)
+		lo_address_free(m->manager);
+	free(m);
+}
+
+void nsm_poll(struct nsm *m)
+{
+	while (lo_server_recv_noblock(m->server, 0) > 0)
+		;
+}
+
+bool nsm_take_open(struct nsm *m, char *path, size_t pathlen, char *client_id, size_t idlen)
+{
+	if (!m->open_pending)
+		return false;
+	m->open_pending = false;
+	str_copy(path, pathlen, m->path);
+	str_copy(client_id, idlen, m->client_id);
+	return true;
+}
+
+bool nsm_take_save(struct nsm *m)
+{
+	bool s = m->save_pending;
+	m->save_pending = false;
+	return s;
+}
+
+void nsm_reply(struct nsm *m, const char *method, const char *message)
+{
+	lo_send_from(m->manager, m->server, LO_TT_IMMEDIATE, "/reply", "ss", method, message);
+}
+
+void nsm_error(struct nsm *m, const char *method, int code, const char *message)
+{
+	lo_send_from(m->manager, m->server, LO_TT_IMMEDIATE, "/error", "sis", method, code, message);
+}
+
+void nsm_set_dirty(struct nsm *m, bool dirty)
+{
+	if (m->dirty_known && m->dirty == dirty)
+		return;
+	m->dirty_known = true;
+	m->dirty = dirty;
+	lo_send_from(m->manager, m->server, LO_TT_IMMEDIATE, dirty ? "/nsm/client/is_dirty" : "/nsm/client/is_clean",
+		     "");
+}
