@@ -9,6 +9,7 @@
  * client that announced last. Runs until SIGTERM. */
 #include <lo/lo.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,9 +34,12 @@ static void say(const char *fmt, const char *path, const char *types, lo_arg **a
 	(void)path;
 	for (int i = 0; i < argc; i++) {
 		if (types[i] == 's')
-			fprintf(out, " %s", &argv[i]->s);
-		else if (types[i] == 'i')
-			fprintf(out, " %d", argv[i]->i);
+			fprintf(out, " %s", (const char *)argv[i]);
+		else if (types[i] == 'i') {
+			int32_t v; /* liblo's arguments need not be aligned */
+			memcpy(&v, argv[i], sizeof v);
+			fprintf(out, " %d", v);
+		}
 	}
 	fprintf(out, "\n");
 	fflush(out);

@@ -3,6 +3,7 @@
  * TYPES like "fff", "s", "h" (64-bit integer) or "d" (double); prints each reply as "PATH TYPES ARG..." and
  * exits 0 if a reply came, 1 on time-out. A wait of 0 sends only. */
 #include <lo/lo.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +17,10 @@ static int on_reply(const char *path, const char *types, lo_arg **argv, int argc
 	printf("%s %s", path, types);
 	for (int i = 0; i < argc; i++) {
 		switch (types[i]) {
-		case 'f': printf(" %g", argv[i]->f); break;
-		case 'i': printf(" %d", argv[i]->i); break;
-		case 's': printf(" %s", &argv[i]->s); break;
+		/* liblo's arguments need not be aligned for their type. */
+		case 'f': { float f; memcpy(&f, argv[i], sizeof f); printf(" %g", f); break; }
+		case 'i': { int32_t v; memcpy(&v, argv[i], sizeof v); printf(" %d", v); break; }
+		case 's': printf(" %s", (const char *)argv[i]); break;
 		default: printf(" ?"); break;
 		}
 	}

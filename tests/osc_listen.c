@@ -5,6 +5,7 @@
  * Prints "SECONDS PATH TYPES ARG..." a line each (to FILE when given, and
  * flushed), and first "port N" with the port it listens on. */
 #include <lo/lo.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +28,10 @@ static int on_msg(const char *path, const char *types, lo_arg **argv, int argc, 
 	fprintf(out, "%.3f %s %s", now_s() - t0, path, types);
 	for (int i = 0; i < argc; i++) {
 		switch (types[i]) {
-		case 'f': fprintf(out, " %g", argv[i]->f); break;
-		case 'i': fprintf(out, " %d", argv[i]->i); break;
-		case 's': fprintf(out, " %s", &argv[i]->s); break;
+		/* liblo's arguments need not be aligned for their type. */
+		case 'f': { float f; memcpy(&f, argv[i], sizeof f); fprintf(out, " %g", f); break; }
+		case 'i': { int32_t v; memcpy(&v, argv[i], sizeof v); fprintf(out, " %d", v); break; }
+		case 's': fprintf(out, " %s", (const char *)argv[i]); break;
 		default: fprintf(out, " ?"); break;
 		}
 	}

@@ -2,6 +2,7 @@
 #include "drivers/nsm.h"
 
 #include <lo/lo.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,8 @@ static int on_open(const char *path, const char *types, lo_arg **argv, int argc,
 	(void)types;
 	(void)argc;
 	(void)msg;
-	str_copy(m->path, sizeof m->path, &argv[0]->s);
-	str_copy(m->client_id, sizeof m->client_id, &argv[2]->s);
+	str_copy(m->path, sizeof m->path, (const char *)argv[0]);
+	str_copy(m->client_id, sizeof m->client_id, (const char *)argv[2]);
 	m->open_pending = true;
 	return 0;
 }
@@ -52,8 +53,8 @@ static int on_reply(const char *path, const char *types, lo_arg **argv, int argc
 	(void)path;
 	(void)msg;
 	(void)u;
-	if (argc >= 3 && types[0] == 's' && !strcmp(&argv[0]->s, "/nsm/server/announce") && types[2] == 's')
-		log_info("session manager %s: %s", &argv[2]->s, types[1] == 's' ? &argv[1]->s : "");
+	if (argc >= 3 && types[0] == 's' && !strcmp((const char *)argv[0], "/nsm/server/announce") && types[2] == 's')
+		log_info("session manager %s: %s", (const char *)argv[2], types[1] == 's' ? (const char *)argv[1] : "");
 	return 0;
 }
 
@@ -62,8 +63,11 @@ static int on_error(const char *path, const char *types, lo_arg **argv, int argc
 	(void)path;
 	(void)msg;
 	(void)u;
-	if (argc >= 3 && types[0] == 's' && types[1] == 'i' && types[2] == 's')
-		log_error("session manager: %s failed (%d): %s", &argv[0]->s, argv[1]->i, &argv[2]->s);
+	if (argc >= 3 && types[0] == 's' && types[1] == 'i' && types[2] == 's') {
+		int32_t code; /* liblo's arguments need not be aligned */
+		memcpy(&code, argv[1], sizeof code);
+		log_error("session manager: %s failed (%d): %s", (const char *)argv[0], code, (const char *)argv[2]);
+	}
 	return 0;
 }
 
