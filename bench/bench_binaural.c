@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ctl/hrtf.h"
+#include "prep/hrtf.h"
 #include "rt/engine.h"
 
 static double cpu_now(void)

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "ctl/hrtf.h"
-#include "ctl/scene.h"
+#include "prep/hrtf.h"
+#include "config/scene.h"
 #include "rt/engine.h"
 #include "rt/scene_data.h"
 

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl/generator.h"
+#include "prep/generator.h"
 
 static double db(double x) { return x > 1e-12 ? 20.0 * log10(x) : -240.0; }
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl/hrtf.h"
+#include "prep/hrtf.h"
 #include "rt/binaural.h"
 
 #define N_DIRS 3

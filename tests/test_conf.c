@@ -1,5 +1,5 @@
 #include "config.h"
-#include "ctl/conf.h"
+#include "config/conf.h"
 
 #include <check.h>
 #include <errno.h>

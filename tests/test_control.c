@@ -8,10 +8,10 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "ctl/conf.h"
-#include "ctl/control.h"
-#include "ctl/events.h"
-#include "ctl/scene_build.h"
+#include "config/conf.h"
+#include "control/control.h"
+#include "config/events.h"
+#include "prep/scene_build.h"
 #include "rt/engine_impl.h"
 
 static struct engine *engine;

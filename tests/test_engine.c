@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "ctl/hrtf.h"
+#include "prep/hrtf.h"
 #include "rt/engine.h"
 
 #define RATE 48000

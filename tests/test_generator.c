@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl/generator.h"
+#include "prep/generator.h"
 
 static const enum gen_kind kinds[] = { GEN_TAP, GEN_SCRAPE, GEN_BRUSH, GEN_CRINKLE, GEN_SHUSH, GEN_BREATH };
 #define N_KINDS (sizeof kinds / sizeof kinds[0])

@@ -1,6 +1,6 @@
 #include "config.h"
 #include "common/limits.h"
-#include "ctl/hrtf.h"
+#include "prep/hrtf.h"
 
 #include <check.h>
 #include <dirent.h>

@@ -1,8 +1,8 @@
 #include "config.h"
-#include "ctl/scene.h"
+#include "config/scene.h"
 
-#include "ctl/audiofile.h"
-#include "ctl/setlist.h"
+#include "prep/audiofile.h"
+#include "control/setlist.h"
 
 #include <check.h>
 #include <errno.h>

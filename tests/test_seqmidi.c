@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl/events.h"
-#include "ctl/seqmidi.h"
+#include "config/events.h"
+#include "drivers/seqmidi.h"
 #include "rt/midi.h"
 
 static snd_seq_event_t event(snd_seq_event_type_t type)

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "ctl/hrtf.h"
-#include "ctl/scene.h"
+#include "prep/hrtf.h"
+#include "config/scene.h"
 #include "rt/engine.h"
 #include "rt/engine_impl.h" /* the engine's frame counter */
 #include "rt/scene_data.h"

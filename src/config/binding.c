@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "ctl/conf.h"
+#include "config/conf.h"
 
 #define ACTIONS_EXPECTED \
 	"trigger SOUND, release SOUND, scene NAME|next|prev, scene, source NAME PARAM [MIN MAX], " \

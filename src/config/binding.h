@@ -8,7 +8,7 @@
  *            | master gain [MIN MAX] | source NAME xy | hold | panic
  *   WHEN     press | release | both | toggle
  *
- * Every action is one of tingle's commands (src/ctl/control.c) with its
+ * Every action is one of tingle's commands (src/control/control.c) with its
  * arguments taken from the control's value: an OSC value 0..1, a MIDI
  * value or velocity 0..127, a program number. This file only reads the
  * line; which sounds and sources exist is checked where they are known. */

@@ -9,7 +9,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
-#include "ctl/inifile.h"
+#include "config/inifile.h"
 
 int session_write(struct control *c, const char *path, const char *scene, char *err, size_t errlen)
 {

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "ctl/control.h"
+#include "control/control.h"
 
 #define SESSION_MAX_SOURCES 1024
 

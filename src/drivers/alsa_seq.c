@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 #include "common/log.h"
-#include "ctl/seqmidi.h"
+#include "drivers/seqmidi.h"
 #include "rt/engine.h"
 
 struct alsa_seq {

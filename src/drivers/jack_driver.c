@@ -12,7 +12,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
-#include "ctl/conf.h"
+#include "config/conf.h"
 #include "rt/engine.h"
 
 struct in_port {

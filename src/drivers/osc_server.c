@@ -24,8 +24,8 @@
 
 #include "common/log.h"
 #include "common/util.h"
-#include "ctl/conf.h"
-#include "ctl/control.h"
+#include "config/conf.h"
+#include "control/control.h"
 #include "drivers/osc_packet.h"
 #include "rt/engine.h"
 

@@ -1,5 +1,5 @@
 /* The OSC server: a thread reading a UDP socket, turning messages into
- * tingle commands (src/ctl/control.c) on its own engine queue, answering
+ * tingle commands (src/control/control.c) on its own engine queue, answering
  * /ping, and sending /error to the sender of a refused command. */
 #ifndef TINGLE_OSC_SERVER_H
 #define TINGLE_OSC_SERVER_H

@@ -12,12 +12,12 @@
 
 #include "common/log.h"
 #include "common/util.h"
-#include "ctl/audiofile.h"
-#include "ctl/conf.h"
-#include "ctl/control.h"
-#include "ctl/events.h"
-#include "ctl/hrtf.h"
-#include "ctl/setlist.h"
+#include "prep/audiofile.h"
+#include "config/conf.h"
+#include "control/control.h"
+#include "config/events.h"
+#include "prep/hrtf.h"
+#include "control/setlist.h"
 #include "rt/engine.h"
 
 

@@ -10,7 +10,7 @@
  * crossfaded with amplitude-complementary windows: at most six inverse
  * FFTs per block, however many sources move.
  *
- * binaural_new/free run on a control thread (src/ctl/engine_setup.c);
+ * binaural_new/free run on a control thread (src/prep/engine_setup.c);
  * everything else here runs on the audio thread. */
 #ifndef TINGLE_BINAURAL_H
 #define TINGLE_BINAURAL_H

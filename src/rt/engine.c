@@ -9,7 +9,7 @@
 #include "rt/engine_impl.h"
 #include "rt/fpu.h"
 #include "rt/midi.h"
-#include "ctl/hrtf.h"
+#include "prep/hrtf.h"
 
 /* Commands drained per queue per block, so a flood cannot stall a block. */
 #define MAX_CMDS_PER_BLOCK 256

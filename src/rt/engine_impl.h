@@ -1,5 +1,5 @@
 /* Engine internals shared by the audio-thread code (src/rt/engine.c) and
- * its set-up on control threads (src/ctl/engine_setup.c). */
+ * its set-up on control threads (src/prep/engine_setup.c). */
 #ifndef TINGLE_ENGINE_IMPL_H
 #define TINGLE_ENGINE_IMPL_H
 

@@ -1,6 +1,6 @@
 /* A scene as the audio thread sees it: sounds ready to play (decoded,
  * resampled, synthesised, loop points prepared) and a note map. Built by
- * src/ctl/scene_build.c on a control thread, handed to the engine as one
+ * src/prep/scene_build.c on a control thread, handed to the engine as one
  * pointer, never changed afterwards except for the round-robin counters,
  * which only the audio thread touches. */
 #ifndef TINGLE_SCENE_DATA_H

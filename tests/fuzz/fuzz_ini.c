@@ -9,8 +9,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "ctl/conf.h"
-#include "ctl/scene.h"
+#include "config/conf.h"
+#include "config/scene.h"
 
 static const char rig[] =
 	"[input harp]\nport = system:capture_1\nazimuth = 30\n"

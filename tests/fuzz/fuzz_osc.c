@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "ctl/conf.h"
-#include "ctl/control.h"
-#include "ctl/scene.h"
-#include "ctl/scene_build.h"
+#include "config/conf.h"
+#include "control/control.h"
+#include "config/scene.h"
+#include "prep/scene_build.h"
 #include "drivers/osc_server.h"
 #include "rt/engine.h"
 

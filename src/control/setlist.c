@@ -1,6 +1,6 @@
 /* Control threads: the scenes of a show. */
 #include "config.h"
-#include "ctl/setlist.h"
+#include "control/setlist.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -11,10 +11,10 @@
 
 #include "common/log.h"
 #include "common/util.h"
-#include "ctl/control.h"
-#include "ctl/inifile.h"
-#include "ctl/scene.h"
-#include "ctl/scene_build.h"
+#include "control/control.h"
+#include "config/inifile.h"
+#include "config/scene.h"
+#include "prep/scene_build.h"
 
 #ifndef PKGDATADIR
 #define PKGDATADIR "/usr/local/share/tingle"

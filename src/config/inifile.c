@@ -1,7 +1,7 @@
 #include "config.h"
-#include "ctl/inifile.h"
+#include "config/inifile.h"
 
-#include "ctl/conf.h"
+#include "config/conf.h"
 #include "common/util.h"
 
 #include <ctype.h>

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ctl/conf.h"
+#include "config/conf.h"
 #include "common/log.h"
 #include "config/binding.h"
 

@@ -1,9 +1,9 @@
 #include "config.h"
-#include "ctl/conf.h"
+#include "config/conf.h"
 
 #include "common/log.h"
 #include "common/util.h"
-#include "ctl/inifile.h"
+#include "config/inifile.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

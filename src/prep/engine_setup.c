@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "ctl/hrtf.h"
+#include "prep/hrtf.h"
 #include "rt/engine_impl.h"
 
 /* FFTW's planner is not thread-safe; cores may be built from the main

@@ -1,7 +1,7 @@
 /* Scene files (scenes/NAME.scene, INI parsed with inih): what one part of
  * a performance needs — sounds (samples or generators) and the places they
  * sound from, and this scene's settings for the live inputs. This module
- * parses and checks a file into a description; src/ctl/scene_build.c turns
+ * parses and checks a file into a description; src/prep/scene_build.c turns
  * a description into audio for the engine. See man/tingle-scene.5. */
 #ifndef TINGLE_SCENE_H
 #define TINGLE_SCENE_H
@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "ctl/conf.h"
-#include "ctl/generator.h"
+#include "config/conf.h"
+#include "prep/generator.h"
 #include "rt/scene_data.h" /* enum sound_mode, enum sound_select */
 
 #define SCENE_MAX_SOUNDS 64

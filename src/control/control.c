@@ -1,5 +1,5 @@
 #include "config.h"
-#include "ctl/control.h"
+#include "control/control.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
-#include "ctl/scene_build.h"
+#include "prep/scene_build.h"
 #include "rt/engine.h"
 
 /* Edge of a TouchOSC XY pad, in metres from the head. */

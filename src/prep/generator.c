@@ -109,7 +109,7 @@
  * Every sound then has DC removed (20 Hz), starts and ends with a short
  * raised-cosine fade at exactly zero, and is peak-normalised to -6 dBFS. */
 
-#include "ctl/generator.h"
+#include "prep/generator.h"
 
 #include <math.h>
 #include <stdarg.h>

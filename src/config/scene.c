@@ -1,9 +1,9 @@
 #include "config.h"
-#include "ctl/scene.h"
+#include "config/scene.h"
 
 #include "common/log.h"
 #include "common/util.h"
-#include "ctl/inifile.h"
+#include "config/inifile.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
 #include "config.h"
-#include "ctl/hrtf.h"
+#include "prep/hrtf.h"
 
 #include "common/limits.h"
 #include "common/log.h"

@@ -1,5 +1,5 @@
 #include "config.h"
-#include "ctl/seqmidi.h"
+#include "drivers/seqmidi.h"
 
 #include <stdbool.h>
 

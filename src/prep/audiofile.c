@@ -1,5 +1,5 @@
 #include "config.h"
-#include "ctl/audiofile.h"
+#include "prep/audiofile.h"
 
 #include <errno.h>
 #include <fcntl.h>

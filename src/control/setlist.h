@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ctl/conf.h"
+#include "config/conf.h"
 
 struct control;
 struct engine_queue;

@@ -1,5 +1,5 @@
 #include "config.h"
-#include "ctl/events.h"
+#include "config/events.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,6 +1,6 @@
 /* Control thread: a parsed scene becomes sound. */
 #include "config.h"
-#include "ctl/scene_build.h"
+#include "prep/scene_build.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "ctl/audiofile.h"
-#include "ctl/control.h"
-#include "ctl/generator.h"
+#include "prep/audiofile.h"
+#include "control/control.h"
+#include "prep/generator.h"
 #include "rt/scene_data.h"
 
 /* Loops: the tail crossfades into the head over this long (or a quarter

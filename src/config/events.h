@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ctl/control.h"
+#include "control/control.h"
 
 #define EVENT_MAX_ARGS 8
 

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ctl/scene.h"
+#include "config/scene.h"
 
 struct control;
 struct eng_scene;
