@@ -31,4 +31,10 @@
 #define TINGLE_SOFA_FILE_MAX_BYTES (1024LL * 1024LL * 1024LL)
 #define TINGLE_SOFA_FILE_MAX_TEXT "1024 MiB"
 
+/* The direction table an HRTF set is looked up through: one entry per
+ * whole degree of azimuth (0..359) and elevation (-90..90). Built off the
+ * audio thread (src/prep/hrtf.c), read on it (src/rt/engine.c). */
+#define HRTF_GRID_AZ 360
+#define HRTF_GRID_EL 181
+
 #endif

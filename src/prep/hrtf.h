@@ -6,13 +6,12 @@
 #ifndef TINGLE_HRTF_H
 #define TINGLE_HRTF_H
 
+#include "common/limits.h"
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /* Direction table: one entry per degree of azimuth and elevation. */
-#define HRTF_GRID_AZ 360
-#define HRTF_GRID_EL 181
 
 struct hrtf_set {
 	char *path;

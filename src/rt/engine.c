@@ -9,7 +9,7 @@
 #include "rt/engine_impl.h"
 #include "rt/fpu.h"
 #include "rt/midi.h"
-#include "prep/hrtf.h"
+#include "common/limits.h"
 
 /* Commands drained per queue per block, so a flood cannot stall a block. */
 #define MAX_CMDS_PER_BLOCK 256
