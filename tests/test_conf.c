@@ -4,6 +4,7 @@
 #include <check.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c.sources, 64);
 	ck_assert_float_eq(c.ceiling_db, -1.0f);
 	ck_assert_float_eq(c.master_gain_db, 0.0f);
+	ck_assert_float_eq(c.near_gain_db, 12.0f);
 	ck_assert_str_eq(c.scenes_dir, "");
 	ck_assert_uint_eq(c.n_setlist, 0);
 	ck_assert_str_eq(c.start, "");
@@ -166,6 +168,7 @@ START_TEST(test_full_file)
 	ck_assert_int_eq(c.sources, 16);
 	ck_assert_float_eq_tol(c.ceiling_db, -3.5f, 1e-6f);
 	ck_assert_float_eq_tol(c.master_gain_db, -6.0f, 1e-6f);
+	ck_assert_float_eq_tol(c.near_gain_db, 18.0f, 1e-6f);
 
 	ck_assert_uint_eq(c.n_setlist, 4);
 	ck_assert_str_eq(c.setlist[0], "intro");
@@ -178,38 +181,42 @@ START_TEST(test_full_file)
 	ck_assert_uint_eq(c.n_inputs, 3);
 	const struct conf_input *harp = conf_find_input(&c, "harp");
 	ck_assert_ptr_eq(harp, &c.inputs[0]);
-	ck_assert_int_eq(harp->line, 38);
+	ck_assert_int_eq(harp->line, 39);
 	ck_assert_str_eq(harp->port, "system:capture_1");
 	ck_assert_float_eq_tol(harp->gain_db, -6.0f, 1e-6f);
 	ck_assert(!harp->mute);
 	ck_assert_float_eq_tol(harp->azimuth, 90.0f, 1e-6f); /* left */
 	ck_assert_float_eq_tol(harp->elevation, 10.0f, 1e-6f);
 	ck_assert_float_eq_tol(harp->distance, 0.5f, 1e-6f);
+	ck_assert_float_eq_tol(harp->room_db, -12.0f, 1e-6f);
 
 	const struct conf_input *whisper = conf_find_input(&c, "whisper");
 	ck_assert_ptr_eq(whisper, &c.inputs[1]);
-	ck_assert_int_eq(whisper->line, 45);
+	ck_assert_int_eq(whisper->line, 47);
 	ck_assert(whisper->mute);
 	ck_assert_float_eq_tol(whisper->azimuth, -90.0f, 1e-4f); /* 270 wrapped */
 	ck_assert_float_eq_tol(whisper->elevation, 90.0f, 1e-6f); /* above */
 	ck_assert_float_eq_tol(whisper->gain_db, 0.0f, 1e-6f);
 	ck_assert_float_eq_tol(whisper->distance, 1.0f, 1e-6f);
+	ck_assert(isinf(whisper->room_db) && whisper->room_db < 0.0f); /* room = OFF */
 
 	/* A section without keys still makes an input, with the defaults. */
 	const struct conf_input *bowl = conf_find_input(&c, "bowl");
 	ck_assert_ptr_eq(bowl, &c.inputs[2]);
-	ck_assert_int_eq(bowl->line, 51);
+	ck_assert_int_eq(bowl->line, 54);
 	ck_assert_str_eq(bowl->port, "");
 	ck_assert_float_eq_tol(bowl->distance, 1.0f, 1e-6f);
+	ck_assert(isinf(bowl->room_db) && bowl->room_db < 0.0f); /* no room send by default */
+	ck_assert(bowl->room_db == CONF_ROOM_OFF);
 	ck_assert_ptr_null(conf_find_input(&c, "Harp"));
 
 	ck_assert_uint_eq(c.n_binds, 3);
 	ck_assert_str_eq(c.binds[0].control, "osc /1/push1");
 	ck_assert_str_eq(c.binds[0].action, "trigger tap");
-	ck_assert_int_eq(c.binds[0].line, 54);
+	ck_assert_int_eq(c.binds[0].line, 57);
 	ck_assert_str_eq(c.binds[1].control, "midi cc 80");
 	ck_assert_str_eq(c.binds[1].action, "scene next");
-	ck_assert_int_eq(c.binds[1].line, 55);
+	ck_assert_int_eq(c.binds[1].line, 58);
 	ck_assert_str_eq(c.binds[2].control, "osc /1/fader1");
 	ck_assert_str_eq(c.binds[2].action, "input harp gain -40 0");
 }
@@ -260,12 +267,24 @@ START_TEST(test_value_forms)
 
 	/* Range ends are in the range. */
 	c = good("[osc]\nport = 0\n[engine]\nvoices = 4096\nsources = 2\nceiling = -40\nmaster = 24\n"
-		 "[input a]\ngain = -120\ndistance = 0.1\n[input b]\ndistance = 100\ngain = 24\n");
+		 "near_gain = 0\n"
+		 "[input a]\ngain = -120\ndistance = 0.1\nroom = -120\n"
+		 "[input b]\ndistance = 100\ngain = 24\nroom = 12\n");
 	ck_assert_int_eq(c->osc_port, 0);
 	ck_assert_int_eq(c->voices, 4096);
 	ck_assert_float_eq_tol(c->ceiling_db, -40.0f, 1e-6f);
+	ck_assert_float_eq_tol(c->near_gain_db, 0.0f, 1e-6f);
 	ck_assert_float_eq_tol(c->inputs[0].distance, 0.1f, 1e-6f);
+	ck_assert_float_eq_tol(c->inputs[0].room_db, -120.0f, 1e-6f);
 	ck_assert_float_eq_tol(c->inputs[1].distance, 100.0f, 1e-6f);
+	ck_assert_float_eq_tol(c->inputs[1].room_db, 12.0f, 1e-6f);
+	c = good("[engine]\nsources = 4096\nnear_gain = 24\n[input a]\nroom = -6.5\n[input b]\nroom = off\n"
+		 "[input c]\nroom = \"Off\"\n");
+	ck_assert_int_eq(c->sources, 4096);
+	ck_assert_float_eq_tol(c->near_gain_db, 24.0f, 1e-6f);
+	ck_assert_float_eq_tol(c->inputs[0].room_db, -6.5f, 1e-6f);
+	ck_assert(c->inputs[1].room_db == CONF_ROOM_OFF);
+	ck_assert(c->inputs[2].room_db == CONF_ROOM_OFF);
 
 	/* The setlist gives the start; allow lists are written canonically. */
 	c = good("[scenes]\nsetlist = a,b , c\npreload = ALL\n[osc]\nallow = 10. FD00:0::1 fe80:\n");
@@ -310,6 +329,10 @@ static const struct {
 	/* unknown key, unknown section */
 	{ "[jack]\nname = a\nnmae = b\n", 3,
 	  "[jack] nmae: unknown key (expected name, server, autoconnect, outputs)" },
+	{ "[engine]\nnear = 3\n", 2,
+	  "[engine] near: unknown key (expected voices, sources, ceiling, master, near_gain)" },
+	{ "[input harp]\nreverb = -3\n", 2,
+	  "[input harp] reverb: unknown key (expected port, gain, mute, azimuth, elevation, distance, room)" },
 	{ "[input harp]\nazimuth = 0\npan = 3\n", 3, "[input harp] pan: unknown key" },
 	{ "[jack]\nName = a\n", 2, "[jack] Name: unknown key" },
 	{ "\n[jak]\nname = a\n", 2, "[jak]: unknown section" },
@@ -327,7 +350,25 @@ static const struct {
 	{ "[osc]\nport = 65536\n", 2,
 	  "[osc] port: out of range (got '65536', expected a whole number 0..65535)" },
 	{ "[engine]\nvoices = 0\n", 2, "[engine] voices: out of range (got '0'" },
-	{ "[engine]\nsources = 1025\n", 2, "[engine] sources: out of range (got '1025'" },
+	{ "[engine]\nsources = 4097\n", 2,
+	  "[engine] sources: out of range (got '4097', expected a whole number 1..4096)" },
+	{ "[engine]\nsources = 0\n", 2, "[engine] sources: out of range (got '0'" },
+	{ "[engine]\nnear_gain = 25\n", 2,
+	  "[engine] near_gain: out of range (got '25', expected a number 0..24)" },
+	{ "[engine]\nnear_gain = -1\n", 2,
+	  "[engine] near_gain: out of range (got '-1', expected a number 0..24)" },
+	{ "[engine]\nnear_gain = 12 dB\n", 2,
+	  "[engine] near_gain: not a number (got '12 dB', expected a number 0..24)" },
+	{ "[engine]\nnear_gain = off\n", 2, "[engine] near_gain: not a number (got 'off'" },
+	{ "[input harp]\nroom = 13\n", 2,
+	  "[input harp] room: out of range (got '13', expected a number -120..12 (dB) or off)" },
+	{ "[input harp]\nroom = -121\n", 2,
+	  "[input harp] room: out of range (got '-121', expected a number -120..12 (dB) or off)" },
+	{ "[input harp]\nroom = loud\n", 2,
+	  "[input harp] room: not a number (got 'loud', expected a number -120..12 (dB) or off)" },
+	{ "[input harp]\nroom = no\n", 2, "[input harp] room: not a number (got 'no'" },
+	{ "[input harp]\nroom =\n", 2, "[input harp] room: not a number (got ''" },
+	{ "[input harp]\nroom = -inf\n", 2, "[input harp] room: not a number (got '-inf'" },
 	{ "[engine]\nceiling = 1\n", 2,
 	  "[engine] ceiling: out of range (got '1', expected a number -40..0)" },
 	{ "[engine]\nmaster = 30\n", 2, "[engine] master: out of range (got '30'" },
@@ -402,6 +443,10 @@ static const struct {
 	{ "[engine]\nvoices = 8\nvoices = 9\n", 3, "[engine] voices: set twice (first on line 2)" },
 	{ "[input a]\ngain = 1\n[input b]\ngain = 2\ngain = 3\n", 5,
 	  "[input b] gain: set twice (first on line 4)" },
+	{ "[input a]\nroom = -3\n[input b]\nroom = off\n\nroom = -6\n", 6,
+	  "[input b] room: set twice (first on line 4)" },
+	{ "[engine]\nnear_gain = 6\n[engine]\nnear_gain = 6\n", 4,
+	  "[engine] near_gain: set twice (first on line 2)" },
 	{ "[jack]\n  name = a\n  server = b\n", 3,
 	  "[jack] name: indented line read as more of the value of name" },
 	{ "[osc]\nallow = 127.0.0.1\n  [jack]\nname = x\n", 3,
@@ -612,7 +657,8 @@ START_TEST(test_limits)
 	static struct tingle_conf c;
 	static char text[CONF_MAX_INPUTS * 32 + 256];
 	char err[1024];
-	size_t n = (size_t)snprintf(text, sizeof text, "[engine]\nsources = 1024\n");
+	ck_assert_int_ge(CONF_MAX_INPUTS, 1024);
+	size_t n = (size_t)snprintf(text, sizeof text, "[engine]\nsources = 4096\n");
 	for (int i = 0; i < CONF_MAX_INPUTS; i++)
 		n += (size_t)snprintf(text + n, sizeof text - n, "[input in%d]\n", i);
 	ck_assert_int_eq(conf_parse_string(text, "many.conf", &c, err, sizeof err), 0);
@@ -626,10 +672,55 @@ START_TEST(test_limits)
 		 CONF_MAX_INPUTS + 3);
 	ck_assert_msg(!strncmp(err, want, strlen(want)), "got '%s'", err);
 
-	/* Default sources = 64 is more than CONF_MAX_INPUTS, so the limit on
-	 * sources needs a smaller value to show. */
+	/* More inputs than [engine] sources (default 64) is the limit a
+	 * configuration meets first. */
 	ck_assert_int_eq(conf_parse_string("[engine]\nsources = 1\n[input a]\n", "s.conf", &c, err,
 					   sizeof err), 0);
+	n = 0;
+	for (int i = 0; i < 65; i++)
+		n += (size_t)snprintf(text + n, sizeof text - n, "[input in%d]\n", i);
+	ck_assert_int_eq(conf_parse_string(text, "s.conf", &c, err, sizeof err), -1);
+	ck_assert_str_eq(err, "s.conf:65: [input in64]: more live inputs than [engine] sources (got 65 inputs, "
+			      "expected at most sources = 64)");
+}
+END_TEST
+
+/* A stage with many microphones: 256 live inputs, each with its own
+ * values, the text made here. */
+START_TEST(test_many_inputs)
+{
+	static struct tingle_conf c;
+	static char text[256 * 160 + 256];
+	char err[1024];
+	size_t n = (size_t)snprintf(text, sizeof text, "[engine]\nsources = 300\nnear_gain = 6\n");
+	for (int i = 0; i < 256; i++)
+		n += (size_t)snprintf(text + n, sizeof text - n,
+				      "[input mic%03d]\nport = system:capture_%d\ngain = %d\nazimuth = %d\n"
+				      "distance = %g\nroom = %s\n",
+				      i, i + 1, -(i % 40), i - 128, 0.5 + i / 64.0,
+				      i % 3 == 0 ? "off" : i % 3 == 1 ? "-12" : "-3.5");
+	ck_assert_uint_lt(n, sizeof text - 1);
+	int ret = conf_parse_string(text, "stage.conf", &c, err, sizeof err);
+	ck_assert_msg(ret == 0, "%s", err);
+	ck_assert_uint_eq(c.n_inputs, 256);
+	ck_assert_int_eq(c.sources, 300);
+	ck_assert_float_eq_tol(c.near_gain_db, 6.0f, 1e-6f);
+	for (int i = 0; i < 256; i++) {
+		char name[16], port[32];
+		snprintf(name, sizeof name, "mic%03d", i);
+		snprintf(port, sizeof port, "system:capture_%d", i + 1);
+		const struct conf_input *in = conf_find_input(&c, name);
+		ck_assert_msg(in == &c.inputs[i], "%s", name);
+		ck_assert_int_eq(in->line, 4 + 6 * i);
+		ck_assert_str_eq(in->port, port);
+		ck_assert_float_eq_tol(in->gain_db, (float)-(i % 40), 1e-6f);
+		ck_assert_float_eq_tol(in->azimuth, (float)(i - 128), 1e-4f);
+		ck_assert_float_eq_tol(in->distance, 0.5f + (float)i / 64.0f, 1e-5f);
+		if (i % 3 == 0)
+			ck_assert(in->room_db == CONF_ROOM_OFF);
+		else
+			ck_assert_float_eq_tol(in->room_db, i % 3 == 1 ? -12.0f : -3.5f, 1e-6f);
+	}
 }
 END_TEST
 
@@ -783,6 +874,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(tc, test_long_lines);
 	tcase_add_test(tc, test_long_lines_in_file);
 	tcase_add_test(tc, test_limits);
+	tcase_add_test(tc, test_many_inputs);
 	tcase_add_test(tc, test_not_regular_files);
 	tcase_add_test(tc, test_file_size);
 	tcase_add_test(tc, test_read_error);

@@ -155,11 +155,13 @@ START_TEST(test_full_scene)
 	ck_assert_feq(src->azimuth, 90.0f);
 	ck_assert_feq(src->elevation, 10.0f);
 	ck_assert_feq(src->distance, 0.3f);
+	ck_assert(src->room_db == CONF_ROOM_OFF); /* no send unless one is set */
 	src = &d->sources[1];
 	ck_assert_str_eq(src->name, "behind");
 	ck_assert_feq(src->azimuth, -160.0f); /* 200 wrapped */
 	ck_assert_feq(src->elevation, -90.0f);
 	ck_assert_feq(src->distance, 2.0f);
+	ck_assert_feq(src->room_db, -8.0f);
 
 	ck_assert_uint_eq(d->n_sounds, 4);
 	const struct sound_desc *s = &d->sounds[0];
@@ -250,25 +252,35 @@ START_TEST(test_full_scene)
 	const struct scene_input *in = &d->inputs[0];
 	ck_assert_str_eq(in->name, "harp");
 	ck_assert(in->has_gain && in->has_mute && in->has_azimuth && in->has_elevation &&
-		  in->has_distance);
+		  in->has_distance && in->has_room);
 	ck_assert_feq(in->gain_db, -6.0f);
 	ck_assert(in->mute);
 	ck_assert_feq(in->azimuth, 30.0f);
 	ck_assert_feq(in->elevation, -10.0f);
 	ck_assert_feq(in->distance, 1.5f);
+	ck_assert_feq(in->room_db, -14.0f);
 	in = &d->inputs[1];
 	ck_assert_str_eq(in->name, "bowl");
 	ck_assert(in->has_mute && !in->mute);
+	ck_assert(in->has_room && in->room_db == CONF_ROOM_OFF);
 	ck_assert(!in->has_gain && !in->has_azimuth && !in->has_elevation && !in->has_distance);
 	ck_assert_feq(in->azimuth, -90.0f); /* what it does not set is the configuration's */
 	ck_assert_feq(in->distance, 2.0f);
+
+	ck_assert(d->has_room);
+	ck_assert_int_eq(d->room.line, 79);
+	ck_assert_feq(d->room.decay, 2.5f);
+	ck_assert_feq(d->room.size, 12.0f);
+	ck_assert_feq(d->room.damping, 0.3f);
+	ck_assert_feq(d->room.level, -9.0f);
+	ck_assert_feq(d->room.predelay, 25.0f);
 
 	ck_assert_uint_eq(d->n_binds, 2);
 	ck_assert_str_eq(d->binds[0].control, "osc /1/push1");
 	ck_assert_str_eq(d->binds[0].action, "trigger taps");
 	ck_assert_str_eq(d->binds[1].control, "midi cc 80");
 	ck_assert_str_eq(d->binds[1].action, "scene next");
-	ck_assert_int_eq(d->binds[1].line, 73);
+	ck_assert_int_eq(d->binds[1].line, 76);
 
 	scene_desc_free(d);
 	ck_assert_ptr_null(d->sounds[0].files);
@@ -289,6 +301,14 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(d->n_sources, 0);
 	ck_assert_uint_eq(d->n_inputs, 0);
 	ck_assert_uint_eq(d->n_binds, 0);
+	/* no [room]: the room's defaults, with decay 0, no room */
+	ck_assert(!d->has_room);
+	ck_assert_int_eq(d->room.line, 0);
+	ck_assert_feq(d->room.decay, 0.0f);
+	ck_assert_feq(d->room.size, 8.0f);
+	ck_assert_feq(d->room.damping, 0.5f);
+	ck_assert_feq(d->room.level, -6.0f);
+	ck_assert_feq(d->room.predelay, 10.0f);
 	const struct sound_desc *s = &d->sounds[0];
 	struct gen_params def;
 	gen_defaults(&def, GEN_TAP);
@@ -471,6 +491,221 @@ START_TEST(test_foreign_input_and_binds)
 }
 END_TEST
 
+/* [room] and the room sends of sources and inputs. */
+START_TEST(test_room)
+{
+	char dir[PATH_MAX];
+	char err[512];
+	make_tmpdir(dir, sizeof dir);
+	/* Range ends, a [room] with some keys (the others their defaults),
+	 * before the sections that send to it. */
+	struct scene_desc *d = good(dir, "r.scene",
+				    "[room]\ndecay = 20\nsize = 1\n"
+				    "[source near]\nroom = 12\n"
+				    "[source far]\nroom = -120\n"
+				    "[source dry]\nroom = OFF\n"
+				    "[source plain]\n"
+				    "[sound a]\ngenerator = tap\nsource = near\n",
+				    test_conf());
+	ck_assert(d->has_room);
+	ck_assert_int_eq(d->room.line, 1);
+	ck_assert_feq(d->room.decay, 20.0f);
+	ck_assert_feq(d->room.size, 1.0f);
+	ck_assert_feq(d->room.damping, 0.5f);
+	ck_assert_feq(d->room.level, -6.0f);
+	ck_assert_feq(d->room.predelay, 10.0f);
+	ck_assert_uint_eq(d->n_sources, 4);
+	ck_assert_feq(d->sources[0].room_db, 12.0f);
+	ck_assert_feq(d->sources[1].room_db, -120.0f);
+	ck_assert(d->sources[2].room_db == CONF_ROOM_OFF);
+	ck_assert(isinf(d->sources[3].room_db) && d->sources[3].room_db < 0.0f);
+	free_desc(d);
+
+	/* The other ends; decay = 0 is a room that is off. */
+	d = good(dir, "r.scene",
+		 "[sound a]\ngenerator = tap\nscatter = yes\n"
+		 "[room]\ndecay = 0\nsize = 50\ndamping = 0\nlevel = -60\npredelay = 0\n",
+		 NULL);
+	ck_assert(d->has_room);
+	ck_assert_int_eq(d->room.line, 4);
+	ck_assert_feq(d->room.decay, 0.0f);
+	ck_assert_feq(d->room.size, 50.0f);
+	ck_assert_feq(d->room.damping, 0.0f);
+	ck_assert_feq(d->room.level, -60.0f);
+	ck_assert_feq(d->room.predelay, 0.0f);
+	free_desc(d);
+	d = good(dir, "r.scene",
+		 "[room]\ndamping = 1\nlevel = 12\npredelay = 200\n[sound a]\ngenerator = tap\nscatter = yes\n",
+		 NULL);
+	ck_assert_feq(d->room.damping, 1.0f);
+	ck_assert_feq(d->room.level, 12.0f);
+	ck_assert_feq(d->room.predelay, 200.0f);
+	ck_assert_feq(d->room.decay, 0.0f);
+	free_desc(d);
+
+	/* An empty [room] is the defaults. */
+	d = good(dir, "r.scene", "[room]\n[sound a]\ngenerator = tap\nscatter = yes\n", NULL);
+	ck_assert(d->has_room);
+	ck_assert_feq(d->room.decay, 0.0f);
+	ck_assert_feq(d->room.size, 8.0f);
+	free_desc(d);
+
+	/* A scene's [input] overrides the configuration's room send as it
+	 * does its gain: set here, or the configuration's (off unless it
+	 * says otherwise). */
+	static struct tingle_conf c;
+	ck_assert_msg(conf_parse_string("[input harp]\nroom = -12\n[input bowl]\n[input voice]\nroom = -20\n",
+					"room.conf", &c, err, sizeof err) == 0, "%s", err);
+	d = good(dir, "r.scene",
+		 "[room]\ndecay = 1.5\n"
+		 "[input harp]\ngain = -3\n"
+		 "[input bowl]\nroom = -6\n"
+		 "[input voice]\nroom = off\n"
+		 "[sound a]\ngenerator = tap\nsource = harp\n",
+		 &c);
+	ck_assert_uint_eq(d->n_inputs, 3);
+	ck_assert(!d->inputs[0].has_room);
+	ck_assert_feq(d->inputs[0].room_db, -12.0f);
+	ck_assert(d->inputs[1].has_room);
+	ck_assert_feq(d->inputs[1].room_db, -6.0f);
+	ck_assert(d->inputs[2].has_room);
+	ck_assert(d->inputs[2].room_db == CONF_ROOM_OFF);
+	free_desc(d);
+	/* Without a configuration: off unless set. */
+	d = good(dir, "r.scene", "[input v]\n[input w]\nroom = -1\n[sound a]\ngenerator = tap\nsource = v\n",
+		 NULL);
+	ck_assert(!d->inputs[0].has_room);
+	ck_assert(d->inputs[0].room_db == CONF_ROOM_OFF);
+	ck_assert_feq(d->inputs[1].room_db, -1.0f);
+	free_desc(d);
+
+	/* Sends in a scene without a [room] do nothing: a warning, not an
+	 * error. */
+	d = good(dir, "r.scene",
+		 "[source s]\nroom = -6\n[input harp]\nroom = -3\n[sound a]\ngenerator = tap\nsource = s\n",
+		 test_conf());
+	ck_assert(!d->has_room);
+	ck_assert_feq(d->sources[0].room_db, -6.0f);
+	ck_assert_feq(d->inputs[0].room_db, -3.0f);
+	free_desc(d);
+
+	/* motion on a [source] and a scene's [input]. */
+	d = good(dir, "m.scene",
+		 "[source s]\nmotion = orbit -30\n[input harp]\nmotion = sweep left 10 0.3 4\n"
+		 "[sound a]\ngenerator = tap\nsource = s\n",
+		 test_conf());
+	ck_assert_int_eq(d->sources[0].motion.kind, MOTION_ORBIT);
+	ck_assert_feq(d->sources[0].motion.rate, -30.0f);
+	ck_assert(d->inputs[0].has_motion);
+	ck_assert_int_eq(d->inputs[0].motion.kind, MOTION_SWEEP);
+	ck_assert_feq(d->inputs[0].motion.to[0], 90.0f);
+	ck_assert_feq(d->inputs[0].motion.seconds, 4.0f);
+	free_desc(d);
+	bad(dir, "r.scene", "[source s]\nroom = -6\nmotion = wobble 10\n", NULL, err, sizeof err);
+	ck_assert_msg(strstr(err, ":3: [source s] motion: 'wobble 10': unknown motion (expected orbit DEG_PER_S"), "%s",
+		      err);
+	remove_tree(dir);
+}
+END_TEST
+
+/* A stage with 256 live inputs in the configuration (its text made
+ * here), and a scene that sets every one of them and plays a sound from
+ * each. */
+START_TEST(test_many_inputs)
+{
+	enum { N = 256 };
+	char dir[PATH_MAX], err[1024];
+	static struct tingle_conf c;
+	static char text[N * 200 + 256];
+	make_tmpdir(dir, sizeof dir);
+
+	size_t n = (size_t)snprintf(text, sizeof text, "[engine]\nsources = %d\n", N + 64);
+	for (int i = 0; i < N; i++)
+		n += (size_t)snprintf(text + n, sizeof text - n, "[input mic%03d]\nport = system:capture_%d\n"
+				      "azimuth = %d\nroom = -%d\n", i, i + 1, i - 128, 10 + i % 20);
+	ck_assert_uint_lt(n, sizeof text - 1);
+	ck_assert_msg(conf_parse_string(text, "stage.conf", &c, err, sizeof err) == 0, "%s", err);
+	ck_assert_uint_eq(c.n_inputs, N);
+
+	n = (size_t)snprintf(text, sizeof text, "[room]\ndecay = 1.2\n");
+	for (int i = 0; i < N; i++) {
+		n += (size_t)snprintf(text + n, sizeof text - n, "[input mic%03d]\ngain = -%d\n", i, i % 30);
+		if (i % 2)
+			n += (size_t)snprintf(text + n, sizeof text - n, "room = %s\n", i % 4 == 1 ? "off" : "-2");
+	}
+	/* 64 sounds, the most a scene has, on inputs across the stage; the
+	 * last one names the last input. */
+	for (int i = 0; i < SCENE_MAX_SOUNDS; i++)
+		n += (size_t)snprintf(text + n, sizeof text - n, "[sound s%d]\ngenerator = tap\nsource = mic%03d\n",
+				      i, i == SCENE_MAX_SOUNDS - 1 ? N - 1 : i * 4);
+	n += (size_t)snprintf(text + n, sizeof text - n, "[bind]\nosc /fader = input mic%03d gain\n", N - 1);
+	ck_assert_uint_lt(n, sizeof text - 1);
+
+	struct scene_desc *d = good(dir, "stage.scene", text, &c);
+	ck_assert_uint_eq(d->n_inputs, N);
+	ck_assert_uint_eq(d->n_sounds, SCENE_MAX_SOUNDS);
+	for (int i = 0; i < N; i++) {
+		const struct scene_input *in = &d->inputs[i];
+		char name[16];
+		snprintf(name, sizeof name, "mic%03d", i);
+		ck_assert_str_eq(in->name, name);
+		ck_assert(in->has_gain && !in->has_azimuth);
+		ck_assert_feq(in->gain_db, (float)-(i % 30));
+		ck_assert_feq(in->azimuth, (float)(i - 128)); /* the configuration's */
+		ck_assert(in->has_room == (i % 2 == 1));
+		if (i % 2 == 0)
+			ck_assert_feq(in->room_db, (float)-(10 + i % 20)); /* the configuration's */
+		else if (i % 4 == 1)
+			ck_assert(in->room_db == CONF_ROOM_OFF);
+		else
+			ck_assert_feq(in->room_db, -2.0f);
+	}
+	ck_assert_str_eq(d->sounds[SCENE_MAX_SOUNDS - 1].source, "mic255");
+	free_desc(d);
+
+	/* An input beyond the configuration's is still refused as a source. */
+	bad(dir, "stage.scene", "[sound a]\ngenerator = tap\nsource = mic256\n", &c, err, sizeof err);
+	ck_assert_msg(strstr(err, ":3: [sound a] source: no [source] or live input named 'mic256' (expected "
+				  "mic000, mic001, "), "%s", err);
+	remove_tree(dir);
+}
+END_TEST
+
+/* As many [source] and [input] sections as a scene may have. */
+START_TEST(test_scene_limits)
+{
+	char dir[PATH_MAX], err[1024];
+	static char text[(SCENE_MAX_SOURCES + SCENE_MAX_INPUTS) * 24 + 256];
+	make_tmpdir(dir, sizeof dir);
+	ck_assert_int_ge(SCENE_MAX_INPUTS, 1024);
+	ck_assert_int_ge(SCENE_MAX_SOURCES, 1024);
+	size_t n = 0;
+	for (int i = 0; i < SCENE_MAX_SOURCES; i++)
+		n += (size_t)snprintf(text + n, sizeof text - n, "[source s%d]\n", i);
+	for (int i = 0; i < SCENE_MAX_INPUTS; i++)
+		n += (size_t)snprintf(text + n, sizeof text - n, "[input i%d]\n", i);
+	n += (size_t)snprintf(text + n, sizeof text - n, "[sound a]\ngenerator = tap\nsource = i%d\n",
+			      SCENE_MAX_INPUTS - 1);
+	struct scene_desc *d = good(dir, "many.scene", text, NULL);
+	ck_assert_uint_eq(d->n_sources, SCENE_MAX_SOURCES);
+	ck_assert_uint_eq(d->n_inputs, SCENE_MAX_INPUTS);
+	free_desc(d);
+
+	char want[128];
+	snprintf(text + n, sizeof text - n, "[source one_more]\n");
+	bad(dir, "many.scene", text, NULL, err, sizeof err);
+	snprintf(want, sizeof want, ":%d: [source one_more]: too many sources (expected at most %d)",
+		 SCENE_MAX_SOURCES + SCENE_MAX_INPUTS + 4, SCENE_MAX_SOURCES);
+	ck_assert_msg(strstr(err, want), "%s", err);
+	snprintf(text + n, sizeof text - n, "[input one_more]\n");
+	bad(dir, "many.scene", text, NULL, err, sizeof err);
+	snprintf(want, sizeof want, ":%d: [input one_more]: too many inputs (expected at most %d)",
+		 SCENE_MAX_SOURCES + SCENE_MAX_INPUTS + 4, SCENE_MAX_INPUTS);
+	ck_assert_msg(strstr(err, want), "%s", err);
+	remove_tree(dir);
+}
+END_TEST
+
 /* ---------------------------------------------------------------------- */
 /* Errors */
 
@@ -490,15 +725,58 @@ static const struct {
 	  "[sound a] pich: unknown key (expected samples, generator, length, brightness, size, speed, roughness, density, variants, seed, note, mode, gain, velocity, select, random_gain, random_pitch, attack, release, choke, polyphony, source, scatter)" },
 	{ "[scene]\nname = x\ntempo = 3\n", 3, "[scene] tempo: unknown key (expected name, fade)" },
 	{ "[input harp]\npan = 3\n", 2,
-	  "[input harp] pan: unknown key (expected gain, mute, azimuth, elevation, distance)" },
+	  "[input harp] pan: unknown key (expected gain, mute, azimuth, elevation, distance, room, motion)" },
+	{ "[source s]\npan = 3\n", 2,
+	  "[source s] pan: unknown key (expected azimuth, elevation, distance, motion, room)" },
+	{ "[room]\ndecay = 1\nreverb = 3\n", 3,
+	  "[room] reverb: unknown key (expected decay, size, damping, level, predelay)" },
 	{ "[scene]\n[sounds]\n", 2,
-	  "[sounds]: unknown section (expected scene, sound NAME, source NAME, input NAME or bind)" },
+	  "[sounds]: unknown section (expected scene, sound NAME, source NAME, input NAME, room or bind)" },
+	{ "[rooms]\n", 1, "[rooms]: unknown section" },
+	{ "[Room]\n", 1, "[Room]: unknown section" },
 	{ "[Scene]\n", 1, "[Scene]: unknown section" },
 	{ "fade = 3\n", 1, "fade: key outside any section" },
-	{ "[scene]\nfade = 1\n[room]\nsize = 3\n", 3, "[room] is not supported by this version of tingle" },
-	{ "[source s]\nazimuth = 10\nmotion = orbit 10\n", 3,
-	  "[source s] motion: not supported by this version of tingle" },
-	{ "[source s]\nroom = -10\n", 2, "[source s] room: not supported by this version of tingle" },
+	{ "[source s]\nazimuth = 10\nmotion = orbit 5000\n", 3,
+	  "[source s] motion: 'orbit 5000': 5000 is out of range" },
+	{ "[input harp]\nmotion = sweep 0 0 1\n", 2, "[input harp] motion: 'sweep 0 0 1': sweep takes four values" },
+	/* [room]: one, without a name */
+	{ "[room]\ndecay = 2\n[sound a]\ngenerator = tap\nscatter = yes\n\n[room]\nsize = 3\n", 7,
+	  "[room]: duplicate room (first defined on line 1; a scene has one room)" },
+	{ "[scene]\n[room]\n[room]\n", 3, "[room]: duplicate room (first defined on line 2" },
+	{ "[room hall]\ndecay = 2\n", 1, "[room hall]: a room has no name (expected [room])" },
+	{ "[room]\ndecay = 2\nsize = 3\ndecay = 3\n", 4, "[room] decay: set twice (first on line 2)" },
+	/* [room] values */
+	{ "[room]\ndecay = 21\n", 2, "[room] decay: out of range (got '21', expected a number 0..20)" },
+	{ "[room]\ndecay = -0.5\n", 2, "[room] decay: out of range (got '-0.5', expected a number 0..20)" },
+	{ "[room]\ndecay = long\n", 2, "[room] decay: not a number (got 'long', expected a number 0..20)" },
+	{ "[room]\ndecay = off\n", 2, "[room] decay: not a number (got 'off'" },
+	{ "[room]\nsize = 0.5\n", 2, "[room] size: out of range (got '0.5', expected a number 1..50)" },
+	{ "[room]\nsize = 51\n", 2, "[room] size: out of range (got '51', expected a number 1..50)" },
+	{ "[room]\nsize = 8m\n", 2, "[room] size: not a number (got '8m', expected a number 1..50)" },
+	{ "[room]\ndamping = 1.1\n", 2, "[room] damping: out of range (got '1.1', expected a number 0..1)" },
+	{ "[room]\ndamping = -0.1\n", 2, "[room] damping: out of range (got '-0.1', expected a number 0..1)" },
+	{ "[room]\nlevel = -61\n", 2, "[room] level: out of range (got '-61', expected a number -60..12)" },
+	{ "[room]\nlevel = 13\n", 2, "[room] level: out of range (got '13', expected a number -60..12)" },
+	{ "[room]\nlevel = off\n", 2, "[room] level: not a number (got 'off', expected a number -60..12)" },
+	{ "[room]\npredelay = 201\n", 2, "[room] predelay: out of range (got '201', expected a number 0..200)" },
+	{ "[room]\npredelay = -1\n", 2, "[room] predelay: out of range (got '-1', expected a number 0..200)" },
+	{ "[room]\npredelay = 10ms\n", 2, "[room] predelay: not a number (got '10ms', expected a number 0..200)" },
+	/* room sends */
+	{ "[source s]\nroom = 13\n", 2,
+	  "[source s] room: out of range (got '13', expected a number -120..12 (dB) or off)" },
+	{ "[source s]\nroom = -121\n", 2,
+	  "[source s] room: out of range (got '-121', expected a number -120..12 (dB) or off)" },
+	{ "[source s]\nroom = wet\n", 2,
+	  "[source s] room: not a number (got 'wet', expected a number -120..12 (dB) or off)" },
+	{ "[source s]\nroom = no\n", 2, "[source s] room: not a number (got 'no'" },
+	{ "[source s]\nroom =\n", 2, "[source s] room: not a number (got ''" },
+	{ "[source s]\nroom = off\nroom = -3\n", 3, "[source s] room: set twice (first on line 2)" },
+	{ "[input harp]\nroom = 12.5\n", 2,
+	  "[input harp] room: out of range (got '12.5', expected a number -120..12 (dB) or off)" },
+	{ "[input harp]\nroom = -200\n", 2, "[input harp] room: out of range (got '-200'" },
+	{ "[input bowl]\nroom = none\n", 2,
+	  "[input bowl] room: not a number (got 'none', expected a number -120..12 (dB) or off)" },
+	{ "[input drum]\nroom = 20\n", 2, "[input drum] room: out of range" },
 	/* values */
 	{ SOUND "mode = toggle\n", 4,
 	  "[sound a] mode: unknown mode (got 'toggle', expected oneshot, hold or loop)" },
@@ -1109,6 +1387,9 @@ static Suite *scene_suite(void)
 	tcase_add_test(tc, test_generator_parameters);
 	tcase_add_test(tc, test_no_conf);
 	tcase_add_test(tc, test_foreign_input_and_binds);
+	tcase_add_test(tc, test_room);
+	tcase_add_test(tc, test_many_inputs);
+	tcase_add_test(tc, test_scene_limits);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("Errors");

@@ -37,4 +37,15 @@
 #define HRTF_GRID_AZ 360
 #define HRTF_GRID_EL 181
 
+/* How many live inputs a configuration may have ([input NAME] sections),
+ * how many sources the engine may set up ([engine] sources: every live
+ * input, every [source] of the loaded scenes, every place of a scattered
+ * sound) and how many voices ([engine] voices). The configuration says
+ * how many are used; these only keep a typing mistake from asking for
+ * gigabytes. The configuration and each scene description hold arrays
+ * of TINGLE_INPUTS_MAX inputs (src/config/conf.h, scene.h). */
+#define TINGLE_INPUTS_MAX 1024
+#define TINGLE_SOURCES_MAX 4096
+#define TINGLE_VOICES_MAX 4096
+
 #endif

@@ -12,7 +12,8 @@
 
 #define ACTIONS_EXPECTED \
 	"trigger SOUND, release SOUND, scene NAME|next|prev, scene, source NAME PARAM [MIN MAX], " \
-	"input NAME PARAM [MIN MAX], master gain [MIN MAX], source NAME xy, hold or panic"
+	"input NAME PARAM [MIN MAX], master gain [MIN MAX], listener yaw|pitch|roll [MIN MAX], " \
+	"source NAME xy, hold or panic"
 
 static int fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t n, const char *fmt, ...)
@@ -40,6 +41,14 @@ static const struct param params[] = {
 	{ "azimuth", -180.0f, 180.0f, -180.0f, 180.0f, false, false },
 	{ "elevation", -90.0f, 90.0f, -90.0f, 90.0f, false, false },
 	{ "distance", 0.1f, 100.0f, 0.1f, 3.0f, false, false },
+	{ "room", -120.0f, 12.0f, -60.0f, 0.0f, false, false },
+};
+
+/* The listener's head: a head tracker's angles. */
+static const struct param head_params[] = {
+	{ "yaw", -180.0f, 180.0f, -180.0f, 180.0f, false, false },
+	{ "pitch", -90.0f, 90.0f, -90.0f, 90.0f, false, false },
+	{ "roll", -180.0f, 180.0f, -180.0f, 180.0f, false, false },
 };
 
 static const struct param *find_param(const char *name)
@@ -217,7 +226,7 @@ static int parse_action(struct conf_bind *b, char *err, size_t n)
 			const struct param *p = find_param(w[2]);
 			if (!p)
 				return fail(err, n, "'%s': unknown parameter '%s' (expected gain, mute, azimuth, elevation, "
-					    "distance%s)", b->action, w[2], input ? "" : " or xy");
+					    "distance, room%s)", b->action, w[2], input ? "" : " or xy");
 			if (parse_range(b, p, w + 3, nw - 3, err, n) < 0)
 				return -1;
 			b->kind = BIND_VALUE;
@@ -225,6 +234,17 @@ static int parse_action(struct conf_bind *b, char *err, size_t n)
 			snprintf(b->command, sizeof b->command, "/%s/%s/%s", input && p->input_own ? "input" : "source",
 				 w[1], p->name);
 		}
+	} else if (!strcmp(verb, "listener")) {
+		const struct param *p = NULL;
+		for (size_t k = 0; nw >= 2 && k < TINGLE_ARRAY_LEN(head_params); k++)
+			if (!strcmp(head_params[k].name, w[1]))
+				p = &head_params[k];
+		if (!p)
+			return fail(err, n, "'%s': expected listener yaw|pitch|roll [MIN MAX]", b->action);
+		if (parse_range(b, p, w + 2, nw - 2, err, n) < 0)
+			return -1;
+		b->kind = BIND_VALUE;
+		snprintf(b->command, sizeof b->command, "/listener/%s", p->name);
 	} else if (!strcmp(verb, "master")) {
 		if (nw < 2 || strcmp(w[1], "gain"))
 			return fail(err, n, "'%s': expected master gain [MIN MAX]", b->action);

@@ -5,7 +5,8 @@
  *            | midi pc [channel C]
  *   ACTION   trigger SOUND | release SOUND | scene NAME|next|prev | scene
  *            | source NAME PARAM [MIN MAX] | input NAME PARAM [MIN MAX]
- *            | master gain [MIN MAX] | source NAME xy | hold | panic
+ *            | master gain [MIN MAX] | listener yaw|pitch|roll [MIN MAX]
+ *            | source NAME xy | hold | panic
  *   WHEN     press | release | both | toggle
  *
  * Every action is one of tingle's commands (src/control/control.c) with its

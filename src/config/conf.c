@@ -36,10 +36,10 @@ enum key {
 	K_OSC_PORT, K_OSC_ALLOW, K_OSC_FEEDBACK,
 	K_MIDI_JACK, K_MIDI_ALSA,
 	K_HRTF_SOFA,
-	K_ENGINE_VOICES, K_ENGINE_SOURCES, K_ENGINE_CEILING, K_ENGINE_MASTER,
+	K_ENGINE_VOICES, K_ENGINE_SOURCES, K_ENGINE_CEILING, K_ENGINE_MASTER, K_ENGINE_NEAR_GAIN,
 	K_SCENES_DIR, K_SCENES_SETLIST, K_SCENES_START, K_SCENES_PRELOAD,
 	K_INPUT_PORT, K_INPUT_GAIN, K_INPUT_MUTE, K_INPUT_AZIMUTH, K_INPUT_ELEVATION,
-	K_INPUT_DISTANCE,
+	K_INPUT_DISTANCE, K_INPUT_ROOM,
 	K_COUNT
 };
 #define K_INPUT_FIRST K_INPUT_PORT
@@ -60,6 +60,7 @@ static const struct ini_key key_defs[K_COUNT] = {
 	[K_ENGINE_SOURCES] = { S_ENGINE, "sources", false, false },
 	[K_ENGINE_CEILING] = { S_ENGINE, "ceiling", false, false },
 	[K_ENGINE_MASTER] = { S_ENGINE, "master", false, false },
+	[K_ENGINE_NEAR_GAIN] = { S_ENGINE, "near_gain", false, false },
 	[K_SCENES_DIR] = { S_SCENES, "dir", false, false },
 	[K_SCENES_SETLIST] = { S_SCENES, "setlist", true, false },
 	[K_SCENES_START] = { S_SCENES, "start", false, false },
@@ -70,6 +71,7 @@ static const struct ini_key key_defs[K_COUNT] = {
 	[K_INPUT_AZIMUTH] = { S_INPUT, "azimuth", false, false },
 	[K_INPUT_ELEVATION] = { S_INPUT, "elevation", false, false },
 	[K_INPUT_DISTANCE] = { S_INPUT, "distance", false, false },
+	[K_INPUT_ROOM] = { S_INPUT, "room", false, false },
 };
 
 static const struct {
@@ -125,6 +127,7 @@ static void input_defaults(struct conf_input *in, const char *name, int line)
 	in->azimuth = 0.0f;
 	in->elevation = 0.0f;
 	in->distance = 1.0f;
+	in->room_db = CONF_ROOM_OFF;
 	in->line = line;
 }
 
@@ -141,6 +144,7 @@ void conf_defaults(struct tingle_conf *c)
 	c->sources = 64;
 	c->ceiling_db = -1.0f;
 	c->master_gain_db = 0.0f;
+	c->near_gain_db = 12.0f;
 	c->preload = CONF_PRELOAD_ALL;
 }
 
@@ -339,13 +343,15 @@ static int set_value(struct parse *p, enum key k, const char *v)
 			return ini_set_text(&p->ini, TINGLE_DEFAULT_SOFA, c->sofa, sizeof c->sofa, false);
 		return ini_set_path(&p->ini, v, c->sofa, sizeof c->sofa);
 	case K_ENGINE_VOICES:
-		return ini_set_int(&p->ini, v, 1, 4096, &c->voices);
+		return ini_set_int(&p->ini, v, 1, CONF_MAX_VOICES, &c->voices);
 	case K_ENGINE_SOURCES:
-		return ini_set_int(&p->ini, v, 1, 1024, &c->sources);
+		return ini_set_int(&p->ini, v, 1, CONF_MAX_SOURCES, &c->sources);
 	case K_ENGINE_CEILING:
 		return ini_set_float(&p->ini, v, -40.0f, 0.0f, &c->ceiling_db);
 	case K_ENGINE_MASTER:
 		return ini_set_float(&p->ini, v, -120.0f, 24.0f, &c->master_gain_db);
+	case K_ENGINE_NEAR_GAIN:
+		return ini_set_float(&p->ini, v, 0.0f, 24.0f, &c->near_gain_db);
 	case K_SCENES_DIR:
 		c->scenes_dir_line = p->ini.line;
 		if (!*v) {
@@ -382,6 +388,8 @@ static int set_value(struct parse *p, enum key k, const char *v)
 		return ini_set_elevation(&p->ini, v, &in->elevation);
 	case K_INPUT_DISTANCE:
 		return ini_set_float(&p->ini, v, 0.1f, 100.0f, &in->distance);
+	case K_INPUT_ROOM:
+		return ini_set_db_or_off(&p->ini, v, -120.0f, 12.0f, &in->room_db);
 	default:
 		return set_list(p, k, v, false);
 	}

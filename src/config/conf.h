@@ -4,17 +4,27 @@
 #define TINGLE_CONF_H
 
 #include <limits.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/limits.h"
 #include "config/binding.h"
 
 #define CONF_NAME_MAX 64
-#define CONF_PORT_MAX 256
-#define CONF_MAX_INPUTS 32
+#define CONF_PORT_MAX 256             /* a full JACK port name ("client:port") */
+#define CONF_MAX_INPUTS TINGLE_INPUTS_MAX   /* [input NAME] sections: 1024 */
+#define CONF_MAX_SOURCES TINGLE_SOURCES_MAX /* [engine] sources: 1..4096 */
+#define CONF_MAX_VOICES TINGLE_VOICES_MAX   /* [engine] voices: 1..4096 */
 #define CONF_MAX_LIST 16
 #define CONF_MAX_BINDS 128
 #define CONF_MAX_SETLIST 64
+
+/* A room send ("room = dB" of an [input] here and of a scene's [source]
+ * and [input]) that is off: no send at all, the default. A send is
+ * otherwise -120..12 dB; db_to_gain(CONF_ROOM_OFF) is 0, and
+ * isinf(room_db) tells off from on. */
+#define CONF_ROOM_OFF (-INFINITY)
 
 enum conf_preload { CONF_PRELOAD_ALL, CONF_PRELOAD_NEXT };
 
@@ -26,6 +36,7 @@ struct conf_input {
 	float azimuth;               /* degrees, default 0, wrapped to [-180,180) */
 	float elevation;             /* degrees, default 0, range -90..90 */
 	float distance;              /* metres, default 1, range 0.1..100 */
+	float room_db;               /* room = off (CONF_ROOM_OFF) or a send to the scene's room, -120..12 dB */
 	int line;                    /* line of the section header */
 };
 
@@ -53,10 +64,12 @@ struct tingle_conf {
 	char sofa[PATH_MAX];                /* sofa = TINGLE_DEFAULT_SOFA; relative paths are relative to the config file */
 
 	/* [engine] */
-	int voices;                         /* voices = 64, 1..4096 */
-	int sources;                        /* sources = 64, 1..1024 (live inputs included) */
+	int voices;                         /* voices = 64, 1..CONF_MAX_VOICES (4096) */
+	int sources;                        /* sources = 64, 1..CONF_MAX_SOURCES (4096), live inputs included */
 	float ceiling_db;                   /* ceiling = -1, -40..0 dBFS */
 	float master_gain_db;               /* master = 0, -120..24 dB */
+	float near_gain_db;                 /* near_gain = 12, 0..24 dB: distance gain is 1/distance
+					     * (unity at 1 m), capped at this near the head */
 
 	/* [scenes] */
 	char scenes_dir[PATH_MAX];          /* dir = "" (the bundled scenes); relative to the config file */
@@ -66,6 +79,9 @@ struct tingle_conf {
 	char start[CONF_NAME_MAX];          /* start = first of the setlist */
 	enum conf_preload preload;          /* preload = all|next, default all */
 
+	/* CONF_MAX_INPUTS of about 350 bytes each: a struct tingle_conf is
+	 * about 0.5 MB, so it lives on the heap (or is static), never on a
+	 * thread's stack. */
 	struct conf_input inputs[CONF_MAX_INPUTS];
 	size_t n_inputs;
 

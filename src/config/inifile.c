@@ -8,9 +8,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -121,6 +123,23 @@ int ini_set_float(struct inifile *ini, const char *v, float lo, float hi, float 
 	char expected[64];
 	float x;
 	snprintf(expected, sizeof expected, "a number %g..%g", (double)lo, (double)hi);
+	if (!parse_float(v, &x))
+		return ini_bad(ini, "not a number", v, expected);
+	if (x < lo || x > hi)
+		return ini_bad(ini, "out of range", v, expected);
+	*out = x;
+	return 1;
+}
+
+int ini_set_db_or_off(struct inifile *ini, const char *v, float lo, float hi, float *out)
+{
+	char expected[64];
+	float x;
+	if (!strcasecmp(v, "off")) {
+		*out = -INFINITY;
+		return 1;
+	}
+	snprintf(expected, sizeof expected, "a number %g..%g (dB) or off", (double)lo, (double)hi);
 	if (!parse_float(v, &x))
 		return ini_bad(ini, "not a number", v, expected);
 	if (x < lo || x > hi)

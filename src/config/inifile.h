@@ -133,6 +133,9 @@ int ini_set_int(struct inifile *ini, const char *v, long lo, long hi, int *out);
 int ini_set_long(struct inifile *ini, const char *v, long lo, long hi, long *out);
 int ini_set_float(struct inifile *ini, const char *v, float lo, float hi, float *out);
 int ini_set_bool(struct inifile *ini, const char *v, bool *out);
+/* A level in dB, lo..hi, or the word off (any case) for -INFINITY: no
+ * signal at all, such as a room send that is not there. */
+int ini_set_db_or_off(struct inifile *ini, const char *v, float lo, float hi, float *out);
 int ini_set_text(struct inifile *ini, const char *v, char *dst, size_t n, bool may_be_empty);
 /* Degrees or front/left/right/behind, wrapped to [-180, 180). */
 int ini_set_azimuth(struct inifile *ini, const char *v, float *out);

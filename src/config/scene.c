@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <glob.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,8 @@
  * concerned, so the error on the lowest line is still the one reported. */
 
 enum sect {
-	S_NONE = INI_SECT_NONE, S_SCENE, S_SOUND, S_SOURCE, S_INPUT, S_BIND, S_BAD = INI_SECT_BAD
+	S_NONE = INI_SECT_NONE, S_SCENE, S_SOUND, S_SOURCE, S_INPUT, S_ROOM, S_BIND,
+	S_BAD = INI_SECT_BAD
 };
 
 enum key {
@@ -40,16 +42,20 @@ enum key {
 	K_SOUND_RANDOM_GAIN, K_SOUND_RANDOM_PITCH, K_SOUND_ATTACK, K_SOUND_RELEASE, K_SOUND_CHOKE,
 	K_SOUND_POLYPHONY, K_SOUND_SOURCE, K_SOUND_SCATTER,
 	K_SOURCE_AZIMUTH, K_SOURCE_ELEVATION, K_SOURCE_DISTANCE, K_SOURCE_MOTION, K_SOURCE_ROOM,
-	K_INPUT_GAIN, K_INPUT_MUTE, K_INPUT_AZIMUTH, K_INPUT_ELEVATION, K_INPUT_DISTANCE,
+	K_INPUT_GAIN, K_INPUT_MUTE, K_INPUT_AZIMUTH, K_INPUT_ELEVATION, K_INPUT_DISTANCE, K_INPUT_ROOM,
+	K_INPUT_MOTION,
+	K_ROOM_DECAY, K_ROOM_SIZE, K_ROOM_DAMPING, K_ROOM_LEVEL, K_ROOM_PREDELAY,
 	K_COUNT
 };
 #define K_SOUND_FIRST K_SOUND_SAMPLES
 #define K_SOURCE_FIRST K_SOURCE_AZIMUTH
 #define K_INPUT_FIRST K_INPUT_GAIN
+#define K_ROOM_FIRST K_ROOM_DECAY
 #define N_SCENE_KEYS K_SOUND_FIRST
 #define N_SOUND_KEYS (K_SOURCE_FIRST - K_SOUND_FIRST)
 #define N_SOURCE_KEYS (K_INPUT_FIRST - K_SOURCE_FIRST)
-#define N_INPUT_KEYS (K_COUNT - K_INPUT_FIRST)
+#define N_INPUT_KEYS (K_ROOM_FIRST - K_INPUT_FIRST)
+#define N_ROOM_KEYS (K_COUNT - K_ROOM_FIRST)
 #define K_PARAM(p) (K_SOUND_LENGTH + (int)(p))
 
 static const struct ini_key key_defs[K_COUNT] = {
@@ -81,14 +87,20 @@ static const struct ini_key key_defs[K_COUNT] = {
 	[K_SOURCE_AZIMUTH] = { S_SOURCE, "azimuth", false, false },
 	[K_SOURCE_ELEVATION] = { S_SOURCE, "elevation", false, false },
 	[K_SOURCE_DISTANCE] = { S_SOURCE, "distance", false, false },
-	/* in DESIGN.md, not in this version: refused with a message of their own */
-	[K_SOURCE_MOTION] = { S_SOURCE, "motion", false, true },
-	[K_SOURCE_ROOM] = { S_SOURCE, "room", false, true },
+	[K_SOURCE_MOTION] = { S_SOURCE, "motion", false, false },
+	[K_SOURCE_ROOM] = { S_SOURCE, "room", false, false },
 	[K_INPUT_GAIN] = { S_INPUT, "gain", false, false },
 	[K_INPUT_MUTE] = { S_INPUT, "mute", false, false },
 	[K_INPUT_AZIMUTH] = { S_INPUT, "azimuth", false, false },
 	[K_INPUT_ELEVATION] = { S_INPUT, "elevation", false, false },
 	[K_INPUT_DISTANCE] = { S_INPUT, "distance", false, false },
+	[K_INPUT_ROOM] = { S_INPUT, "room", false, false },
+	[K_INPUT_MOTION] = { S_INPUT, "motion", false, false },
+	[K_ROOM_DECAY] = { S_ROOM, "decay", false, false },
+	[K_ROOM_SIZE] = { S_ROOM, "size", false, false },
+	[K_ROOM_DAMPING] = { S_ROOM, "damping", false, false },
+	[K_ROOM_LEVEL] = { S_ROOM, "level", false, false },
+	[K_ROOM_PREDELAY] = { S_ROOM, "predelay", false, false },
 };
 
 /* What a [sound] needs beyond its sound_desc while the file is read. */
@@ -113,6 +125,7 @@ struct parse {
 	struct sound_state sounds[SCENE_MAX_SOUNDS];
 	int source_key_line[SCENE_MAX_SOURCES][N_SOURCE_KEYS];
 	int input_key_line[SCENE_MAX_INPUTS][N_INPUT_KEYS];
+	int room_key_line[N_ROOM_KEYS];
 };
 
 #define SOUND_LINE(st, k) ((st)->key_line[(k) - K_SOUND_FIRST])
@@ -152,10 +165,10 @@ static size_t live_inputs(const struct parse *p, const char **names, size_t max)
 
 static bool is_live_input(const struct parse *p, const char *name)
 {
-	const char *names[CONF_MAX_INPUTS] = { NULL }; /* SCENE_MAX_INPUTS is as many */
-	size_t n = live_inputs(p, names, TINGLE_ARRAY_LEN(names));
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(names[i], name))
+	if (p->conf)
+		return conf_find_input(p->conf, name) != NULL;
+	for (size_t i = 0; i < p->d->n_inputs; i++)
+		if (!strcmp(p->d->inputs[i].name, name))
 			return true;
 	return false;
 }
@@ -534,6 +547,15 @@ static int set_sound(struct parse *p, enum key k, const char *v)
 	}
 }
 
+/* motion = orbit DEG_PER_S | wander DEG [SECONDS] | sweep AZ EL DIST SECONDS | none */
+static int set_motion(struct inifile *ini, const char *v, struct motion_spec *out)
+{
+	char why[256];
+	if (motion_parse(v, out, why, sizeof why) < 0)
+		return ini_fail(ini, ini->line, "%s %s: %s", ini->sect_label, ini->keyname, why);
+	return 1;
+}
+
 static int set_value(struct parse *p, enum key k, const char *v)
 {
 	struct inifile *ini = &p->ini;
@@ -554,11 +576,10 @@ static int set_value(struct parse *p, enum key k, const char *v)
 		return ini_set_elevation(ini, v, &src->elevation);
 	case K_SOURCE_DISTANCE:
 		return ini_set_float(ini, v, 0.1f, 100.0f, &src->distance);
-	case K_SOURCE_MOTION:
 	case K_SOURCE_ROOM:
-		return ini_fail(ini, ini->line,
-				"%s %s: not supported by this version of tingle (expected azimuth, elevation or distance)",
-				ini->sect_label, ini->keyname);
+		return ini_set_db_or_off(ini, v, -120.0f, 12.0f, &src->room_db);
+	case K_SOURCE_MOTION:
+		return set_motion(ini, v, &src->motion);
 	case K_INPUT_GAIN:
 		in->has_gain = true;
 		return ini_set_float(ini, v, -120.0f, 24.0f, &in->gain_db);
@@ -574,6 +595,22 @@ static int set_value(struct parse *p, enum key k, const char *v)
 	case K_INPUT_DISTANCE:
 		in->has_distance = true;
 		return ini_set_float(ini, v, 0.1f, 100.0f, &in->distance);
+	case K_INPUT_ROOM:
+		in->has_room = true;
+		return ini_set_db_or_off(ini, v, -120.0f, 12.0f, &in->room_db);
+	case K_INPUT_MOTION:
+		in->has_motion = true;
+		return set_motion(ini, v, &in->motion);
+	case K_ROOM_DECAY:
+		return ini_set_float(ini, v, 0.0f, 20.0f, &d->room.decay);
+	case K_ROOM_SIZE:
+		return ini_set_float(ini, v, 1.0f, 50.0f, &d->room.size);
+	case K_ROOM_DAMPING:
+		return ini_set_float(ini, v, 0.0f, 1.0f, &d->room.damping);
+	case K_ROOM_LEVEL:
+		return ini_set_float(ini, v, -60.0f, 12.0f, &d->room.level);
+	case K_ROOM_PREDELAY:
+		return ini_set_float(ini, v, 0.0f, 200.0f, &d->room.predelay);
 	default:
 		return 0;
 	}
@@ -652,6 +689,7 @@ static void open_source(struct parse *p, const char *name)
 	str_copy(src->name, sizeof src->name, name);
 	src->line = ini->line;
 	src->distance = 1.0f;
+	src->room_db = CONF_ROOM_OFF;
 	ini->sect = S_SOURCE;
 }
 
@@ -669,12 +707,14 @@ static void open_input(struct parse *p, const char *name)
 	if (p->conf && !ci) {
 		/* Scenes travel between rigs: an input this one lacks is said,
 		 * read (so its keys are still checked) and left unused. */
-		const char *names[CONF_MAX_INPUTS] = { NULL };
-		char list[256];
-		size_t n = live_inputs(p, names, TINGLE_ARRAY_LEN(names));
-		join_names(list, sizeof list, names, n);
+		const char **names = calloc(CONF_MAX_INPUTS, sizeof *names); /* not on the stack: 8 kB */
+		char list[256] = "none";
+		size_t n = names ? live_inputs(p, names, CONF_MAX_INPUTS) : 0;
+		if (n)
+			join_names(list, sizeof list, names, n);
+		free(names);
 		log_warn("%s:%d: %s: not an input of the configuration (it has %s); this scene's settings "
-			 "for it are not used", ini->file, ini->line, ini->sect_label, n ? list : "none");
+			 "for it are not used", ini->file, ini->line, ini->sect_label, list);
 	}
 	p->cur = d->n_inputs++;
 	struct scene_input *in = &d->inputs[p->cur];
@@ -687,7 +727,27 @@ static void open_input(struct parse *p, const char *name)
 	in->azimuth = ci ? ci->azimuth : 0.0f;
 	in->elevation = ci ? ci->elevation : 0.0f;
 	in->distance = ci ? ci->distance : 1.0f;
+	in->room_db = ci ? ci->room_db : CONF_ROOM_OFF;
 	ini->sect = S_INPUT;
+}
+
+/* [room]: one a scene, with no name. */
+static void open_room(struct parse *p, const char *arg)
+{
+	struct scene_desc *d = p->d;
+	struct inifile *ini = &p->ini;
+	if (*arg) {
+		ini_fail(ini, ini->line, "%s: a room has no name (expected [room])", ini->sect_label);
+		return;
+	}
+	if (d->has_room) {
+		ini_fail(ini, ini->line, "[room]: duplicate room (first defined on line %d; a scene has one room)",
+			 d->room.line);
+		return;
+	}
+	d->has_room = true;
+	d->room.line = ini->line;
+	ini->sect = S_ROOM;
 }
 
 static void on_section(struct inifile *ini, char *name)
@@ -702,13 +762,13 @@ static void on_section(struct inifile *ini, char *name)
 		open_input(p, arg);
 	else if (!strcmp(name, "scene"))
 		ini->sect = S_SCENE;
+	else if ((arg = ini_section_arg(ini, name, "room")))
+		open_room(p, arg);
 	else if (!strcmp(name, "bind"))
 		ini->sect = S_BIND;
-	else if (ini_section_arg(ini, name, "room"))
-		ini_fail(ini, ini->line, "[room] is not supported by this version of tingle");
 	else
 		ini_fail(ini, ini->line,
-			 "%s: unknown section (expected scene, sound NAME, source NAME, input NAME or bind)",
+			 "%s: unknown section (expected scene, sound NAME, source NAME, input NAME, room or bind)",
 			 ini->sect_label);
 	ini->raw = ini->sect == S_BIND;
 }
@@ -735,7 +795,9 @@ static int *on_key_line(struct inifile *ini, int k)
 		return &p->sounds[p->cur].key_line[k - K_SOUND_FIRST];
 	if (k < K_INPUT_FIRST)
 		return &p->source_key_line[p->cur][k - K_SOURCE_FIRST];
-	return &p->input_key_line[p->cur][k - K_INPUT_FIRST];
+	if (k < K_ROOM_FIRST)
+		return &p->input_key_line[p->cur][k - K_INPUT_FIRST];
+	return &p->room_key_line[k - K_ROOM_FIRST];
 }
 
 static const struct ini_format scene_format = {
@@ -850,13 +912,18 @@ static void finish_sound(struct parse *p, struct sound_desc *sd, const struct so
 	not_both(p, sd, line_source, K_SOUND_SOURCE, line_scatter, K_SOUND_SCATTER,
 		 "a sound has source = NAME or scatter = yes, not both");
 	if (line_source && !find_source(p->d, sd->source) && !is_live_input(p, sd->source)) {
-		const char *names[SCENE_MAX_SOURCES + CONF_MAX_INPUTS] = { NULL };
+		/* not on the stack: 16 kB */
+		const char **names = calloc(SCENE_MAX_SOURCES + CONF_MAX_INPUTS, sizeof *names);
 		size_t n = 0;
-		for (size_t i = 0; i < p->d->n_sources; i++)
-			names[n++] = p->d->sources[i].name;
-		n += live_inputs(p, names + n, CONF_MAX_INPUTS);
-		char list[256];
-		join_names(list, sizeof list, names, n);
+		if (names) {
+			for (size_t i = 0; i < p->d->n_sources; i++)
+				names[n++] = p->d->sources[i].name;
+			n += live_inputs(p, names + n, CONF_MAX_INPUTS);
+		}
+		char list[256] = "";
+		if (n)
+			join_names(list, sizeof list, names, n);
+		free(names);
 		if (n)
 			ini_fail(ini, line_source,
 				 "[sound %s] source: no [source] or live input named '%s' (expected %s)",
@@ -903,6 +970,27 @@ static void finish_binds(struct parse *p)
 	}
 }
 
+/* A send to a room the scene does not have does nothing: said, not refused
+ * (the room may have been taken out for a while). */
+static void finish_sends(struct parse *p)
+{
+	const struct scene_desc *d = p->d;
+	if (d->has_room || p->ini.err_line)
+		return; /* a file with errors is refused: no warnings on top */
+	for (size_t i = 0; i < d->n_sources; i++) {
+		int line = p->source_key_line[i][K_SOURCE_ROOM - K_SOURCE_FIRST];
+		if (line && !isinf(d->sources[i].room_db))
+			log_warn("%s:%d: [source %s] room: the scene has no [room]; the send does nothing",
+				 p->ini.file, line, d->sources[i].name);
+	}
+	for (size_t i = 0; i < d->n_inputs; i++) {
+		int line = p->input_key_line[i][K_INPUT_ROOM - K_INPUT_FIRST];
+		if (line && !isinf(d->inputs[i].room_db))
+			log_warn("%s:%d: [input %s] room: the scene has no [room]; the send does nothing",
+				 p->ini.file, line, d->inputs[i].name);
+	}
+}
+
 static void finish(struct parse *p)
 {
 	struct scene_desc *d = p->d;
@@ -916,6 +1004,7 @@ static void finish(struct parse *p)
 				ini_fail(&p->ini, d->sources[i].line,
 					 "[source %s]: an [input] of this scene has this name (expected another name; a sound may use the input itself as its source)",
 					 d->sources[i].name);
+	finish_sends(p);
 }
 
 /* --------------------------------------------------------------------- */
@@ -949,6 +1038,9 @@ int scene_parse(const char *path, const struct tingle_conf *conf, struct scene_d
 	str_copy(d->path, sizeof d->path, path);
 	default_name(path, d->name, sizeof d->name);
 	d->fade = 2.0f;
+	/* [room] keys not set, and the scene without a [room]: no room */
+	d->room = (struct scene_room){ .decay = 0.0f, .size = 8.0f, .damping = 0.5f, .level = -6.0f,
+				       .predelay = 10.0f, .line = 0 };
 	p->d = d;
 	p->conf = conf;
 	ini_init(&p->ini, &scene_format, p, path);

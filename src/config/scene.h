@@ -10,13 +10,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "rt/motion.h"
 #include "config/conf.h"
 #include "prep/generator.h"
 #include "rt/scene_data.h" /* enum sound_mode, enum sound_select */
 
 #define SCENE_MAX_SOUNDS 64
-#define SCENE_MAX_SOURCES 32
-#define SCENE_MAX_INPUTS CONF_MAX_INPUTS
+/* [source] sections of one scene. Each loaded scene also takes an engine
+ * source for each of them, from the [engine] sources of the configuration
+ * (at most CONF_MAX_SOURCES, 4096, shared with the inputs and the other
+ * loaded scenes): that, not this, is the limit a show meets. */
+#define SCENE_MAX_SOURCES 1024
+#define SCENE_MAX_INPUTS CONF_MAX_INPUTS  /* [input] sections: 1024, one per live input */
 #define SCENE_MAX_FILES 64
 
 
@@ -46,6 +51,9 @@ struct source_desc {
 	char name[CONF_NAME_MAX];
 	int line;
 	float azimuth, elevation, distance;  /* 0, 0, 1 by default; same words as tingled.conf */
+	float room_db;                /* room = off (default, CONF_ROOM_OFF: no send) or the send to
+				       * the scene's [room], -120..12 dB */
+	struct motion_spec motion;    /* motion = none (default): orbit, wander or sweep from its place */
 };
 
 /* [input NAME] in a scene: overrides of the config's defaults for a live
@@ -53,10 +61,26 @@ struct source_desc {
 struct scene_input {
 	char name[CONF_NAME_MAX];
 	int line;
-	bool has_gain, has_mute, has_azimuth, has_elevation, has_distance;
+	bool has_gain, has_mute, has_azimuth, has_elevation, has_distance, has_room;
 	float gain_db;
 	bool mute;
 	float azimuth, elevation, distance;
+	float room_db;                /* room = off (CONF_ROOM_OFF) or -120..12 dB: the send to the
+				       * scene's [room]; when not set (has_room false) the
+				       * configuration's [input] room, itself off by default */
+	bool has_motion;
+	struct motion_spec motion;    /* motion = none: how it moves while this scene plays */
+};
+
+/* [room]: the scene's room, a small feedback-delay network that every
+ * source and live input with a room send feeds. At most one per scene. */
+struct scene_room {
+	float decay;                  /* decay = 0: RT60 in seconds, 0..20; 0 = no room at all */
+	float size;                   /* size = 8: metres, 1..50 (the delays, the early echoes' spacing) */
+	float damping;                /* damping = 0.5: 0..1, how much quicker the highs die away */
+	float level;                  /* level = -6: dB, -60..12, of the room's output in the mix */
+	float predelay;               /* predelay = 10: ms, 0..200, before the room answers */
+	int line;                     /* line of the [room] header, 0 without one */
 };
 
 struct scene_desc {
@@ -69,8 +93,12 @@ struct scene_desc {
 	size_t n_sources;
 	struct scene_input inputs[SCENE_MAX_INPUTS];
 	size_t n_inputs;
+	bool has_room;                /* the scene has a [room] section */
+	struct scene_room room;       /* its values; the defaults above (decay 0: off) without one */
 	struct conf_bind binds[CONF_MAX_BINDS];
 	size_t n_binds;
+	/* About 300 kB in all (SCENE_MAX_SOURCES and SCENE_MAX_INPUTS of
+	 * about 100 bytes each): calloc() it, never put it on a stack. */
 };
 
 /* Parse and check path. conf (may be NULL) gives the live inputs a sound's
@@ -79,10 +107,11 @@ struct scene_desc {
  * or key, bad value, missing sample file (each glob must match at least
  * one file), note out of 0..127, a sound with both or neither of samples
  * and generator, a source name that is neither a [source] nor an input,
- * an [input] the configuration does not have, duplicate names. Also
- * refused: [room] sections and the [source] keys motion and room (not in
- * this version), a generator parameter the generator does not use, a
- * [source] named like a live input. Of several errors, the one on the
+ * duplicate names, a second [room] section. Also refused: the [source]
+ * a generator parameter the generator
+ * does not use, a [source] named like a live input. An [input] the
+ * configuration does not have, and a room send in a scene without a
+ * [room], are warnings only. Of several errors, the one on the
  * lowest line is reported; a file that cannot be read gives
  * "FILE: strerror", one that is not a regular file or is larger than
  * 1 MiB says so (see ini_open). An over-long line is reported as such,

@@ -11,9 +11,13 @@
 #include "common/util.h"
 #include "prep/scene_build.h"
 #include "rt/engine.h"
+#include "rt/motion.h"
 
 /* Edge of a TouchOSC XY pad, in metres from the head. */
 #define XY_PAD_RADIUS 2.0f
+/* How long a place set over OSC takes to reach (a tablet sends a dragged
+ * control 30 to 60 times a second). */
+#define PLACE_GLIDE_MS 20
 
 struct control *control_new(struct engine *e)
 {
@@ -80,14 +84,56 @@ static int send_place(struct control *c, struct engine_queue *q, uint32_t offset
 		      unsigned flags, const char *path, char *err, size_t n)
 {
 	const struct control_source *s = &c->src[slot];
+	/* A place set from outside glides there over a few milliseconds, so
+	 * a fader or XY pad dragged in steps never zips. */
 	struct engine_cmd cmd = { .type = ENGINE_CMD_SOURCE_PLACE, .flags = (uint16_t)flags,
-				  .target = slot, .offset = offset,
+				  .target = slot, .offset = offset, .i = PLACE_GLIDE_MS,
 				  .f = { s->azimuth, s->elevation, s->distance } };
 	return push(q, &cmd, path, err, n);
 }
 
 /* Everything about a source. ramp: seconds over which a source already
  * sounding moves to these values (a scene's fade), 0 at once. */
+/* Arguments as the words of one text ("scene next", "orbit 30"). */
+static int join_words(const struct ctl_arg *argv, int argc, char *out, size_t n)
+{
+	size_t len = 0;
+	out[0] = '\0';
+	for (int i = 0; i < argc; i++) {
+		char word[64];
+		const struct ctl_arg *a = &argv[i];
+		if (a->type == 's')
+			str_copy(word, sizeof word, a->s);
+		else if (a->type == 'i')
+			snprintf(word, sizeof word, "%d", (int)a->i);
+		else
+			snprintf(word, sizeof word, "%g", (double)a->f);
+		int w = snprintf(out + len, n - len, "%s%s", i ? " " : "", word);
+		if (w < 0 || (size_t)w >= n - len)
+			return -1;
+		len += (size_t)w;
+	}
+	return 0;
+}
+
+/* A motion of the source's own, from the place it is at. */
+static int send_motion(struct engine_queue *q, uint32_t offset, int slot, const struct motion_spec *m,
+		       const char *path, char *err, size_t n)
+{
+	struct engine_cmd cmd = { .type = ENGINE_CMD_SOURCE_MOTION, .target = slot, .offset = offset,
+				  .i = (int32_t)m->kind };
+	if (m->kind == MOTION_ORBIT) {
+		cmd.f[0] = m->rate;
+	} else if (m->kind == MOTION_WANDER) {
+		cmd.f[0] = m->span;
+		cmd.f[1] = m->period;
+	} else if (m->kind == MOTION_SWEEP) {
+		memcpy(cmd.f, m->to, sizeof m->to);
+		cmd.f[3] = m->seconds;
+	}
+	return push(q, &cmd, path, err, n);
+}
+
 static int send_source(struct control *c, struct engine_queue *q, int slot, bool at_once, float ramp,
 		       char *err, size_t n)
 {
@@ -98,13 +144,15 @@ static int send_source(struct control *c, struct engine_queue *q, int slot, bool
 		  .f = { s->azimuth, s->elevation, s->distance }, .i = (int32_t)lroundf(ramp * 1000.0f) },
 		{ .type = ENGINE_CMD_SOURCE_GAIN, .target = slot, .f = { s->gain_db, ramp } },
 		{ .type = ENGINE_CMD_SOURCE_MUTE, .target = slot, .i = s->mute, .f = { ramp } },
+		{ .type = ENGINE_CMD_SOURCE_ROOM, .target = slot, .f = { s->room_db } },
 		{ .type = ENGINE_CMD_SOURCE_ACTIVE, .target = slot, .i = 1,
 		  .flags = at_once ? ENGINE_ACTIVE_AT_ONCE : 0 },
 	};
 	for (size_t k = 0; k < TINGLE_ARRAY_LEN(cmds); k++)
 		if (push(q, &cmds[k], s->name, err, n) < 0)
 			return -1;
-	return 0;
+	/* After the place: a motion starts from it. */
+	return send_motion(q, 0, slot, &s->motion, s->name, err, n);
 }
 
 /* A live input's values: the configuration's, overridden by the playing
@@ -117,6 +165,8 @@ static void input_effective(const struct control *c, struct control_source *s)
 	s->distance = in->distance;
 	s->gain_db = in->gain_db;
 	s->mute = in->mute;
+	s->room_db = in->room_db;
+	s->motion = (struct motion_spec){ .kind = MOTION_NONE };
 	if (!c->scene)
 		return;
 	const struct scene_desc *d = &c->scene->desc;
@@ -134,6 +184,10 @@ static void input_effective(const struct control *c, struct control_source *s)
 			s->elevation = si->elevation;
 		if (si->has_distance)
 			s->distance = si->distance;
+		if (si->has_room)
+			s->room_db = si->room_db;
+		if (si->has_motion)
+			s->motion = si->motion;
 	}
 }
 
@@ -232,7 +286,9 @@ int control_apply_conf(struct control *c, struct engine_queue *q, const struct t
 		c->ceiling_db = conf->ceiling_db;
 		struct engine_cmd m = { .type = ENGINE_CMD_MASTER_GAIN, .f = { c->master_db } };
 		struct engine_cmd l = { .type = ENGINE_CMD_CEILING, .f = { c->ceiling_db } };
-		if (push(q, &m, "/master/gain", err, errlen) < 0 || push(q, &l, "ceiling", err, errlen) < 0)
+		struct engine_cmd ng = { .type = ENGINE_CMD_NEAR_GAIN, .f = { conf->near_gain_db } };
+		if (push(q, &m, "/master/gain", err, errlen) < 0 || push(q, &l, "ceiling", err, errlen) < 0 ||
+		    push(q, &ng, "near_gain", err, errlen) < 0)
 			rc = -1;
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -289,6 +345,8 @@ int control_set_scene(struct control *c, struct engine_queue *q, struct loaded_s
 			s->distance = d->sources[k].distance;
 			s->gain_db = 0.0f;
 			s->mute = false;
+			s->room_db = d->sources[k].room_db;
+			s->motion = d->sources[k].motion;
 			rc = send_source(c, q, ls->source_slot[k], true, 0.0f, err, errlen);
 		}
 		for (unsigned k = 0; k < ls->n_scatter_slots && rc == 0; k++) {
@@ -455,7 +513,10 @@ static int source_command(struct control *c, struct engine_queue *q, uint32_t of
 		/* Centre of the pad is the head, x = 1 right, y = 1 front. */
 		float dx = 2.0f * v[0] - 1.0f, dy = 2.0f * v[1] - 1.0f;
 		s->azimuth = wrap_azimuth(atan2f(-dx, dy) * 180.0f / (float)M_PI);
-		s->distance = fmaxf(hypotf(dx, dy) * XY_PAD_RADIUS, ENGINE_MIN_DISTANCE);
+		/* The centre is as near as a source comes, never through the
+		 * head: the pad's radius spans the minimum distance to its edge. */
+		float r = fminf(hypotf(dx, dy), 1.0f);
+		s->distance = ENGINE_MIN_DISTANCE + r * (XY_PAD_RADIUS - ENGINE_MIN_DISTANCE);
 		return send_place(c, q, offset, slot, ENGINE_PLACE_AZ | ENGINE_PLACE_DIST, path, err, n);
 	}
 	if (!strcmp(prop, "gain")) {
@@ -465,6 +526,28 @@ static int source_command(struct control *c, struct engine_queue *q, uint32_t of
 		s->gain_db = v[0];
 		struct engine_cmd cmd = { .type = ENGINE_CMD_SOURCE_GAIN, .target = slot,
 					  .offset = offset, .f = { v[0] } };
+		return push(q, &cmd, path, err, n);
+	}
+	if (!strcmp(prop, "motion")) {
+		struct motion_spec m;
+		char text[256], why[256];
+		/* One string ("orbit 30"), or its words one by one (as an
+		 * events file writes them: orbit 30). */
+		if (argc < 1 || argv[0].type != 's' || join_words(argv, argc, text, sizeof text) < 0)
+			return fail(err, n, "%s: expected a motion (orbit DEG_PER_S, wander DEG [SECONDS], "
+				    "sweep AZ EL DIST SECONDS or none)", path);
+		if (motion_parse(text, &m, why, sizeof why) < 0)
+			return fail(err, n, "%s: %s", path, why);
+		return send_motion(q, offset, slot, &m, path, err, n);
+	}
+	if (!strcmp(prop, "room")) {
+		if (numbers(path, argv, argc, 1, v, "one number (the room send in dB, below -120 off)", err, n) < 0)
+			return -1;
+		if (v[0] > 12.0f)
+			return fail(err, n, "%s: room send %g dB out of range (-120..12, lower is off)", path, v[0]);
+		s->room_db = v[0] < -120.0f ? -INFINITY : v[0];
+		struct engine_cmd cmd = { .type = ENGINE_CMD_SOURCE_ROOM, .target = slot, .offset = offset,
+					  .f = { s->room_db } };
 		return push(q, &cmd, path, err, n);
 	}
 	if (!strcmp(prop, "mute")) {
@@ -668,6 +751,46 @@ static int cmd_source(struct call *k)
 	return rc;
 }
 
+/* Head tracking: yaw, pitch and roll in degrees (each alone changes that
+ * angle of the last three), or a quaternion, or back to facing front. */
+static int cmd_listener(struct call *k)
+{
+	struct control *c = k->c;
+	struct engine_cmd cmd = { .type = ENGINE_CMD_LISTENER, .offset = k->offset };
+	float v[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
+	for (int i = 0; i < k->argc && i < 4; i++)
+		ctl_number(&k->argv[i], &v[i]);
+	if (!strcmp(k->last, "reset")) {
+		if (!button_pressed(k))
+			return 0;
+		c->yaw = c->pitch = c->roll = 0.0f;
+		cmd.i = 0;
+	} else if (!strcmp(k->last, "quaternion")) {
+		float norm = sqrtf(v[0] * v[0] + v[1] * v[1] + v[2] * v[2] + v[3] * v[3]);
+		if (!(norm > 1e-6f) || !isfinite(norm))
+			return fail(k->err, k->n, "%s: not a rotation (w x y z all 0 or too large)", k->path);
+		cmd.i = 2;
+		for (int i = 0; i < 4; i++)
+			cmd.f[i] = v[i] / norm;
+	} else {
+		float ypr[3] = { c->yaw, c->pitch, c->roll };
+		if (!strcmp(k->last, "ypr"))
+			memcpy(ypr, v, sizeof ypr);
+		else
+			ypr[k->last[0] == 'y' ? 0 : k->last[0] == 'p' ? 1 : 2] = v[0];
+		if (ypr[1] < -90.0f || ypr[1] > 90.0f)
+			return fail(k->err, k->n, "%s: pitch %g out of range -90..90", k->path, ypr[1]);
+		c->yaw = wrap_azimuth(ypr[0]);
+		c->pitch = ypr[1];
+		c->roll = wrap_azimuth(ypr[2]);
+		cmd.i = 1;
+		cmd.f[0] = c->yaw;
+		cmd.f[1] = c->pitch;
+		cmd.f[2] = c->roll;
+	}
+	return push(k->q, &cmd, k->path, k->err, k->n);
+}
+
 static int cmd_subscribe(struct call *k)
 {
 	struct control *c = k->c;
@@ -708,21 +831,8 @@ static int cmd_learn(struct call *k)
 {
 	struct control *c = k->c;
 	char action[BIND_TEXT_MAX] = "";
-	size_t len = 0;
-	for (int i = 0; i < k->argc; i++) {
-		char word[64];
-		const struct ctl_arg *a = &k->argv[i];
-		if (a->type == 's')
-			str_copy(word, sizeof word, a->s);
-		else if (a->type == 'i')
-			snprintf(word, sizeof word, "%d", (int)a->i);
-		else
-			snprintf(word, sizeof word, "%g", (double)a->f);
-		int w = snprintf(action + len, sizeof action - len, "%s%s", i ? " " : "", word);
-		if (w < 0 || (size_t)w >= sizeof action - len)
-			return fail(k->err, k->n, "%s: action too long", k->path);
-		len += (size_t)w;
-	}
+	if (join_words(k->argv, k->argc, action, sizeof action) < 0)
+		return fail(k->err, k->n, "%s: action too long", k->path);
 	/* Checked now, so that a typo is answered at once. */
 	struct conf_bind b = { .control = "midi cc 0" };
 	str_copy(b.action, sizeof b.action, action);
@@ -758,6 +868,16 @@ static const struct command commands[] = {
 	{ "/source/*/xy", "nn", "two numbers 0..1 (x, y)", cmd_source },
 	{ "/source/*/gain", "n", "one number (dB)", cmd_source },
 	{ "/source/*/mute", "n", "one number (1 mutes, 0 unmutes)", cmd_source },
+	{ "/source/*/room", "n", "one number (the room send in dB, below -120 off)", cmd_source },
+	{ "/source/*/motion", "s*", "a motion (orbit DEG_PER_S, wander DEG [SECONDS], sweep AZ EL DIST SECONDS "
+				   "or none)", cmd_source },
+	{ "/input/*/room", "n", "one number (the room send in dB, below -120 off)", cmd_source },
+	{ "/listener/ypr", "nnn", "three numbers (yaw, pitch, roll in degrees)", cmd_listener },
+	{ "/listener/yaw", "n", "one number (degrees, positive: head turned left)", cmd_listener },
+	{ "/listener/pitch", "n", "one number (degrees, positive: nose up)", cmd_listener },
+	{ "/listener/roll", "n", "one number (degrees, positive: right ear down)", cmd_listener },
+	{ "/listener/quaternion", "nnnn", "four numbers (w, x, y, z: the head's rotation)", cmd_listener },
+	{ "/listener/reset", "|n", BUTTON, cmd_listener },
 	{ "/input/*/gain", "n", "one number (dB)", cmd_source },
 	{ "/input/*/mute", "n", "one number (1 mutes, 0 unmutes)", cmd_source },
 	{ "/subscribe", "|n", "nothing or the UDP port feedback goes to", cmd_subscribe },
@@ -1324,13 +1444,16 @@ static bool bound_value(struct control *c, const struct conf_bind *b, float v[2]
 	const char *param = strrchr(b->command, '/') + 1;
 	if (!strcmp(b->command, "/master/gain")) {
 		now = c->master_db;
+	} else if (!strncmp(b->command, "/listener/", 10)) {
+		now = param[0] == 'y' ? c->yaw : param[0] == 'p' ? c->pitch : c->roll;
 	} else {
 		int slot = find_locked(c, b->target);
 		if (slot < 0)
 			return false;
 		const struct control_source *s = &c->src[slot];
 		if (b->kind == BIND_XY) {
-			float r = fminf(s->distance / XY_PAD_RADIUS, 1.0f);
+			float r = fminf(fmaxf((s->distance - ENGINE_MIN_DISTANCE) /
+					      (XY_PAD_RADIUS - ENGINE_MIN_DISTANCE), 0.0f), 1.0f);
 			float a = s->azimuth * (float)M_PI / 180.0f;
 			v[0] = 0.5f * (1.0f - r * sinf(a));
 			v[1] = 0.5f * (1.0f + r * cosf(a));
@@ -1345,6 +1468,8 @@ static bool bound_value(struct control *c, const struct conf_bind *b, float v[2]
 			now = s->azimuth;
 		else if (!strcmp(param, "elevation"))
 			now = s->elevation;
+		else if (!strcmp(param, "room"))
+			now = isfinite(s->room_db) ? s->room_db : -120.0f;
 		else
 			now = s->distance;
 	}

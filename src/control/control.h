@@ -18,6 +18,7 @@
 #include "config/conf.h"
 #include "common/log.h"
 #include "config/binding.h"
+#include "rt/motion.h"
 
 struct engine;
 struct engine_queue;
@@ -80,6 +81,8 @@ struct control_source {
 	float azimuth, elevation, distance;
 	float gain_db;
 	bool mute;
+	float room_db;              /* room send, -INFINITY off */
+	struct motion_spec motion;  /* how it moves of its own */
 };
 
 struct loaded_scene;
@@ -90,6 +93,7 @@ struct control {
 	unsigned n_slots;
 	struct control_source *src;  /* one per engine source */
 	float master_db;
+	float yaw, pitch, roll;      /* the listener's head, degrees */
 	float ceiling_db;
 	struct loaded_scene *scene;  /* the scene triggers go to */
 	/* A scene change asked for over OSC or an event, carried out by the

@@ -12,7 +12,7 @@
 
 #include "control/control.h"
 
-#define SESSION_MAX_SOURCES 1024
+#define SESSION_MAX_SOURCES CONF_MAX_SOURCES /* every named source of the engine: 4096 */
 
 struct session_source {
 	char name[CONF_NAME_MAX];

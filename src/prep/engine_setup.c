@@ -21,7 +21,11 @@ struct engine *engine_new(const struct engine_options *opt)
 		return NULL;
 	e->n_sources = opt->n_sources ? opt->n_sources : 1;
 	e->fft_measure = opt->fft_measure;
-	e->queue_size = opt->queue_size ? opt->queue_size : 1024;
+	/* Applying a configuration or switching scenes sends every source
+	 * its place, gain, mute and state at once (4 commands; room is left
+	 * for as many more): with 256 live inputs 1024 did not fit. */
+	e->queue_size = opt->queue_size ? opt->queue_size
+		      : e->n_sources > 128 ? 8 * e->n_sources : 1024;
 	e->src = calloc(e->n_sources, sizeof *e->src);
 	e->max_voices = opt->voices ? opt->voices : 64;
 	e->n_voice_slots = 2 * e->max_voices;
@@ -38,6 +42,7 @@ struct engine *engine_new(const struct engine_options *opt)
 	for (unsigned s = 0; s < e->n_sources; s++) {
 		struct engine_source *src = &e->src[s];
 		src->distance = 1.0f;
+		src->near_cap = db_to_gain(opt->near_gain_db_set ? opt->near_gain_db : ENGINE_NEAR_GAIN_DB);
 		src->level = (struct fader){ .cur = 1.0f, .to = 1.0f };
 		src->unmuted = (struct fader){ .cur = 1.0f, .to = 1.0f };
 		src->reset = true;
@@ -45,6 +50,7 @@ struct engine *engine_new(const struct engine_options *opt)
 	}
 	atomic_init(&e->n_queues, 0);
 	atomic_init(&e->pending, NULL);
+	listener_reset(&e->listener);
 	e->master_db = opt->master_db;
 	e->master_target = e->master_gain = db_to_gain(opt->master_db);
 	e->fade_target = e->fade_gain = 1.0f;
@@ -206,7 +212,9 @@ struct engine_core *engine_core_new(const struct engine *e, const struct hrtf_se
 	c->table = malloc(sizeof(uint32_t) * HRTF_GRID_AZ * HRTF_GRID_EL);
 	c->srcbuf = fftwf_malloc((size_t)e->n_sources * block * sizeof(float));
 	c->touched = calloc(e->n_sources, sizeof(bool));
-	if (!c->bin || !c->table || !c->srcbuf || !c->touched) {
+	c->room = room_new(c->rate, block);
+	c->room_bus = calloc(block, sizeof(float));
+	if (!c->bin || !c->table || !c->srcbuf || !c->touched || !c->room || !c->room_bus) {
 		engine_core_free(c);
 		return NULL;
 	}
@@ -226,6 +234,8 @@ void engine_core_free(struct engine_core *c)
 	free(c->table);
 	fftwf_free(c->srcbuf);
 	free(c->touched);
+	room_free(c->room);
+	free(c->room_bus);
 	free(c);
 }
 

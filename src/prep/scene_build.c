@@ -138,6 +138,10 @@ int scene_build(struct scene_desc *desc, unsigned rate, uint64_t seed, struct co
 	}
 	sc->rate = rate;
 	sc->fade = d->fade;
+	if (d->has_room)
+		sc->room = (struct room_params){ .decay = d->room.decay, .size = d->room.size,
+						 .damping = d->room.damping, .level = d->room.level,
+						 .predelay = d->room.predelay };
 	for (size_t i = 0; i < SCENE_MAX_SOURCES; i++)
 		ls->source_slot[i] = -1;
 

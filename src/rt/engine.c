@@ -9,6 +9,8 @@
 #include "rt/engine_impl.h"
 #include "rt/fpu.h"
 #include "rt/midi.h"
+#include "rt/motion.h"
+#include "rt/listener.h"
 #include "common/limits.h"
 
 /* Commands drained per queue per block, so a flood cannot stall a block. */
@@ -22,7 +24,10 @@ static float space_target(const struct engine_source *s)
 	if (!s->active)
 		return 0.0f;
 	float d = s->distance < ENGINE_MIN_DISTANCE ? ENGINE_MIN_DISTANCE : s->distance;
-	return 1.0f / d; /* unity at 1 m */
+	/* Unity at 1 m; near the head no louder than the cap ([engine]
+	 * near_gain), so nothing dragged through the head blasts the ear. */
+	float g = 1.0f / d;
+	return g < s->near_cap ? g : s->near_cap;
 }
 
 static float source_gain_now(const struct engine_source *s)
@@ -351,6 +356,12 @@ static void set_scene(struct engine *e, struct eng_scene *sc)
 	/* Nothing held sticks across a switch. */
 	sustain_off(e, 0);
 	e->scene = sc;
+	/* The new scene's room (the old one's tail changes with it, without
+	 * a click). */
+	if (e->core) {
+		static const struct room_params none = { .size = 8.0f };
+		room_set(e->core->room, sc ? &sc->room : &none);
+	}
 	if (!prev)
 		return;
 	/* The old scene's held and looping sounds fade out over the new
@@ -459,6 +470,18 @@ static void apply(struct engine *e, const struct engine_cmd *c)
 		s->azimuth = s->glide[0].left ? s->azimuth : wrap_azimuth(s->azimuth);
 		s->place_dirty = true;
 		s->space.to = space_target(s);
+		/* A motion goes on from the place set (an orbit round the new
+		 * azimuth, a wander about it). */
+		if (motion_active(&s->motion)) {
+			struct motion_spec spec = s->motion.spec;
+			for (int k = 0; k < 3; k++)
+				if (s->glide[k].left) {
+					*now[k] = s->glide[k].to;
+					s->glide[k].left = 0;
+				}
+			s->azimuth = wrap_azimuth(s->azimuth);
+			motion_start(&s->motion, &spec, s->azimuth, s->elevation, s->distance, rng_next(e));
+		}
 		break;
 	}
 	case ENGINE_CMD_SOURCE_GAIN:
@@ -486,6 +509,59 @@ static void apply(struct engine *e, const struct engine_cmd *c)
 		s->gain = source_gain_now(s);
 		break;
 	}
+	case ENGINE_CMD_NEAR_GAIN: {
+		float cap = db_to_gain(fminf(fmaxf(c->f[0], 0.0f), 40.0f));
+		for (unsigned k = 0; k < e->n_sources; k++) {
+			e->src[k].near_cap = cap;
+			e->src[k].space.to = space_target(&e->src[k]);
+		}
+		break;
+	}
+	case ENGINE_CMD_SOURCE_ROOM:
+		if (c->target >= 0 && (unsigned)c->target < e->n_sources)
+			e->src[c->target].room_send = c->f[0] >= -120.0f ? db_to_gain(fminf(c->f[0], 12.0f)) : 0.0f;
+		break;
+	case ENGINE_CMD_SOURCE_MOTION: {
+		if (c->target < 0 || (unsigned)c->target >= e->n_sources)
+			break;
+		struct engine_source *m = &e->src[c->target];
+		struct motion_spec spec = { .kind = (enum motion_kind)c->i };
+		if (spec.kind == MOTION_ORBIT) {
+			spec.rate = c->f[0];
+		} else if (spec.kind == MOTION_WANDER) {
+			spec.span = c->f[0];
+			spec.period = c->f[1];
+		} else if (spec.kind == MOTION_SWEEP) {
+			memcpy(spec.to, c->f, sizeof spec.to);
+			spec.seconds = c->f[3];
+		} else {
+			spec.kind = MOTION_NONE;
+		}
+		/* From where it is going: a glide under way (a scene's new
+		 * place) ends there at once, and the motion starts from it. */
+		float *now[3] = { &m->azimuth, &m->elevation, &m->distance };
+		for (int k = 0; k < 3; k++)
+			if (m->glide[k].left) {
+				*now[k] = m->glide[k].to;
+				m->glide[k].left = 0;
+			}
+		m->azimuth = wrap_azimuth(m->azimuth);
+		m->space.to = space_target(m);
+		m->place_dirty = true;
+		motion_start(&m->motion, &spec, m->azimuth, m->elevation, m->distance, rng_next(e));
+		break;
+	}
+	case ENGINE_CMD_LISTENER:
+		if (c->i == 1)
+			listener_set_ypr(&e->listener, c->f[0], c->f[1], c->f[2]);
+		else if (c->i == 2)
+			listener_set_quaternion(&e->listener, c->f[0], c->f[1], c->f[2], c->f[3]);
+		else
+			listener_reset(&e->listener);
+		/* Every direction is heard anew. */
+		for (unsigned k = 0; k < e->n_sources; k++)
+			e->src[k].place_dirty = true;
+		break;
 	case ENGINE_CMD_MASTER_GAIN:
 		e->master_db = c->f[0];
 		e->master_target = db_to_gain(c->f[0]);
@@ -593,6 +669,9 @@ static void take_core(struct engine *e)
 		e->src[s].reset = true;
 		e->src[s].place_dirty = true;
 	}
+	/* The new core's room is the playing scene's. */
+	static const struct room_params none = { .size = 8.0f };
+	room_set(c->room, e->scene ? &e->scene->room : &none);
 }
 
 static unsigned lookup_dir(const struct engine_core *c, float az, float el)
@@ -666,8 +745,16 @@ static bool glide_next(float *v, struct glide *g, unsigned n)
 
 /* Glides move at block rate: each block is heard from where the source
  * is at its start, and a new direction crossfades as any move does. */
-static void source_move(struct engine_source *s, unsigned n)
+static void source_move(struct engine_source *s, unsigned n, float rate)
 {
+	if (motion_active(&s->motion)) {
+		/* A motion of its own (orbit, wander, sweep) places it, at block
+		 * rate like a glide. */
+		motion_step(&s->motion, (float)n / rate, &s->azimuth, &s->elevation, &s->distance);
+		s->space.to = space_target(s);
+		s->place_dirty = true;
+		return;
+	}
 	bool moved = glide_next(&s->azimuth, &s->glide[0], n);
 	if (moved && !s->glide[0].left)
 		s->azimuth = wrap_azimuth(s->azimuth);
@@ -760,6 +847,7 @@ void engine_process_reader(struct engine *e, const float *const *in, unsigned n_
 
 	struct binaural *b = c->bin;
 	binaural_begin(b);
+	memset(c->room_bus, 0, nframes * sizeof(float));
 	for (unsigned s = 0; s < e->n_sources; s++) {
 		struct engine_source *src = &e->src[s];
 		const float *x = s < n_in ? in[s] : NULL;
@@ -768,9 +856,12 @@ void engine_process_reader(struct engine *e, const float *const *in, unsigned n_
 			binaural_reset_source(b, s);
 			src->reset = false;
 		}
-		source_move(src, nframes);
+		source_move(src, nframes, (float)c->rate);
 		if (src->place_dirty) {
-			src->dir = lookup_dir(c, src->azimuth, src->elevation);
+			/* Heard from where it is in the room, turned against the head. */
+			float haz, hel;
+			listener_apply(&e->listener, src->azimuth, src->elevation, &haz, &hel);
+			src->dir = lookup_dir(c, haz, hel);
 			src->place_dirty = false;
 		}
 		/* Ramps keep time while the source is off. */
@@ -786,6 +877,14 @@ void engine_process_reader(struct engine *e, const float *const *in, unsigned n_
 					buf[i] += x[i];
 			else if (x)
 				memcpy(buf, x, nframes * sizeof(float));
+			if (src->room_send > 0.0f) {
+				/* The room hears the source at its own level, whatever
+				 * its distance: a far sound is mostly room. */
+				float g = src->room_send * src->level.cur * src->unmuted.cur *
+					  (src->active ? 1.0f : 0.0f);
+				for (unsigned i = 0; i < nframes; i++)
+					c->room_bus[i] += g * buf[i];
+			}
 			ramp(buf, nframes, src->gain, next);
 			if (x)
 				src->in_peak = peak_of(buf, nframes, src->in_peak);
@@ -796,6 +895,8 @@ void engine_process_reader(struct engine *e, const float *const *in, unsigned n_
 		src->gain = next;
 	}
 	binaural_end(b, out[0], out[1]);
+	/* The room adds to the direct sound, with no delay to it. */
+	room_process(c->room, c->room_bus, out[0], out[1], nframes);
 
 	/* Output stage: master gain, fade (shutdown, scene), safety limiter. */
 	float mnext = approach(e->master_gain, e->master_target, c->smooth);

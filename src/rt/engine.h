@@ -23,6 +23,7 @@ struct engine_queue;
 #define ENGINE_MAX_QUEUES 8
 #define ENGINE_MIN_DISTANCE 0.1f    /* metres: nearer is pushed out to this */
 #define ENGINE_MAX_DISTANCE 100.0f
+#define ENGINE_NEAR_GAIN_DB 12.0f   /* default cap of 1/distance near the head */
 
 enum engine_cmd_type {
 	ENGINE_CMD_NONE = 0,
@@ -51,6 +52,14 @@ enum engine_cmd_type {
 				    * control change and program change: target 0..127 a note
 				    * (i 1: report its note-on/off, 0: not), target -1: every
 				    * note while i is 1 (MIDI learn), target -2: no note at all */
+	ENGINE_CMD_SOURCE_MOTION,  /* target; i: enum motion_kind (rt/motion.h), from the place it is
+				    * at now: orbit f[0] deg/s; wander f[0] degrees, f[1] seconds;
+				    * sweep f[0..2] azimuth, elevation, distance, f[3] seconds;
+				    * none: it stays where it is */
+	ENGINE_CMD_SOURCE_ROOM,    /* target, f[0]: room send in dB (-INFINITY or below -120: off) */
+	ENGINE_CMD_LISTENER,       /* the head: i 0 reset, 1 yaw/pitch/roll f[0..2] degrees,
+				    * 2 quaternion w x y z f[0..3] (normalised) */
+	ENGINE_CMD_NEAR_GAIN,      /* f[0]: dB a source may gain over its level at 1 m near the head */
 };
 
 enum { ENGINE_ACTIVE_AT_ONCE = 1 };
@@ -67,7 +76,7 @@ struct engine_cmd {
 	int32_t target;
 	uint32_t offset;   /* frame within the next block where it applies */
 	int32_t i;
-	float f[3];
+	float f[4];
 	void *ptr;
 };
 
@@ -99,10 +108,12 @@ struct engine_options {
 	unsigned n_sources;        /* sources allocated up front (live inputs first) */
 	float ceiling_db;          /* limiter ceiling, dBFS (-1) */
 	float master_db;           /* master gain, dB */
-	unsigned queue_size;       /* commands per control queue (default 1024) */
+	unsigned queue_size;       /* commands per control queue (default 1024, 8 a source above 128) */
 	bool fft_measure;          /* FFTW_MEASURE plans (daemon) instead of FFTW_ESTIMATE (renders) */
 	unsigned voices;           /* voices allocated up front (64) */
 	uint64_t seed;             /* random choices (variants, gains, pitches, scatter) */
+	float near_gain_db;        /* cap of the distance gain near the head, dB ... */
+	bool near_gain_db_set;     /* ... when set (else ENGINE_NEAR_GAIN_DB) */
 };
 
 struct engine_midi {

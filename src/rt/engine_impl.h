@@ -9,6 +9,9 @@
 #include "rt/binaural.h"
 #include "rt/engine.h"
 #include "rt/limiter.h"
+#include "rt/room.h"
+#include "rt/listener.h"
+#include "rt/motion.h"
 #include "rt/scene_data.h"
 #include "rt/voice.h"
 
@@ -45,7 +48,10 @@ struct engine_source {
 	bool fed;          /* an input fed it in the last block */
 	struct fader level;    /* the gain set (linear) */
 	struct fader unmuted;  /* 1 heard, 0 muted */
-	struct fader space;    /* 1/distance while active, 0 while not */
+	struct fader space;    /* 1/distance (capped at near_cap) while active, 0 while not */
+	float near_cap;        /* the most 1/distance may give (linear) */
+	float room_send;       /* linear, 0: nothing to the room */
+	struct motion motion;  /* orbit, wander or sweep of its own */
 	float gain;        /* linear gain reached at the end of the last block (the product) */
 	float in_peak;     /* peak of what it played since the last meter */
 	unsigned dir;      /* nearest measured direction */
@@ -58,6 +64,8 @@ struct engine_core {
 	uint32_t *table;     /* copy of the HRTF set's direction table */
 	float *srcbuf;       /* one block per source: what its voices and input play */
 	bool *touched;       /* per source: srcbuf holds sound this block */
+	struct room *room;   /* the playing scene's room */
+	float *room_bus;     /* one block: what the sources send to the room */
 	float smooth;        /* per-block coefficient of the gain smoothing */
 	unsigned meter_period;
 };
@@ -78,6 +86,7 @@ struct engine {
 	struct engine_core *waiting; /* taken over, waiting for room to retire the old one */
 	bool core_fresh;           /* new core: sources to reset */
 
+	struct listener listener;  /* the head's orientation: sources are heard turned against it */
 	float master_db;
 	float master_target, master_gain;
 	float fade_target, fade_gain, fade_step;

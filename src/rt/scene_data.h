@@ -10,6 +10,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "rt/room.h"
+
 #define SCENE_NOTE_SOUNDS 8   /* sounds one MIDI note may trigger */
 
 enum sound_mode { SOUND_ONESHOT, SOUND_HOLD, SOUND_LOOP };
@@ -48,6 +50,7 @@ struct eng_scene {
 	uint8_t note_count[128];
 	uint16_t note_sound[128][SCENE_NOTE_SOUNDS];
 	float fade;          /* seconds: voices of the scene this one replaces fade out over it */
+	struct room_params room; /* its [room] (decay 0: none) */
 	unsigned voices;     /* audio thread: voices playing from this scene */
 };
 
