@@ -1,7 +1,7 @@
 /* The whole engine, block by block, as a driver runs it: a static source
- * sounds exactly like its signal convolved with the HRIR pair of the
- * nearest measured direction; gains, distance, mute, master gain, fades,
- * the limiter and a change of block size do what a listener expects. */
+ * at a measured direction sounds like its signal convolved with that
+ * direction's HRIR pair; gains, distance, mute, master gain, fades, the
+ * limiter and a change of block size do what a listener expects. */
 #include "config.h"
 
 #include <check.h>
@@ -90,20 +90,26 @@ static double rms(const float *out, size_t from, size_t to, int ch)
 
 static const unsigned blocks[] = { 32, 128, 512 };
 
-START_TEST(static_source_is_direct_convolution_of_nearest_hrir)
+/* The renderer keeps each HRIR's onset delay apart from it (the samples
+ * more than 8 before the onset, 60 dB down, are dropped) and applies it
+ * with a fractional-delay filter: at a measured direction the source
+ * sounds like the measurement to -50 dB. (Before, every place sounded
+ * exactly like the nearest measurement; now places between measurements
+ * are interpolated, see test_binaural.) */
+START_TEST(static_source_at_measured_direction_is_direct_convolution_of_its_hrir)
 {
 	const unsigned B = blocks[_i];
 	struct engine_queue *q;
 	struct engine *e = make(B, &q);
-	/* 32 and -13 are not measured: the nearest measurement is used. */
-	const float az = 32.0f, el = -13.0f;
+	/* Measured in MIT KEMAR (every 5 degrees at -10). */
+	const float az = 30.0f, el = -10.0f;
 	place(q, 2, az, el, 1.0f);
 	const size_t n = SETTLE + 9600;
 	float *x = noise(n, 0.05f, 4);
 	float *out = calloc(2 * n, sizeof(float));
 	render(e, B, 2, x, n, out);
 
-	/* Reference: libmysofa's own nearest measurement, convolved directly. */
+	/* Reference: libmysofa's own measurement, convolved directly. */
 	int len = 0, err = 0;
 	struct MYSOFA_EASY *easy = mysofa_open(sofa_path(), RATE, &len, &err);
 	ck_assert_ptr_nonnull(easy);
@@ -123,7 +129,7 @@ START_TEST(static_source_is_direct_convolution_of_nearest_hrir)
 		peak = fmax(peak, fabs(yl));
 	}
 	ck_assert_msg(peak > 0.01, "reference too quiet: %g", peak);
-	ck_assert_msg(max_err < 1e-4, "block %u: max error %g (reference peak %g)", B, max_err, peak);
+	ck_assert_msg(max_err < 3e-3 * peak, "block %u: max error %g (reference peak %g)", B, max_err, peak);
 	mysofa_close(easy);
 	free(hl);
 	free(hr);
@@ -145,12 +151,14 @@ START_TEST(gain_distance_mute_master)
 	engine_free(e);
 	double base = rms(ref, SETTLE, n, 0);
 
-	struct { enum engine_cmd_type type; float f; int i; float dist; double expect_db; } cases[] = {
-		{ ENGINE_CMD_SOURCE_GAIN, -6.0f, 0, 1.0f, -6.0 },
-		{ ENGINE_CMD_SOURCE_GAIN, 0.0f, 0, 2.0f, -6.02 },  /* twice as far: half the pressure */
-		{ ENGINE_CMD_SOURCE_GAIN, 0.0f, 0, 0.5f, +6.02 },
-		{ ENGINE_CMD_MASTER_GAIN, -10.0f, 0, 1.0f, -10.0 },
-		{ ENGINE_CMD_SOURCE_MUTE, 0.0f, 1, 1.0f, -240.0 },
+	/* Nearer than 1 m the near-field filter (rt/binaural.h) also shapes the
+	 * sound: in front, both ears lose up to a dB of highs at 0.5 m. */
+	struct { enum engine_cmd_type type; float f; int i; float dist; double expect_db, tol; } cases[] = {
+		{ ENGINE_CMD_SOURCE_GAIN, -6.0f, 0, 1.0f, -6.0, 0.05 },
+		{ ENGINE_CMD_SOURCE_GAIN, 0.0f, 0, 2.0f, -6.02, 0.05 },  /* twice as far: half the pressure */
+		{ ENGINE_CMD_SOURCE_GAIN, 0.0f, 0, 0.5f, +6.02 - 0.55, 0.25 },
+		{ ENGINE_CMD_MASTER_GAIN, -10.0f, 0, 1.0f, -10.0, 0.05 },
+		{ ENGINE_CMD_SOURCE_MUTE, 0.0f, 1, 1.0f, -240.0, 0.05 },
 	};
 	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
 		e = make(128, &q);
@@ -160,8 +168,8 @@ START_TEST(gain_distance_mute_master)
 		render(e, 128, 0, x, n, out);
 		double level = rms(out, SETTLE, n, 0);
 		double db = level > 0 ? 20 * log10(level / base) : -240.0;
-		ck_assert_msg(fabs(db - cases[k].expect_db) < 0.05, "case %zu: %g dB, expected %g", k, db,
-			      cases[k].expect_db);
+		ck_assert_msg(fabs(db - cases[k].expect_db) < cases[k].tol, "case %zu: %g dB, expected %g", k,
+			      db, cases[k].expect_db);
 		engine_free(e);
 	}
 	free(x);
@@ -599,7 +607,7 @@ int main(void)
 	TCase *tc = tcase_create("Render");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
-	tcase_add_loop_test(tc, static_source_is_direct_convolution_of_nearest_hrir, 0,
+	tcase_add_loop_test(tc, static_source_at_measured_direction_is_direct_convolution_of_its_hrir, 0,
 			    (int)(sizeof blocks / sizeof blocks[0]));
 	tcase_add_test(tc, gain_distance_mute_master);
 	tcase_add_test(tc, gain_change_is_smooth);

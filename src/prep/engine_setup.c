@@ -10,10 +10,6 @@
 #include "prep/hrtf.h"
 #include "rt/engine_impl.h"
 
-/* FFTW's planner is not thread-safe; cores may be built from the main
- * thread and from JACK's notification thread. */
-static pthread_mutex_t plan_lock = PTHREAD_MUTEX_INITIALIZER;
-
 struct engine *engine_new(const struct engine_options *opt)
 {
 	struct engine *e = calloc(1, sizeof *e);
@@ -78,126 +74,7 @@ void engine_free(struct engine *e)
 
 unsigned engine_n_sources(const struct engine *e) { return e->n_sources; }
 
-struct binaural *binaural_new(const struct hrtf_set *h, unsigned block, unsigned n_sources,
-			      unsigned fftw_flags)
-{
-	struct binaural *b = calloc(1, sizeof *b);
-	if (!b)
-		return NULL;
-	const unsigned P = block, N = 2 * block;
-	b->block = P;
-	b->bins = P + 1;
-	b->stride = (b->bins + 15u) & ~15u;
-	b->parts = (h->length + P - 1) / P;
-	b->n_dirs = h->n_dirs;
-	b->n_sources = n_sources;
-	const size_t st = b->stride;
-	const size_t spec = (size_t)h->n_dirs * 2 * b->parts * st;
-
-	b->h_re = fftwf_malloc(spec * sizeof(float));
-	b->h_im = fftwf_malloc(spec * sizeof(float));
-	b->t_in = fftwf_malloc(N * sizeof(float));
-	b->t_out = fftwf_malloc(N * sizeof(float));
-	b->x_re = fftwf_malloc(st * sizeof(float));
-	b->x_im = fftwf_malloc(st * sizeof(float));
-	b->fade_in = fftwf_malloc(P * sizeof(float));
-	b->src = calloc(n_sources, sizeof *b->src);
-	bool ok = b->h_re && b->h_im && b->t_in && b->t_out && b->x_re && b->x_im && b->fade_in && b->src;
-	/* The inverse plan runs on every accumulator pair (new-array execute):
-	 * FFTW requires the same alignment and the same distance between the
-	 * real and imaginary parts as in the planning pair, so each pair is one
-	 * allocation with im = re + stride. */
-	for (int a = 0; ok && a < BIN_ACCS; a++)
-		for (int ear = 0; ear < 2; ear++) {
-			b->acc_re[a][ear] = fftwf_malloc(2 * st * sizeof(float));
-			b->acc_im[a][ear] = b->acc_re[a][ear] ? b->acc_re[a][ear] + st : NULL;
-			ok = ok && b->acc_re[a][ear];
-		}
-	for (unsigned s = 0; ok && s < n_sources; s++) {
-		struct binaural_source *src = &b->src[s];
-		src->hist = fftwf_malloc(P * sizeof(float));
-		src->fdl_re = fftwf_malloc((size_t)b->parts * st * sizeof(float));
-		src->fdl_im = fftwf_malloc((size_t)b->parts * st * sizeof(float));
-		ok = src->hist && src->fdl_re && src->fdl_im;
-	}
-	if (!ok) {
-		binaural_free(b);
-		return NULL;
-	}
-
-	fftw_iodim dim = { .n = (int)N, .is = 1, .os = 1 };
-	pthread_mutex_lock(&plan_lock);
-	b->fwd = fftwf_plan_guru_split_dft_r2c(1, &dim, 0, NULL, b->t_in, b->x_re, b->x_im, fftw_flags);
-	b->inv = fftwf_plan_guru_split_dft_c2r(1, &dim, 0, NULL, b->acc_re[0][0], b->acc_im[0][0],
-					       b->t_out, fftw_flags);
-	pthread_mutex_unlock(&plan_lock);
-	if (!b->fwd || !b->inv) {
-		binaural_free(b);
-		return NULL;
-	}
-
-	/* HRIR spectra of every direction and partition, with the inverse
-	 * FFT's 1/N folded in. Padding bins stay zero. */
-	memset(b->h_re, 0, spec * sizeof(float));
-	memset(b->h_im, 0, spec * sizeof(float));
-	memset(b->x_re, 0, st * sizeof(float));
-	memset(b->x_im, 0, st * sizeof(float));
-	const float scale = 1.0f / (float)N;
-	for (unsigned d = 0; d < h->n_dirs; d++)
-		for (int ear = 0; ear < 2; ear++) {
-			const float *ir = hrtf_ir(h, d, ear);
-			for (unsigned k = 0; k < b->parts; k++) {
-				memset(b->t_in, 0, N * sizeof(float));
-				unsigned from = k * P;
-				unsigned n = h->length - from < P ? h->length - from : P;
-				for (unsigned i = 0; i < n; i++)
-					b->t_in[i] = ir[from + i] * scale;
-				fftwf_execute(b->fwd);
-				size_t off = (((size_t)d * 2 + (size_t)ear) * b->parts + k) * st;
-				memcpy(b->h_re + off, b->x_re, b->bins * sizeof(float));
-				memcpy(b->h_im + off, b->x_im, b->bins * sizeof(float));
-			}
-		}
-	for (unsigned i = 0; i < P; i++)
-		b->fade_in[i] = 0.5f - 0.5f * cosf((float)M_PI * ((float)i + 0.5f) / (float)P);
-	for (int a = 0; a < BIN_ACCS; a++)
-		for (int ear = 0; ear < 2; ear++) {
-			memset(b->acc_re[a][ear], 0, st * sizeof(float));
-			memset(b->acc_im[a][ear], 0, st * sizeof(float));
-		}
-	for (unsigned s = 0; s < n_sources; s++)
-		binaural_reset_source(b, s);
-	return b;
-}
-
-void binaural_free(struct binaural *b)
-{
-	if (!b)
-		return;
-	pthread_mutex_lock(&plan_lock);
-	if (b->fwd)
-		fftwf_destroy_plan(b->fwd);
-	if (b->inv)
-		fftwf_destroy_plan(b->inv);
-	pthread_mutex_unlock(&plan_lock);
-	for (unsigned s = 0; b->src && s < b->n_sources; s++) {
-		fftwf_free(b->src[s].hist);
-		fftwf_free(b->src[s].fdl_re);
-		fftwf_free(b->src[s].fdl_im);
-	}
-	free(b->src);
-	for (int a = 0; a < BIN_ACCS; a++)
-		for (int ear = 0; ear < 2; ear++)
-			fftwf_free(b->acc_re[a][ear]); /* acc_im is part of it */
-	fftwf_free(b->h_re);
-	fftwf_free(b->h_im);
-	fftwf_free(b->t_in);
-	fftwf_free(b->t_out);
-	fftwf_free(b->x_re);
-	fftwf_free(b->x_im);
-	fftwf_free(b->fade_in);
-	free(b);
-}
+/* binaural_new and binaural_free: src/prep/binaural_setup.c. */
 
 struct engine_core *engine_core_new(const struct engine *e, const struct hrtf_set *h, unsigned block)
 {
@@ -209,16 +86,14 @@ struct engine_core *engine_core_new(const struct engine *e, const struct hrtf_se
 	c->rate = h->rate;
 	c->block = block;
 	c->bin = binaural_new(h, block, e->n_sources, e->fft_measure ? FFTW_MEASURE : FFTW_ESTIMATE);
-	c->table = malloc(sizeof(uint32_t) * HRTF_GRID_AZ * HRTF_GRID_EL);
 	c->srcbuf = fftwf_malloc((size_t)e->n_sources * block * sizeof(float));
 	c->touched = calloc(e->n_sources, sizeof(bool));
 	c->room = room_new(c->rate, block);
 	c->room_bus = calloc(block, sizeof(float));
-	if (!c->bin || !c->table || !c->srcbuf || !c->touched || !c->room || !c->room_bus) {
+	if (!c->bin || !c->srcbuf || !c->touched || !c->room || !c->room_bus) {
 		engine_core_free(c);
 		return NULL;
 	}
-	memcpy(c->table, h->table, sizeof(uint32_t) * HRTF_GRID_AZ * HRTF_GRID_EL);
 	memset(c->srcbuf, 0, (size_t)e->n_sources * block * sizeof(float));
 	/* Gains follow their targets with a 20 ms time constant. */
 	c->smooth = 1.0f - expf(-(float)block / (0.02f * (float)c->rate));
@@ -231,7 +106,6 @@ void engine_core_free(struct engine_core *c)
 	if (!c)
 		return;
 	binaural_free(c->bin);
-	free(c->table);
 	fftwf_free(c->srcbuf);
 	free(c->touched);
 	room_free(c->room);

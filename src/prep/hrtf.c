@@ -41,6 +41,24 @@
 #define RAD_PER_DEG (M_PI / 180.0)
 #define DEG_PER_RAD (180.0 / M_PI)
 
+/* Onsets, where the file gives no per-direction delay: first the point
+ * where |ir| reaches ONSET_DB below its peak, looked for between samples.
+ * A threshold is robust for HRIRs where a cross-correlation of the two
+ * ears is not (it jumps between peaks of the pinna's response; on MIT
+ * KEMAR the -20 dB onsets give an ITD that is smooth and monotonic in
+ * azimuth); then each onset is moved, by a few samples at most, to where
+ * its response is in step with its neighbours' (refine_onsets), which is
+ * what blending them needs. Every response keeps about ONSET_LEAD samples
+ * before its onset (the rise into it). */
+#define ONSET_DB (-20.0)
+#define ONSET_LEAD 8.0
+
+/* Aligning responses moves them by fractions of a sample: a Kaiser-windowed
+ * sinc of 2 * ALIGN_HALF taps, flat within 0.01 dB to 0.42 of the rate, as
+ * this happens once per load. */
+#define ALIGN_HALF 32
+#define ALIGN_BETA 9.0
+
 static void fail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -171,6 +189,302 @@ void hrtf_fractional_delay(float *dst, size_t dst_len, const float *src, size_t 
 	}
 }
 
+static double bessel_i0(double x)
+{
+	double sum = 1.0, term = 1.0;
+	for (int k = 1; k < 64 && term > 1e-17 * sum; k++) {
+		double y = x / (2.0 * k);
+		term *= y * y;
+		sum += term;
+	}
+	return sum;
+}
+
+/* dst[i] = src(i + shift) for i in [0, n), shift >= 0: the response moved
+ * earlier by shift samples, band-limited interpolation between samples.
+ * What would come from past the end of src is zero. */
+static void advance_ir(float *dst, const float *src, unsigned n, double shift)
+{
+	double whole = floor(shift), frac = shift - whole;
+	if (frac > 1.0 - 1e-6) {
+		whole += 1.0;
+		frac = 0.0;
+	}
+	size_t d = (size_t)whole;
+	if (frac < 1e-6) {
+		for (size_t i = 0; i < n; i++)
+			dst[i] = i + d < n ? src[i + d] : 0.0f;
+		return;
+	}
+	/* src(m + frac) = sum over j of src[m + j] k(j - frac), j = 1 - ALIGN_HALF
+	 * .. ALIGN_HALF; the window is zero at its ends. */
+	double k[2 * ALIGN_HALF], sum = 0.0, i0b = bessel_i0(ALIGN_BETA);
+	for (int j = 1 - ALIGN_HALF; j <= ALIGN_HALF; j++) {
+		double t = (double)j - frac, u = t / ALIGN_HALF;
+		double win = fabs(u) >= 1.0 ? 0.0 : (bessel_i0(ALIGN_BETA * sqrt(1.0 - u * u)) - 1.0) / (i0b - 1.0);
+		double v = sin(M_PI * t) / (M_PI * t) * win;
+		k[j + ALIGN_HALF - 1] = v;
+		sum += v;
+	}
+	for (size_t i = 0; i < n; i++) {
+		double acc = 0.0;
+		long long m = (long long)(i + d);
+		for (int j = 1 - ALIGN_HALF; j <= ALIGN_HALF; j++) {
+			long long at = m + j;
+			if (at >= 0 && at < (long long)n)
+				acc += k[j + ALIGN_HALF - 1] * (double)src[at];
+		}
+		dst[i] = (float)(acc / sum);
+	}
+}
+
+/* The same kernel tabulated at ALIGN_PHASES fractions of a sample, for
+ * looking at a response between its samples. */
+#define ALIGN_PHASES 64
+
+struct lookbetween {
+	double k[ALIGN_PHASES + 1][2 * ALIGN_HALF];
+};
+
+static void lookbetween_init(struct lookbetween *L)
+{
+	const double i0b = bessel_i0(ALIGN_BETA);
+	for (int p = 0; p <= ALIGN_PHASES; p++) {
+		double frac = (double)p / ALIGN_PHASES, sum = 0.0;
+		for (int j = 1 - ALIGN_HALF; j <= ALIGN_HALF; j++) {
+			double t = (double)j - frac, u = t / ALIGN_HALF;
+			double win = fabs(u) >= 1.0 ? 0.0 : (bessel_i0(ALIGN_BETA * sqrt(1.0 - u * u)) - 1.0) / (i0b - 1.0);
+			double v = fabs(t) < 1e-12 ? 1.0 : sin(M_PI * t) / (M_PI * t) * win;
+			L->k[p][j + ALIGN_HALF - 1] = v;
+			sum += v;
+		}
+		for (int j = 0; j < 2 * ALIGN_HALF; j++)
+			L->k[p][j] /= sum;
+	}
+}
+
+/* |ir(t)|, t in samples, to the nearest 1/ALIGN_PHASES. */
+static double abs_at(const struct lookbetween *L, const float *ir, unsigned n, double t)
+{
+	double fl = floor(t);
+	int p = (int)lround((t - fl) * ALIGN_PHASES);
+	long long m = (long long)fl;
+	double acc = 0.0;
+	for (int j = 1 - ALIGN_HALF; j <= ALIGN_HALF; j++) {
+		long long at = m + j;
+		if (at >= 0 && at < (long long)n)
+			acc += L->k[p][j + ALIGN_HALF - 1] * (double)ir[at];
+	}
+	return fabs(acc);
+}
+
+/* Where |ir| first reaches ONSET_DB below its peak, in samples, looked for
+ * between the samples (the samples alone would put the same response, a
+ * fraction of a sample later, at an onset up to a quarter sample off);
+ * -1 for a silent response. */
+static double onset_of(const struct lookbetween *L, const float *ir, unsigned n)
+{
+	unsigned ip = 0;
+	for (unsigned i = 1; i < n; i++)
+		if (fabsf(ir[i]) > fabsf(ir[ip]))
+			ip = i;
+	double peak = fabs((double)ir[ip]);
+	if (!(peak > 0.0))
+		return -1.0;
+	for (int k = -16; k <= 16; k++)
+		peak = fmax(peak, abs_at(L, ir, n, ip + k / 16.0));
+	const double thr = peak * pow(10.0, ONSET_DB / 20.0);
+	unsigned i = 0;
+	while (i < ip && fabs((double)ir[i]) < thr)
+		i++;
+	double prev_t = (double)i - 2.0, prev = abs_at(L, ir, n, prev_t);
+	if (prev >= thr)
+		return fmax(prev_t, 0.0);
+	for (int k = 1; k <= 2 * ALIGN_PHASES; k++) {
+		double t = (double)i - 2.0 + (double)k / ALIGN_PHASES, v = abs_at(L, ir, n, t);
+		if (v >= thr)
+			return fmax(prev_t + (t - prev_t) * (thr - prev) / (v - prev), 0.0);
+		prev_t = t;
+		prev = v;
+	}
+	return (double)i;
+}
+
+/* The measured directions each shares a triangle with, from the
+ * triangulation (hrtf_mesh.c): start[d] .. start[d + 1] in list. */
+static int mesh_neighbours(const struct hrtf_set *h, uint32_t **start_out, uint32_t **list_out)
+{
+	const struct hrtf_mesh *m = &h->mesh;
+	const unsigned M = h->n_dirs;
+	uint32_t *start = calloc((size_t)M + 1, sizeof *start);
+	uint32_t *list = malloc(((size_t)m->n_tris * 6 + 1) * sizeof *list);
+	if (!start || !list) {
+		free(start);
+		free(list);
+		return -1;
+	}
+	/* Each edge is in two triangles: count both, keep one. */
+	for (int pass = 0; pass < 2; pass++) {
+		uint32_t *fill = pass ? calloc((size_t)M, sizeof *fill) : NULL;
+		if (pass && !fill) {
+			free(start);
+			free(list);
+			return -1;
+		}
+		for (unsigned t = 0; t < m->n_tris; t++)
+			for (int i = 0; i < 3; i++) {
+				uint32_t a = m->tri[t].v[i], b = m->tri[t].v[(i + 1) % 3];
+				if (a >= M || b >= M)
+					continue;
+				for (int k = 0; k < 2; k++) {
+					uint32_t from = k ? b : a, to = k ? a : b;
+					if (!pass) {
+						start[from + 1]++;
+						continue;
+					}
+					bool seen = false;
+					for (uint32_t j = start[from]; j < start[from] + fill[from]; j++)
+						seen |= list[j] == to;
+					if (!seen)
+						list[start[from] + fill[from]++] = to;
+				}
+			}
+		if (!pass) {
+			for (unsigned d = 0; d < M; d++)
+				start[d + 1] += start[d];
+		} else {
+			/* Close the gaps the repeated edges left. */
+			uint32_t out = 0;
+			for (unsigned d = 0; d < M; d++) {
+				uint32_t from = start[d];
+				start[d] = out;
+				for (uint32_t j = 0; j < fill[d]; j++)
+					list[out++] = list[from + j];
+			}
+			start[M] = out;
+			free(fill);
+		}
+	}
+	*start_out = start;
+	*list_out = list;
+	return 0;
+}
+
+/* sum over t of a[t] b[t + lag] */
+static double xcorr_at(const float *a, const float *b, unsigned n, long lag)
+{
+	double acc = 0.0;
+	for (long t = lag < 0 ? -lag : 0; t < (long)n && t + lag < (long)n; t++)
+		acc += (double)a[t] * (double)b[t + lag];
+	return acc;
+}
+
+/* Onsets refined against the neighbours. A threshold finds where each
+ * response starts, but not always the same feature of it (a slow swing
+ * before the direct sound crosses it in some responses and not in their
+ * neighbours': LISTEN's do), and blending needs neighbours in step. So
+ * for every pair of neighbours (the triangulation's edges) the lag at
+ * which they correlate best is found, within REFINE_REACH samples of what
+ * the thresholds say, and the onsets are then the least-squares fit to
+ * all those lags (each weighted by how alike the pair is), held loosely to
+ * the thresholds' (REFINE_HOLD) so the set does not drift as a whole.
+ * on[dir * 2 + ear], responses raw[(dir * 2 + ear) * taps]. */
+#define REFINE_REACH 3
+#define REFINE_STEPS 16 /* per sample, where the peak is looked for */
+#define REFINE_HOLD 0.01
+#define REFINE_ROUNDS 200
+
+/* The lag (fractional) at which b correlates best with a, near `near`;
+ * *how_alike: the normalised correlation there. */
+static double best_lag(const float *a, const float *b, unsigned n, double ea, double eb, double near,
+		       double *how_alike)
+{
+	enum { LAGS = 2 * REFINE_REACH + 5 };
+	const long l0 = lround(near) - LAGS / 2;
+	double r[LAGS], norm = 1.0 / sqrt(ea * eb);
+	for (int l = 0; l < LAGS; l++)
+		r[l] = norm * xcorr_at(a, b, n, l0 + l);
+	double best = -INFINITY, at = near;
+	for (int s = -REFINE_REACH * REFINE_STEPS; s <= REFINE_REACH * REFINE_STEPS; s++) {
+		double lag = near + (double)s / REFINE_STEPS, x = lag - (double)l0;
+		/* Cubic (4-point Lagrange) between the integer lags. */
+		int q = (int)floor(x) - 1;
+		q = q < 0 ? 0 : q > LAGS - 4 ? LAGS - 4 : q;
+		double f = x - q, v = 0.0;
+		for (int i = 0; i < 4; i++) {
+			double c = 1.0;
+			for (int j = 0; j < 4; j++)
+				if (j != i)
+					c *= (f - j) / (i - j);
+			v += c * r[q + i];
+		}
+		if (v > best) {
+			best = v;
+			at = lag;
+		}
+	}
+	*how_alike = best;
+	return at;
+}
+
+static void refine_onsets(const float *raw, unsigned taps, unsigned M, const uint32_t *start,
+			  const uint32_t *list, double *on)
+{
+	const size_t E = start[M];
+	double *held = malloc((size_t)M * 2 * sizeof *held), *energy = malloc((size_t)M * 2 * sizeof *energy);
+	double *lag = malloc((E + 1) * sizeof *lag), *weight = malloc((E + 1) * sizeof *weight);
+	if (!held || !energy || !lag || !weight)
+		goto out; /* the thresholds' onsets stand */
+	for (size_t i = 0; i < (size_t)M * 2; i++) {
+		held[i] = on[i];
+		energy[i] = xcorr_at(raw + i * taps, raw + i * taps, taps, 0);
+	}
+	for (unsigned ear = 0; ear < 2; ear++) {
+		/* Each edge once (d < j), then its mirror. */
+		for (unsigned d = 0; d < M; d++)
+			for (uint32_t k = start[d]; k < start[d + 1]; k++) {
+				unsigned j = list[k];
+				size_t a = (size_t)d * 2 + ear, b = (size_t)j * 2 + ear;
+				weight[k] = 0.0;
+				lag[k] = held[b] - held[a];
+				if (j < d || !(energy[a] > 0.0) || !(energy[b] > 0.0))
+					continue;
+				double alike;
+				lag[k] = best_lag(raw + a * taps, raw + b * taps, taps, energy[a], energy[b],
+						  held[b] - held[a], &alike);
+				weight[k] = alike > 0.0 ? alike * alike : 0.0;
+			}
+		for (unsigned d = 0; d < M; d++)
+			for (uint32_t k = start[d]; k < start[d + 1]; k++) {
+				unsigned j = list[k];
+				if (j >= d)
+					continue;
+				for (uint32_t m = start[j]; m < start[j + 1]; m++)
+					if (list[m] == d) {
+						lag[k] = -lag[m];
+						weight[k] = weight[m];
+					}
+			}
+		/* on[b] - on[a] = lag, for every edge a-b, in the least-squares
+		 * sense (Gauss-Seidel on the graph). */
+		for (int round = 0; round < REFINE_ROUNDS; round++)
+			for (unsigned d = 0; d < M; d++) {
+				size_t a = (size_t)d * 2 + ear;
+				double num = REFINE_HOLD * held[a], den = REFINE_HOLD;
+				for (uint32_t k = start[d]; k < start[d + 1]; k++) {
+					num += weight[k] * (on[(size_t)list[k] * 2 + ear] - lag[k]);
+					den += weight[k];
+				}
+				on[a] = fmin(fmax(num / den, held[a] - REFINE_REACH), held[a] + REFINE_REACH);
+			}
+	}
+out:
+	free(held);
+	free(energy);
+	free(lag);
+	free(weight);
+}
+
 /* Great-circle nearest by brute force; used where the k-d tree gives no
  * answer. */
 static unsigned nearest_brute(const float *unit, unsigned n, const double q[3])
@@ -222,7 +536,9 @@ void hrtf_free(struct hrtf_set *h)
 	free(h->elevation);
 	free(h->distance);
 	free(h->ir);
+	free(h->delay);
 	free(h->table);
+	hrtf_mesh_free(&h->mesh);
 	free(h);
 }
 
@@ -239,6 +555,7 @@ struct loader {
 	double file_rate;
 	unsigned M, N;          /* directions, taps at the file's rate */
 	float *delays;          /* per (direction, ear), samples at rate, >= 0 */
+	bool delays_vary;       /* Data.Delay differs between directions */
 	double max_delay;
 	double delay_shift;     /* how much later negative delays moved the set */
 	float *unit;            /* unit vectors of the directions */
@@ -390,7 +707,7 @@ static int read_delays(struct loader *L)
 	 * inter-direction difference. */
 	if (dmin < 0.0) {
 		for (size_t i = 0; i < (size_t)M * 2; i++)
-			L->delays[i] = (float)((double)L->delays[i] - dmin);
+			L->delays[i] = fmaxf((float)((double)L->delays[i] - dmin), 0.0f);
 		dmax -= dmin;
 		L->delay_shift = -dmin; /* logged by the parent */
 	}
@@ -400,6 +717,10 @@ static int read_delays(struct loader *L)
 		return -1;
 	}
 	L->max_delay = dmax;
+	for (unsigned m = 1; nd == M * R && m < M; m++)
+		for (unsigned ear = 0; ear < 2; ear++)
+			if (L->delays[(size_t)m * 2 + ear] != L->delays[ear])
+				L->delays_vary = true;
 	return 0;
 }
 
@@ -463,7 +784,7 @@ static int run_libmysofa(struct loader *L)
 	return 0;
 }
 
-/* Directions, IRs with the delays baked in, and the table, into plain
+/* Directions, aligned IRs and their delays, and the table, into plain
  * arrays. */
 static int copy_out(struct loader *L)
 {
@@ -503,38 +824,94 @@ static int copy_out(struct loader *L)
 		L->unit[(size_t)m * 3 + 2] = (float)(z / r);
 	}
 
-	bool any_delay = false, any_frac = false;
-	for (size_t i = 0; i < (size_t)M * 2; i++) {
-		double d = L->delays[i];
-		if (d > 0.0)
-			any_delay = true;
-		double f = d - floor(d);
-		if (f >= FD_EPS && f <= 1.0 - FD_EPS)
-			any_frac = true;
-	}
-	h->max_delay = any_delay ? (float)L->max_delay : 0.0f;
-	size_t length = taps;
-	if (any_delay)
-		length += (size_t)ceil(L->max_delay) + (any_frac ? FD_HALF : 0);
-	if ((uint64_t)M * 2 * length > UINT32_MAX) {
-		fail(L->err, L->errlen, "%s: the set is too large with its delays", path);
-		return -1;
-	}
-	h->length = (unsigned)length;
-	h->ir = calloc((size_t)M * 2 * length, sizeof *h->ir);
-	if (!h->ir)
+	/* The responses keep their length (a few samples more where one starts
+	 * too early to keep ONSET_LEAD before it); their onset delays go apart. */
+	const float *raw = mh->DataIR.values; /* [direction][ear][tap], R == 2 */
+	size_t total = (size_t)M * 2 * taps;
+	h->delay = malloc((size_t)M * 2 * sizeof *h->delay);
+	if (!h->delay)
 		return out_of_memory(L);
-	for (unsigned m = 0; m < M; m++)
-		for (unsigned ear = 0; ear < 2; ear++) {
-			const float *src = mh->DataIR.values + ((size_t)m * mh->R + ear) * taps;
-			float *dst = h->ir + ((size_t)m * 2 + ear) * length;
-			if (any_delay)
-				hrtf_fractional_delay(dst, length, src, taps, L->delays[(size_t)m * 2 + ear]);
-			else
-				memcpy(dst, src, taps * sizeof *dst);
+	if (L->delays_vary) {
+		/* The file's own delays: its responses are aligned already. */
+		h->length = taps;
+		h->ir = malloc(total * sizeof *h->ir);
+		if (!h->ir)
+			return out_of_memory(L);
+		memcpy(h->ir, raw, total * sizeof *h->ir);
+		for (size_t i = 0; i < (size_t)M * 2; i++)
+			h->delay[i] = L->delays[i];
+	} else {
+		h->delay_measured = true;
+		double *onset = malloc((size_t)M * 2 * sizeof *onset);
+		struct lookbetween *look = malloc(sizeof *look);
+		if (!onset || !look) {
+			free(onset);
+			free(look);
+			return out_of_memory(L);
 		}
-	if (!all_finite(h->ir, (size_t)M * 2 * length)) {
-		fail(L->err, L->errlen, "%s: non-finite samples after applying Data.Delay", path);
+		lookbetween_init(look);
+		double lo = INFINITY, sum = 0.0;
+		unsigned counted = 0;
+		for (size_t i = 0; i < (size_t)M * 2; i++) {
+			onset[i] = onset_of(look, raw + i * taps, taps);
+			if (onset[i] >= 0.0) {
+				sum += onset[i];
+				counted++;
+			}
+		}
+		free(look);
+		/* check_raw made sure some response is not silent; a silent one
+		 * gets the mean onset, so that it does not pull the delays of
+		 * blends off. */
+		const double mean = counted ? sum / counted : 0.0;
+		for (size_t i = 0; i < (size_t)M * 2; i++)
+			if (onset[i] < 0.0)
+				onset[i] = mean;
+		/* Neighbours from the triangulation (built again, from the checked
+		 * directions, by the parent). */
+		uint32_t *nb_start = NULL, *nb_list = NULL;
+		if (hrtf_mesh_build(h, NULL, 0) == 0 && mesh_neighbours(h, &nb_start, &nb_list) == 0)
+			refine_onsets(raw, taps, M, nb_start, nb_list, onset);
+		free(nb_start);
+		free(nb_list);
+		hrtf_mesh_free(&h->mesh);
+		for (size_t i = 0; i < (size_t)M * 2; i++)
+			lo = fmin(lo, onset[i]);
+		/* Every onset lands at `lead`, which is chosen so that the
+		 * earliest response moves by whole samples (a set of pulses
+		 * stays pulses); responses that start earlier than that move
+		 * later, by `late` at most. */
+		const double lead = ONSET_LEAD + (lo - floor(lo));
+		const double late = fmax(lead - lo, 0.0);
+		const size_t extra = (size_t)ceil(late);
+		h->delay_late = (float)late;
+		h->length = taps + (unsigned)extra;
+		total = (size_t)M * 2 * h->length;
+		h->ir = malloc(total * sizeof *h->ir);
+		float *tmp = malloc(h->length * sizeof *tmp);
+		if (!h->ir || !tmp) {
+			free(onset);
+			free(tmp);
+			return out_of_memory(L);
+		}
+		for (size_t i = 0; i < (size_t)M * 2; i++) {
+			double shift = onset[i] - lead;
+			float *dst = h->ir + i * h->length;
+			/* Moved later first by `extra` (whole samples), then
+			 * earlier by shift + extra >= 0. */
+			memset(tmp, 0, h->length * sizeof *tmp);
+			memcpy(tmp + extra, raw + i * taps, taps * sizeof *tmp);
+			advance_ir(dst, tmp, h->length, shift + (double)extra);
+			h->delay[i] = (float)((double)L->delays[i] + shift + late);
+		}
+		free(tmp);
+		free(onset);
+	}
+	h->max_delay = 0.0f;
+	for (size_t i = 0; i < (size_t)M * 2; i++)
+		h->max_delay = fmaxf(h->max_delay, h->delay[i]);
+	if (!all_finite(h->ir, total) || !all_finite(h->delay, (size_t)M * 2)) {
+		fail(L->err, L->errlen, "%s: non-finite samples after aligning the responses", path);
 		return -1;
 	}
 	build_table(h, L->lookup, L->unit);
@@ -563,8 +940,9 @@ static int load_here(struct loader *L, struct hrtf_set **out)
 
 /* What the child sends through the pipe: this header, then either err_len
  * bytes of message (ok == 0) or azimuth, elevation, distance (n_dirs
- * floats each), ir (n_dirs * 2 * length floats) and table
- * (HRTF_GRID_EL * HRTF_GRID_AZ uint32). Both ends are the same binary. */
+ * floats each), ir (n_dirs * 2 * length floats), delay (n_dirs * 2 floats)
+ * and table (HRTF_GRID_EL * HRTF_GRID_AZ uint32). Both ends are the same
+ * binary. */
 #define WIRE_MAGIC 0x31465254u /* "TRF1" */
 #define WIRE_ERR_MAX 4096
 
@@ -574,8 +952,9 @@ struct wire_head {
 	uint32_t err_len;
 	uint32_t rate, file_rate, n_dirs, length, file_taps;
 	float max_delay;
-	float unused;
+	uint32_t delay_measured;
 	double file_rate_exact;
+	double delay_late;
 	double delay_shift;
 };
 
@@ -675,6 +1054,8 @@ static _Noreturn void child_main(int wfd, int rfd, int file_fd, pid_t parent, co
 		head.length = h->length;
 		head.file_taps = L.N;
 		head.max_delay = h->max_delay;
+		head.delay_measured = h->delay_measured;
+		head.delay_late = h->delay_late;
 		head.file_rate_exact = L.file_rate;
 		head.delay_shift = L.delay_shift;
 		const size_t n = h->n_dirs;
@@ -683,6 +1064,7 @@ static _Noreturn void child_main(int wfd, int rfd, int file_fd, pid_t parent, co
 		       write_all(wfd, h->elevation, n * sizeof *h->elevation) &&
 		       write_all(wfd, h->distance, n * sizeof *h->distance) &&
 		       write_all(wfd, h->ir, n * 2 * h->length * sizeof *h->ir) &&
+		       write_all(wfd, h->delay, n * 2 * sizeof *h->delay) &&
 		       write_all(wfd, h->table, (size_t)HRTF_GRID_EL * HRTF_GRID_AZ * sizeof *h->table);
 	} else {
 		if (!msg[0])
@@ -704,7 +1086,7 @@ struct reading {
 	struct {
 		void *p;
 		size_t n;
-	} seg[6];
+	} seg[7];
 	unsigned nseg, cur;
 	size_t got;             /* bytes of seg[cur] so far */
 	bool done;
@@ -738,7 +1120,7 @@ static int expect_body(struct reading *R)
 	const double rate = R->rate;
 	/* The longest IR copy_out can make: check_raw's bound, the largest
 	 * plausible delay and the interpolator's taps, with some slack. */
-	const double max_length = ceil(MAX_IR_SECONDS * rate) + ceil(MAX_DELAY_SECONDS * rate) + FD_HALF + 64;
+	const double max_length = ceil(MAX_IR_SECONDS * rate) + 64;
 	if (w->rate != R->rate)
 		return malformed(R, "wrong rate");
 	if (w->n_dirs < 2 || w->length < 1 || (double)w->length > max_length ||
@@ -748,8 +1130,9 @@ static int expect_body(struct reading *R)
 	    w->file_rate_exact > FILE_RATE_MAX || w->file_rate != (uint32_t)lround(w->file_rate_exact) ||
 	    w->file_taps < 1 || (double)w->file_taps > MAX_IR_SECONDS * w->file_rate_exact)
 		return malformed(R, "bad file rate or length");
-	if (!isfinite(w->max_delay) || w->max_delay < 0.0f ||
-	    (double)w->max_delay > MAX_DELAY_SECONDS * rate + 1.0 || !isfinite(w->delay_shift) ||
+	if (!isfinite(w->max_delay) || w->max_delay < 0.0f || w->delay_measured > 1 ||
+	    !(w->delay_late >= 0.0 && w->delay_late <= ONSET_LEAD + 1.0) ||
+	    (double)w->max_delay > MAX_DELAY_SECONDS * rate + max_length || !isfinite(w->delay_shift) ||
 	    w->delay_shift < 0.0 || w->delay_shift > MAX_DELAY_SECONDS * FILE_RATE_MAX)
 		return malformed(R, "bad delays");
 
@@ -763,12 +1146,15 @@ static int expect_body(struct reading *R)
 	h->n_dirs = w->n_dirs;
 	h->length = w->length;
 	h->max_delay = w->max_delay;
+	h->delay_measured = w->delay_measured != 0;
+	h->delay_late = (float)w->delay_late;
 	h->azimuth = malloc(n * sizeof *h->azimuth);
 	h->elevation = malloc(n * sizeof *h->elevation);
 	h->distance = malloc(n * sizeof *h->distance);
 	h->ir = malloc(taps * sizeof *h->ir);
+	h->delay = malloc(n * 2 * sizeof *h->delay);
 	h->table = malloc(cells * sizeof *h->table);
-	if (!h->azimuth || !h->elevation || !h->distance || !h->ir || !h->table)
+	if (!h->azimuth || !h->elevation || !h->distance || !h->ir || !h->delay || !h->table)
 		return RD_NOMEM;
 	R->seg[1].p = h->azimuth;
 	R->seg[1].n = n * sizeof *h->azimuth;
@@ -778,9 +1164,11 @@ static int expect_body(struct reading *R)
 	R->seg[3].n = n * sizeof *h->distance;
 	R->seg[4].p = h->ir;
 	R->seg[4].n = taps * sizeof *h->ir;
-	R->seg[5].p = h->table;
-	R->seg[5].n = cells * sizeof *h->table;
-	R->nseg = 6;
+	R->seg[5].p = h->delay;
+	R->seg[5].n = n * 2 * sizeof *h->delay;
+	R->seg[6].p = h->table;
+	R->seg[6].n = cells * sizeof *h->table;
+	R->nseg = 7;
 	return RD_MORE;
 }
 
@@ -819,7 +1207,8 @@ static int read_some(int fd, struct reading *R)
 	return RD_MORE;
 }
 
-/* The arrays are in: directions, samples and table entries in range. */
+/* The arrays are in: directions, samples, delays and table entries in
+ * range. */
 static bool body_valid(const struct hrtf_set *h)
 {
 	for (unsigned m = 0; m < h->n_dirs; m++) {
@@ -830,6 +1219,9 @@ static bool body_valid(const struct hrtf_set *h)
 	}
 	if (!all_finite(h->ir, (size_t)h->n_dirs * 2 * h->length))
 		return false;
+	for (size_t i = 0; i < (size_t)h->n_dirs * 2; i++)
+		if (!(h->delay[i] >= 0.0f && h->delay[i] <= h->max_delay))
+			return false;
 	for (size_t i = 0; i < (size_t)HRTF_GRID_EL * HRTF_GRID_AZ; i++)
 		if (h->table[i] >= h->n_dirs)
 			return false;
@@ -1064,14 +1456,20 @@ int hrtf_load_limited(const char *path, unsigned rate, double timeout_s, const a
 		fail(err, errlen, "%s: out of memory", path);
 		ret = HRTF_LOAD_ERROR;
 	}
+	/* The triangulation is built here, from the checked directions, rather
+	 * than trusted from the child. */
+	if (ret == 0 && hrtf_mesh_build(R->h, err, errlen) < 0)
+		ret = HRTF_LOAD_ERROR;
 	if (ret == 0) {
 		const struct wire_head *w = &R->head;
 		if (w->delay_shift > 0.0)
 			log_info("%s: Data.Delay has negative values; all delays moved later by %.2f samples",
 				 path, w->delay_shift);
 		log_debug("%s: %u directions, %u taps at %u Hz (file: %g Hz, %u taps), largest delay "
-			  "%.2f samples; loaded in %.3f s", path, w->n_dirs, w->length, rate,
-			  w->file_rate_exact, w->file_taps, (double)w->max_delay, t1 - t0);
+			  "%.2f samples (%s); %u triangles, %u virtual poles; loaded in %.3f s", path,
+			  w->n_dirs, w->length, rate, w->file_rate_exact, w->file_taps,
+			  (double)w->max_delay, w->delay_measured ? "measured onsets" : "Data.Delay",
+			  R->h->mesh.n_tris, R->h->mesh.n_virtual, t1 - t0);
 		*out = R->h;
 		R->h = NULL;
 	}

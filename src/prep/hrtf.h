@@ -1,30 +1,75 @@
 /* HRTF sets: a SOFA file read with libmysofa in a child process, checked,
- * resampled to the engine rate, with per-direction delays (Data.Delay)
- * baked into the impulse responses as fractional delays, and a table that
- * maps any direction to the nearest measured one, so that the audio thread
- * never calls libmysofa. */
+ * resampled to the engine rate, with each impulse response's onset delay
+ * kept apart from it (Data.Delay where the file has per-direction delays,
+ * else the onset measured in each response, which is then removed: the
+ * stored responses are aligned, so that blending neighbours does not
+ * comb-filter), a triangulation of the measured directions for
+ * interpolation (src/prep/hrtf_mesh.c) and a table that maps any direction
+ * to the nearest measured one, so that the audio thread never calls
+ * libmysofa. */
 #ifndef TINGLE_HRTF_H
 #define TINGLE_HRTF_H
 
 #include "common/limits.h"
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /* Direction table: one entry per degree of azimuth and elevation. */
+
+/* A vertex that is no direction: one of the helpers near the head centre
+ * the triangulation starts from, left on the hull where the measurements
+ * do not surround the head. */
+#define HRTF_NO_VERTEX UINT32_MAX
+
+/* A triangle of measured (or virtual) directions. A direction q (unit
+ * vector) lies in its cone when every weight m q is >= 0; the weights,
+ * divided by their sum, are its barycentric weights. */
+struct hrtf_tri {
+	float m[9];             /* inverse of the matrix with the vertices' unit vectors as columns,
+				 * row-major */
+	uint32_t v[3];          /* direction, virtual vertex (>= n_dirs) or HRTF_NO_VERTEX */
+	int32_t nb[3];          /* the triangle across the edge facing v[i] */
+};
+
+/* The triangulation, one per measured distance (shell); most sets have
+ * one. Virtual vertices n_dirs .. n_dirs + n_virtual - 1 stand at poles
+ * nothing was measured near: each is the average of the measured
+ * directions virt_list[virt_start[k] .. virt_start[k + 1]). */
+struct hrtf_mesh {
+	unsigned n_shells;
+	float *shell_distance;  /* metres, ascending */
+	unsigned n_virtual;
+	uint32_t *virt_start;   /* n_virtual + 1 */
+	uint32_t *virt_list;
+	float *virt_unit;       /* unit vectors of the virtual vertices, 3 each */
+	unsigned n_tris;
+	struct hrtf_tri *tri;   /* shell by shell; nb[] index this array */
+	uint32_t *cell;         /* [shell][el + 90][az index]: a triangle whose cone holds the
+				 * grid direction (same grid as table) */
+};
 
 struct hrtf_set {
 	char *path;
 	unsigned rate;          /* sample rate of ir[] (the engine's) */
 	unsigned file_rate;     /* the file's own rate */
 	unsigned n_dirs;        /* measured directions */
-	unsigned length;        /* taps per ear, delays included */
+	unsigned length;        /* taps per ear (onset delays removed) */
 	float *azimuth;         /* per direction, degrees, [-180,180), SOFA convention */
 	float *elevation;       /* per direction, degrees */
 	float *distance;        /* per direction, metres */
-	float *ir;              /* [dir][ear: 0 left, 1 right][tap], n_dirs*2*length */
-	uint32_t *table;        /* [el + 90][az index], HRTF_GRID_EL*HRTF_GRID_AZ */
-	float max_delay;        /* largest Data.Delay, samples at rate (0 if none) */
+	float *ir;              /* [dir][ear: 0 left, 1 right][tap], n_dirs*2*length, aligned */
+	float *delay;           /* [dir][ear]: what comes before ir, samples at rate (>= 0) */
+	bool delay_measured;    /* delay is the measured onset (the file has no per-direction
+				 * Data.Delay) */
+	float delay_late;       /* samples in every measured delay that are not in the file:
+				 * responses that start too early are moved later to keep a
+				 * few samples before their onset (ir[i] = file's ir(i + delay
+				 * - Data.Delay - delay_late)) */
+	uint32_t *table;        /* [el + 90][az index], HRTF_GRID_EL*HRTF_GRID_AZ: nearest */
+	float max_delay;        /* largest delay, samples at rate */
+	struct hrtf_mesh mesh;
 };
 
 /* How long hrtf_load lets a load take (the 41,527-direction sets take a
@@ -62,6 +107,14 @@ void hrtf_free(struct hrtf_set *h);
  * table: no allocation, no libmysofa, safe on the audio thread. Azimuth is
  * wrapped, elevation clamped. */
 unsigned hrtf_nearest(const struct hrtf_set *h, float azimuth, float elevation);
+
+/* The triangulation of h's directions into h->mesh (replacing any), with
+ * its cell table. Control thread. Returns 0, or -1 with err set (out of
+ * memory). hrtf_load does this; tests that make sets by hand call it. */
+int hrtf_mesh_build(struct hrtf_set *h, char *err, size_t errlen);
+void hrtf_mesh_free(struct hrtf_mesh *m);
+/* The shell whose distance is nearest to d metres. */
+unsigned hrtf_mesh_shell(const struct hrtf_mesh *m, float d);
 
 /* Add src (n samples) delayed by delay samples (>= 0, fractional allowed)
  * into dst (dst_len samples, which the caller zeroes first). A fraction is

@@ -1,116 +1,931 @@
-/* Audio thread: partitioned convolution of the sources with their HRIRs
- * (see binaural.h for the scheme). */
+/* Audio thread: sources heard from their places, by partitioned
+ * convolution with interpolated HRIRs (see binaural.h for the scheme). */
 #include "config.h"
 #include "rt/binaural.h"
 
+#include "common/limits.h"
+
+#include <math.h>
 #include <string.h>
 
-/* The complex multiply-accumulate over all bins is the inner loop of the
- * whole renderer; let the compiler vectorise it. */
-#pragma GCC optimize("O3")
+/* The complex multiply-accumulates and the filter blends are the inner
+ * loops of the whole renderer; let the compiler vectorise them. */
+#pragma GCC optimize("O3", "fp-contract=fast")
 
-static void mac(float *restrict ar, float *restrict ai, const float *restrict xr,
-		const float *restrict xi, const float *restrict hr, const float *restrict hi,
-		unsigned n)
+#define DEG (float)(M_PI / 180.0)
+
+/* The inner loops again, for processors with AVX2 and FMA (chosen when the
+ * program starts): the build itself targets any x86-64. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11 && \
+	!defined(__SANITIZE_ADDRESS__)
+#define HOT __attribute__((target_clones("default", "arch=x86-64-v3")))
+#else
+#define HOT
+#endif
+
+/* Eight floats as one value: the compiler maps them to whatever the
+ * processor has (two SSE registers, one AVX one). vu: unaligned. */
+typedef float v8 __attribute__((vector_size(32)));
+typedef float v8u __attribute__((vector_size(32), aligned(4)));
+typedef int v8i __attribute__((vector_size(32)));
+typedef unsigned v8ui __attribute__((vector_size(32)));
+
+/* ------------------------------------------------------------------ */
+/* Where things are in a source's part of the arena. */
+
+static inline float *ring_of(const struct binaural_source *src) { return src->mem; }
+
+static inline float *hist_of(const struct binaural *b, const struct binaural_source *src, int ear)
 {
-	for (unsigned i = 0; i < n; i++) {
-		ar[i] += xr[i] * hr[i] - xi[i] * hi[i];
-		ai[i] += xr[i] * hi[i] + xi[i] * hr[i];
+	return src->mem + b->off_hist + (size_t)ear * b->block;
+}
+
+/* Spectra are laid out chunk by chunk, so that the products read them in
+ * order: [ear][chunk of 16 bins][partition][16 re, 16 im]. */
+static inline size_t spec_at(const struct binaural *b, int ear, unsigned chunk, unsigned part)
+{
+	return (((size_t)ear * (b->row / 16) + chunk) * b->parts + part) * 32;
+}
+
+/* One ear's frequency-domain delay line (K spectra, slots in the layout's
+ * partition place). */
+static inline float *fdl_of(const struct binaural *b, const struct binaural_source *src)
+{
+	return src->mem + b->off_fdl;
+}
+
+/* A filter: both ears, every partition, as one HRTF direction in b->h. */
+static inline float *filter_of(const struct binaural *b, const struct binaural_source *src)
+{
+	return src->mem + b->off_filt;
+}
+
+static inline const float *hrtf_of(const struct binaural *b, uint32_t f)
+{
+	return b->h + (size_t)f * b->filt_size;
+}
+
+/* ------------------------------------------------------------------ */
+/* Where a place is heard from: the blend, the delays, the near field and
+ * the air. */
+
+struct target {
+	uint32_t v[3];
+	float wt[3];
+	float delay[2];
+	struct bin_fo near[2];
+	float air;
+};
+
+static struct bin_place place_clean(const struct bin_place *p)
+{
+	struct bin_place c = *p;
+	if (!isfinite(c.azimuth) || fabsf(c.azimuth) > 1e7f)
+		c.azimuth = 0.0f;
+	if (c.azimuth >= 540.0f || c.azimuth < -540.0f)
+		c.azimuth = fmodf(c.azimuth, 360.0f);
+	if (c.azimuth >= 180.0f)
+		c.azimuth -= 360.0f;
+	else if (c.azimuth < -180.0f)
+		c.azimuth += 360.0f;
+	if (isnan(c.elevation))
+		c.elevation = 0.0f;
+	c.elevation = fminf(fmaxf(c.elevation, -90.0f), 90.0f);
+	if (isnan(c.distance))
+		c.distance = 1.0f;
+	c.distance = fminf(fmaxf(c.distance, BIN_MIN_DISTANCE), 1e5f);
+	return c;
+}
+
+static unsigned shell_for(const struct binaural *b, float d)
+{
+	unsigned best = 0;
+	for (unsigned s = 1; s < b->n_shells; s++)
+		if (fabsf(b->shell_distance[s] - d) < fabsf(b->shell_distance[best] - d))
+			best = s;
+	return best;
+}
+
+/* The triangle around q and its barycentric weights. The per-degree table
+ * gives a triangle for the nearest grid direction; q is at most 0.7
+ * degrees from it, so a step or two across an edge reaches q's own. */
+static void locate(const struct binaural *b, unsigned shell, float az, float el, const float q[3],
+		   struct target *t)
+{
+	long ai = lroundf(az);
+	ai = ((ai % 360) + 360) % 360;
+	long ei = lroundf(el) + 90;
+	uint32_t k = b->cell[((size_t)shell * HRTF_GRID_EL + (size_t)ei) * HRTF_GRID_AZ + (size_t)ai];
+	float w[3];
+	for (int step = 0; step < 8; step++) {
+		const struct bin_tri *T = &b->tri[k];
+		int worst = -1;
+		float low = -1e-6f;
+		for (int r = 0; r < 3; r++) {
+			w[r] = T->m[3 * r] * q[0] + T->m[3 * r + 1] * q[1] + T->m[3 * r + 2] * q[2];
+			if (w[r] < low && T->nb[r] >= 0) {
+				low = w[r];
+				worst = r;
+			}
+		}
+		if (worst < 0)
+			break;
+		k = (uint32_t)b->tri[k].nb[worst];
+	}
+	const struct bin_tri *T = &b->tri[k];
+	/* Helpers near the head centre carry no filter: where the set does
+	 * not surround the head, the measured vertices share the blend. */
+	float sum = 0.0f, best = -INFINITY;
+	int besti = 0;
+	for (int r = 0; r < 3; r++) {
+		if (T->v[r] == BIN_NO_VERTEX) {
+			w[r] = 0.0f;
+			continue;
+		}
+		if (w[r] > best) {
+			best = w[r];
+			besti = r;
+		}
+		w[r] = fmaxf(w[r], 0.0f);
+		sum += w[r];
+	}
+	if (!(sum > 0.0f)) {
+		w[0] = w[1] = w[2] = 0.0f;
+		w[besti] = 1.0f;
+		sum = 1.0f;
+	}
+	/* Weights next to nothing are dropped, so a measured direction is
+	 * rendered with its own filter exactly. */
+	float kept = 0.0f;
+	for (int r = 0; r < 3; r++) {
+		w[r] /= sum;
+		if (w[r] < 1e-5f)
+			w[r] = 0.0f;
+		kept += w[r];
+	}
+	int n = 0;
+	for (int r = 0; r < 3; r++)
+		if (w[r] > 0.0f) {
+			t->v[n] = T->v[r];
+			t->wt[n] = w[r] / kept;
+			n++;
+		}
+	for (; n < 3; n++) {
+		t->v[n] = BIN_NO_VERTEX;
+		t->wt[n] = 0.0f;
 	}
 }
 
-static void accumulate(struct binaural *b, int acc, const struct binaural_source *src, unsigned dir)
+/* Near-field shelf parameters at (rho, angle to the ear), interpolated on
+ * the grid binaural_new made from Spagnol et al.'s fit. */
+static void near_params(const struct binaural *b, float rho, float angle, float p[3])
 {
-	const unsigned K = b->parts, st = b->stride;
-	for (unsigned k = 0; k < K; k++) {
-		unsigned slot = (src->pos + K - k) % K;
-		const float *xr = src->fdl_re + (size_t)slot * st;
-		const float *xi = src->fdl_im + (size_t)slot * st;
-		for (int ear = 0; ear < 2; ear++) {
-			size_t off = (((size_t)dir * 2 + (size_t)ear) * K + k) * st;
-			mac(b->acc_re[acc][ear], b->acc_im[acc][ear], xr, xi, b->h_re + off,
-			    b->h_im + off, st);
+	float x = logf(fmaxf(rho, BIN_NEAR_RHO_MIN) / BIN_NEAR_RHO_MIN) / b->near_log_rho_step;
+	x = fminf(fmaxf(x, 0.0f), (float)(BIN_NEAR_RHO_STEPS - 1) - 1e-3f);
+	float y = fminf(fmaxf(angle / 10.0f, 0.0f), (float)(BIN_NEAR_ANGLES - 1) - 1e-3f);
+	int xi = (int)x, yi = (int)y;
+	float fx = x - (float)xi, fy = y - (float)yi;
+	const float *g = b->near_grid;
+	for (int c = 0; c < 3; c++) {
+		float a = g[((size_t)yi * BIN_NEAR_RHO_STEPS + (size_t)xi) * 3 + (size_t)c];
+		float bb = g[((size_t)yi * BIN_NEAR_RHO_STEPS + (size_t)xi + 1) * 3 + (size_t)c];
+		float cc = g[((size_t)(yi + 1) * BIN_NEAR_RHO_STEPS + (size_t)xi) * 3 + (size_t)c];
+		float d = g[((size_t)(yi + 1) * BIN_NEAR_RHO_STEPS + (size_t)xi + 1) * 3 + (size_t)c];
+		p[c] = (a + (bb - a) * fx) * (1.0f - fy) + (cc + (d - cc) * fx) * fy;
+	}
+}
+
+static const struct bin_fo near_flat = { 1.0f, 0.0f, 0.0f };
+
+static bool fo_flat(const struct bin_fo *f)
+{
+	return f->b0 == 1.0f && f->b1 == 0.0f && f->a1 == 0.0f;
+}
+
+/* The near-field shelves of both ears: the source at distance r against
+ * the set's own distance s (both at most BIN_NEAR_TO, where the model is as
+ * good as flat), with the angles between the source and each ear's axis.
+ * Each ear's gains at DC and at high frequencies change by the differences
+ * of the model's, its corner is the model's at r, in the first-order shelf
+ * of Spagnol et al. (eqs. 9-12). Then both ears are lowered by the most
+ * either gained at any frequency: the engine's distance gain (capped near
+ * the head, so that a source dragged to the ear does not blast it) sets
+ * how loud a source is, the near field what it sounds like there. The near
+ * ear keeps its bass and loses a little of its highs (proximity: the bass
+ * stands out), the far ear loses what the head shadows, more in the highs:
+ * the level difference between the ears grows, most of all in the bass. */
+static void near_filters(const struct binaural *b, float r, float s, const float angle[2], struct bin_fo f[2])
+{
+	float g0[2], ginf[2], fc[2];
+	for (int ear = 0; ear < 2; ear++) {
+		float pr[3], ps[3];
+		near_params(b, r / BIN_HEAD_RADIUS, angle[ear], pr);
+		near_params(b, s / BIN_HEAD_RADIUS, angle[ear], ps);
+		g0[ear] = pr[0] - ps[0];
+		ginf[ear] = pr[1] - ps[1];
+		fc[ear] = fminf(pr[2], 0.45f * (float)b->rate);
+	}
+	const float top = fmaxf(fmaxf(g0[0], g0[0] + ginf[0]), fmaxf(g0[1], g0[1] + ginf[1]));
+	for (int ear = 0; ear < 2; ear++) {
+		float g = expf((g0[ear] - top) * (float)(M_LN10 / 20.0));
+		float v0 = expf(ginf[ear] * (float)(M_LN10 / 20.0));
+		float tn = tanf((float)M_PI * fc[ear] / (float)b->rate);
+		float ac = (v0 * tn - 1.0f) / (v0 * tn + 1.0f);
+		float v = (v0 - 1.0f) * 0.5f;
+		f[ear] = (struct bin_fo){ g * (1.0f + v - v * ac), g * (v * ac - v + ac), ac };
+	}
+}
+
+/* Pole of the one-pole low-pass y = (1 - p) x + p y[-1] whose power gain at
+ * BIN_AIR_REF_HZ is ISO 9613-1's over the path beyond BIN_AIR_FROM. */
+static float air_pole(const struct binaural *b, float d)
+{
+	if (d <= BIN_AIR_FROM)
+		return 0.0f;
+	float g2 = expf(-b->air_db_per_m * (d - BIN_AIR_FROM) * (float)(M_LN10 / 10.0));
+	float one = 1.0f - g2;
+	if (one < 1e-7f)
+		return 0.0f;
+	float c = b->air_cos, u = 1.0f - g2 * c;
+	float p = (u - sqrtf(fmaxf(u * u - one * one, 0.0f))) / one;
+	return fminf(fmaxf(p, 0.0f), 0.999f);
+}
+
+static void target_of(const struct binaural *b, const struct bin_place *p, struct target *t)
+{
+	float ca = cosf(p->azimuth * DEG), sa = sinf(p->azimuth * DEG);
+	float ce = cosf(p->elevation * DEG), se = sinf(p->elevation * DEG);
+	float q[3] = { ce * ca, ce * sa, se };
+	unsigned shell = shell_for(b, p->distance);
+	locate(b, shell, p->azimuth, p->elevation, q, t);
+	for (int ear = 0; ear < 2; ear++) {
+		float d = 0.0f;
+		for (int k = 0; k < 3; k++)
+			if (t->wt[k] > 0.0f)
+				d += t->wt[k] * b->delay[(size_t)t->v[k] * 2 + (size_t)ear];
+		t->delay[ear] = d;
+	}
+	float r = fminf(p->distance, BIN_NEAR_TO);
+	float s = fminf(b->shell_distance[shell], BIN_NEAR_TO);
+	if (r == s) {
+		t->near[0] = t->near[1] = near_flat;
+	} else {
+		/* The angle between the source and each ear's axis (+y is left). */
+		float left = acosf(fminf(fmaxf(q[1], -1.0f), 1.0f)) / DEG;
+		const float angle[2] = { left, 180.0f - left };
+		near_filters(b, r, s, angle, t->near);
+	}
+	t->air = air_pole(b, p->distance);
+}
+
+static bool same_blend(const struct binaural_source *src, const struct target *t)
+{
+	for (int k = 0; k < 3; k++)
+		if (src->v[k] != t->v[k] || src->wt[k] != t->wt[k])
+			return false;
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Filters. */
+
+/* What the next source will read, asked for a chunk at a time while this
+ * one is worked on: with thousands of sources none of it is in the cache,
+ * and every block would otherwise wait for memory source by source. Into
+ * the L2 cache, so that this source's data stays in L1. */
+struct ahead {
+	const char *p[4];  /* spectra to come, one ear: its delay line, and its filter slot
+			    * or the (up to three) directions it blends */
+	unsigned n;
+};
+
+static inline void prefetch_chunk(const struct ahead *a, unsigned c, unsigned K)
+{
+	const size_t at = (size_t)c * K * 128, n = (size_t)K * 128;
+	for (unsigned i = 0; i < a->n; i++)
+		for (size_t o = 0; o < n; o += 64)
+			__builtin_prefetch(a->p[i] + at + o, 0, 1);
+}
+
+/* acc += sum over k of x[slot k] h[k] for one ear (complex; spectra in the
+ * chunk layout, x's slots in the order slot[k]), 16 bins at a time with
+ * all K partitions summed in registers: everything is read in order, the
+ * accumulator once. */
+HOT static void mac_parts(float *restrict ar, float *restrict ai, const float *restrict x,
+			  const float *restrict h, const unsigned *slot, unsigned K, unsigned chunks,
+			  const struct ahead *next)
+{
+	for (unsigned c = 0; c < chunks; c++) {
+		prefetch_chunk(next, c, K);
+		float *a = ar + 16 * c, *m = ai + 16 * c;
+		v8 r0 = *(const v8 *)a, r1 = *(const v8 *)(a + 8);
+		v8 m0 = *(const v8 *)m, m1 = *(const v8 *)(m + 8);
+		const float *xc = x + (size_t)c * K * 32, *hk = h + (size_t)c * K * 32;
+		for (unsigned k = 0; k < K; k++, hk += 32) {
+			const float *xk = xc + slot[k] * 32;
+			v8 xr0 = *(const v8 *)xk, xr1 = *(const v8 *)(xk + 8);
+			v8 xi0 = *(const v8 *)(xk + 16), xi1 = *(const v8 *)(xk + 24);
+			v8 hr0 = *(const v8 *)hk, hr1 = *(const v8 *)(hk + 8);
+			v8 hi0 = *(const v8 *)(hk + 16), hi1 = *(const v8 *)(hk + 24);
+			r0 += xr0 * hr0 - xi0 * hi0;
+			r1 += xr1 * hr1 - xi1 * hi1;
+			m0 += xr0 * hi0 + xi0 * hr0;
+			m1 += xr1 * hi1 + xi1 * hr1;
+		}
+		*(v8 *)a = r0;
+		*(v8 *)(a + 8) = r1;
+		*(v8 *)m = m0;
+		*(v8 *)(m + 8) = m1;
+	}
+}
+
+/* A filter as the audio thread finds it: the weighted sum of up to three
+ * spectra (HRTF directions, or the source's own stored filter at weight
+ * 1), already offset to one ear. */
+struct blend {
+	const float *h[3];
+	float w[3];
+	unsigned n;
+};
+
+/* acc0 += x * blend b0 and, when b1, acc1 += x * blend b1, for one ear (the
+ * two halves of a crossfade); when store, blend b0 is also written there.
+ * Eight bins at a time (half a chunk), all K partitions summed in
+ * registers: the spectra are read once, in order, and a moving source's
+ * filter is never written out, only blended where it is used. */
+HOT static void mac_blend(float *restrict ar0, float *restrict ai0, const struct blend *b0,
+			  float *restrict ar1, float *restrict ai1, const struct blend *b1,
+			  float *restrict store, const float *restrict x, const unsigned *slot, unsigned K,
+			  unsigned chunks, const struct ahead *next)
+{
+	const unsigned n0 = b0->n, n1 = b1 ? b1->n : 0;
+	const float *p0 = b0->h[0], *p1 = b0->h[n0 > 1], *p2 = b0->h[n0 > 2 ? 2 : 0];
+	const float u0 = b0->w[0], u1 = b0->w[1], u2 = b0->w[2];
+	const float *q0 = b1 ? b1->h[0] : p0, *q1 = b1 ? b1->h[n1 > 1] : p0, *q2 = b1 ? b1->h[n1 > 2 ? 2 : 0] : p0;
+	const float v0 = b1 ? b1->w[0] : 0.0f, v1 = b1 ? b1->w[1] : 0.0f, v2 = b1 ? b1->w[2] : 0.0f;
+	for (unsigned c = 0; c < 2 * chunks; c++) {
+		if (c % 2 == 0)
+			prefetch_chunk(next, c / 2, K);
+		const size_t at = (size_t)(c / 2) * K * 32 + 8 * (c % 2);
+		float *a0 = ar0 + 8 * c, *m0 = ai0 + 8 * c;
+		v8 re0 = *(const v8 *)a0, im0 = *(const v8 *)m0, re1 = { 0 }, im1 = { 0 };
+		if (n1) {
+			re1 = *(const v8 *)(ar1 + 8 * c);
+			im1 = *(const v8 *)(ai1 + 8 * c);
+		}
+		for (unsigned k = 0; k < K; k++) {
+			const size_t o = at + (size_t)k * 32;
+			const float *xk = x + at + slot[k] * 32;
+			const v8 xr = *(const v8 *)xk, xi = *(const v8 *)(xk + 16);
+			v8 hr = u0 * *(const v8 *)(p0 + o), hi = u0 * *(const v8 *)(p0 + o + 16);
+			if (n0 > 1) {
+				hr += u1 * *(const v8 *)(p1 + o);
+				hi += u1 * *(const v8 *)(p1 + o + 16);
+			}
+			if (n0 > 2) {
+				hr += u2 * *(const v8 *)(p2 + o);
+				hi += u2 * *(const v8 *)(p2 + o + 16);
+			}
+			if (store) {
+				*(v8 *)(store + o) = hr;
+				*(v8 *)(store + o + 16) = hi;
+			}
+			re0 += xr * hr - xi * hi;
+			im0 += xr * hi + xi * hr;
+			if (!n1)
+				continue;
+			hr = v0 * *(const v8 *)(q0 + o);
+			hi = v0 * *(const v8 *)(q0 + o + 16);
+			if (n1 > 1) {
+				hr += v1 * *(const v8 *)(q1 + o);
+				hi += v1 * *(const v8 *)(q1 + o + 16);
+			}
+			if (n1 > 2) {
+				hr += v2 * *(const v8 *)(q2 + o);
+				hi += v2 * *(const v8 *)(q2 + o + 16);
+			}
+			re1 += xr * hr - xi * hi;
+			im1 += xr * hi + xi * hr;
+		}
+		*(v8 *)a0 = re0;
+		*(v8 *)m0 = im0;
+		if (n1) {
+			*(v8 *)(ar1 + 8 * c) = re1;
+			*(v8 *)(ai1 + 8 * c) = im1;
 		}
 	}
 }
+
+/* Bin 0 of a blend's partition k: DC (re) and Nyquist (im, offset 16). */
+static inline float blend_at(const struct blend *bl, size_t o)
+{
+	float v = 0.0f;
+	for (unsigned i = 0; i < bl->n; i++)
+		v += bl->w[i] * bl->h[i][o];
+	return v;
+}
+
+static void blend_of(const struct binaural *b, const uint32_t v[3], const float wt[3], size_t ear_at,
+		     struct blend *bl)
+{
+	bl->n = 0;
+	for (unsigned i = 0; i < 3; i++) {
+		bl->h[i] = NULL;
+		bl->w[i] = 0.0f;
+		if (wt[i] > 0.0f) {
+			bl->h[bl->n] = hrtf_of(b, v[i]) + ear_at;
+			bl->w[bl->n++] = wt[i];
+		}
+	}
+	if (!bl->n) { /* cannot happen: locate always keeps a vertex */
+		bl->h[0] = hrtf_of(b, 0) + ear_at;
+		bl->w[0] = 0.0f;
+		bl->n = 1;
+	}
+}
+
+/* Both ears' products into acc0 with blend (v0, w0) or, when from_slot,
+ * the source's stored filter; and into acc1 with blend (v1, w1) when
+ * acc1 >= 0. store: also write blend (v0, w0) into the source's slot. */
+static void accumulate_blend(struct binaural *b, const struct binaural_source *src, int acc0, bool from_slot,
+			     const uint32_t v0[3], const float w0[3], int acc1, const uint32_t v1[3],
+			     const float w1[3], bool store)
+{
+	/* The engine adds sources in order: the next one is read next. */
+	const struct binaural_source *next = src + 1 < b->src + b->n_sources ? src + 1 : NULL;
+	if (next && next->asleep)
+		next = NULL;
+	const unsigned K = b->parts, chunks = b->row / 16;
+	unsigned *slot = b->slot;
+	for (unsigned k = 0; k < K; k++)
+		slot[k] = (src->pos + K - k) % K;
+	const float *x = fdl_of(b, src);
+	float *filter = filter_of(b, src);
+	for (int ear = 0; ear < 2; ear++) {
+		const size_t e = spec_at(b, ear, 0, 0);
+		struct blend b0, b1;
+		if (from_slot)
+			b0 = (struct blend){ { filter + e, NULL, NULL }, { 1.0f, 0.0f, 0.0f }, 1 };
+		else
+			blend_of(b, v0, w0, e, &b0);
+		if (acc1 >= 0)
+			blend_of(b, v1, w1, e, &b1);
+		float *ar0 = b->acc_re[acc0][ear], *ai0 = b->acc_im[acc0][ear];
+		float *ar1 = acc1 >= 0 ? b->acc_re[acc1][ear] : NULL, *ai1 = acc1 >= 0 ? b->acc_im[acc1][ear] : NULL;
+		float dc0 = ar0[0], ny0 = ai0[0], dc1 = ar1 ? ar1[0] : 0.0f, ny1 = ai1 ? ai1[0] : 0.0f;
+		/* The next source's spectra, and its filter: its slot when it
+		 * is steady, else the directions it blends now (a moving one
+		 * mostly blends the same ones again). */
+		struct ahead ah = { .n = 0 };
+		if (next) {
+			ah.p[ah.n++] = (const char *)(fdl_of(b, next) + e);
+			if (next->filter_ok)
+				ah.p[ah.n++] = (const char *)(filter_of(b, next) + e);
+			else
+				for (int i = 0; i < 3 && next->wt[i] > 0.0f; i++)
+					ah.p[ah.n++] = (const char *)(hrtf_of(b, next->v[i]) + e);
+		}
+		if (from_slot && acc1 < 0)
+			mac_parts(ar0, ai0, x + e, filter + e, slot, K, chunks, &ah);
+		else
+			mac_blend(ar0, ai0, &b0, ar1, ai1, acc1 >= 0 ? &b1 : NULL, store ? filter + e : NULL, x + e,
+				  slot, K, chunks, &ah);
+		/* Bin 0: DC and Nyquist, real each, multiply apart. */
+		const float *xe = x + e;
+		for (unsigned k = 0; k < K; k++) {
+			const float xd = xe[slot[k] * 32], xn = xe[slot[k] * 32 + 16];
+			dc0 += xd * blend_at(&b0, k * 32);
+			ny0 += xn * blend_at(&b0, k * 32 + 16);
+			if (acc1 >= 0) {
+				dc1 += xd * blend_at(&b1, k * 32);
+				ny1 += xn * blend_at(&b1, k * 32 + 16);
+			}
+		}
+		ar0[0] = dc0;
+		ai0[0] = ny0;
+		if (ar1) {
+			ar1[0] = dc1;
+			ai1[0] = ny1;
+		}
+	}
+}
+
+static void clear_acc(struct binaural *b, int a)
+{
+	size_t bytes = b->acc_stride * sizeof(float);
+	for (int ear = 0; ear < 2; ear++) {
+		memset(b->acc_re[a][ear], 0, bytes);
+		memset(b->acc_im[a][ear], 0, bytes);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Time domain: air, delay lines, near field. */
+
+/* The input, through the air low-pass (pole moving linearly from p0 to p1),
+ * into dst[0..P) and, when the delay lines are in use, into the source's
+ * line (kept twice over, so that any read of up to R samples is one
+ * contiguous run). */
+static void take_input(const struct binaural *b, struct binaural_source *src, const float *x, float p0,
+		       float p1, float *dst)
+{
+	const unsigned P = b->block;
+	if (p0 == 0.0f && p1 == 0.0f) {
+		if (x)
+			memcpy(dst, x, P * sizeof *dst);
+		else
+			memset(dst, 0, P * sizeof *dst);
+	} else {
+		/* Silence in still lets the low-pass ring out. */
+		float step = (p1 - p0) / (float)P, p = p0, y = src->air_y1;
+		for (unsigned i = 0; i < P; i++) {
+			p += step;
+			y = (1.0f - p) * (x ? x[i] : 0.0f) + p * y;
+			dst[i] = y;
+		}
+	}
+	src->air_y1 = dst[P - 1];
+	if (!b->delays)
+		return;
+	const unsigned R = b->ring, mask = R - 1;
+	float *r = ring_of(src);
+	unsigned w = src->w;
+	for (unsigned i = 0; i < P;) {
+		unsigned at = (w + i) & mask, n = P - i < R - at ? P - i : R - at;
+		memcpy(r + at, dst + i, n * sizeof *dst);
+		memcpy(r + at + R, dst + i, n * sizeof *dst);
+		i += n;
+	}
+	src->w = (w + P) & mask;
+}
+
+/* out[j] = the sum of p[j]'s eight lanes: pairwise sums across the vectors
+ * (AVX's horizontal adds) instead of eight separate reductions. (A macro:
+ * a function returning eight floats would change the calling convention
+ * between the processor variants.) */
+#define HADD8(a, b) (__builtin_shuffle((a), (b), (v8i){ 0, 2, 8, 10, 4, 6, 12, 14 }) + \
+		     __builtin_shuffle((a), (b), (v8i){ 1, 3, 9, 11, 5, 7, 13, 15 }))
+#define OUT_SUMS(p, out)                                                                      \
+	do {                                                                                  \
+		v8 u0_ = HADD8(HADD8((p)[0], (p)[1]), HADD8((p)[2], (p)[3]));                   \
+		v8 u1_ = HADD8(HADD8((p)[4], (p)[5]), HADD8((p)[6], (p)[7]));                   \
+		v8 sum_ = __builtin_shuffle(u0_, u1_, (v8i){ 0, 1, 2, 3, 8, 9, 10, 11 }) +       \
+			  __builtin_shuffle(u0_, u1_, (v8i){ 4, 5, 6, 7, 12, 13, 14, 15 });      \
+		memcpy((out), &sum_, sizeof sum_);                                            \
+	} while (0)
+
+/* One ear's signal: the line read d0 .. d1 samples back (linearly across
+ * the block, reaching d1 at its last sample) through the windowed-sinc
+ * table. w0: where the block's first sample went. */
+HOT static void read_delayed(const struct binaural *b, const struct binaural_source *src, unsigned w0,
+			     float d0, float d1, float *restrict out)
+{
+	const unsigned P = b->block, R = b->ring, mask = R - 1;
+	const int before = BIN_FD_TAPS / 2 - 1;
+	const float *ring = ring_of(src);
+	if (d0 == d1) {
+		/* One fraction for the whole block: a plain FIR. */
+		int k = (int)floorf(-d0);
+		float u = (-d0 - (float)k) * BIN_FD_PHASES;
+		unsigned row = (unsigned)u;
+		if (row >= BIN_FD_PHASES)
+			row = BIN_FD_PHASES - 1;
+		const float t = u - (float)row, *r = b->fd + (size_t)row * BIN_FD_ROW;
+		float c[BIN_FD_TAPS];
+		for (int j = 0; j < BIN_FD_TAPS; j++)
+			c[j] = r[j] + t * r[16 + j];
+		const float *restrict x = ring + (((unsigned)((int)w0 + k - before)) & mask);
+		unsigned i = 0;
+		for (; i + 8 <= P; i += 8) {
+			v8 acc = c[0] * *(const v8u *)(x + i);
+			for (int j = 1; j < BIN_FD_TAPS; j++)
+				acc += c[j] * *(const v8u *)(x + i + (unsigned)j);
+			memcpy(out + i, &acc, sizeof acc);
+		}
+		for (; i < P; i++) {
+			float acc = 0.0f;
+			for (int j = 0; j < BIN_FD_TAPS; j++)
+				acc += c[j] * x[i + (unsigned)j];
+			out[i] = acc;
+		}
+		return;
+	}
+	/* The read position moves by (1 - step) a sample: each output sample
+	 * has its own taps (16, the last four zero) and start. R is added so
+	 * that truncation rounds down. Eight samples at a time, their eight
+	 * dot products summed across in a tree. */
+	const float step = (d1 - d0) / (float)P, base = (float)R - d0 - step;
+	const v8 lane = { 0, 1, 2, 3, 4, 5, 6, 7 };
+	unsigned i = 0;
+	for (; i < P; i += 8) {
+		/* Positions, taps rows and fractions of eight samples at once. */
+		const v8 pos = base + ((float)i + lane) * (1.0f - step);
+		const v8i ip = __builtin_convertvector(pos, v8i);
+		const v8 u = (pos - __builtin_convertvector(ip, v8)) * (float)BIN_FD_PHASES;
+		v8i row = __builtin_convertvector(u, v8i);
+		row += row >= BIN_FD_PHASES; /* a fraction that rounded up to 1: -1 where true */
+		const v8 t = u - __builtin_convertvector(row, v8);
+		const v8ui at = ((v8ui)ip + (w0 - (unsigned)before)) & mask;
+		v8 p[8];
+		for (int j = 0; j < 8; j++) {
+			const v8 *r = (const v8 *)(b->fd + (size_t)row[j] * BIN_FD_ROW);
+			const float *x = ring + at[j];
+			p[j] = (r[0] + t[j] * r[2]) * *(const v8u *)x + (r[1] + t[j] * r[3]) * *(const v8u *)(x + 8);
+		}
+		if (i + 8 <= P) {
+			OUT_SUMS(p, out + i);
+		} else {
+			for (unsigned j = 0; i + j < P; j++)
+				out[i + j] = p[j][0] + p[j][1] + p[j][2] + p[j][3] + p[j][4] + p[j][5] + p[j][6] + p[j][7];
+		}
+	}
+}
+
+/* Both ears' [previous | this] blocks through one complex FFT (left
+ * real, right imaginary), separated into the newest slot of each ear's
+ * frequency-domain delay line: with Z the transform, left = Z[k] +
+ * conj Z[N-k], right = -j (Z[k] - conj Z[N-k]) (twice the spectra: the
+ * filters are scaled for it). */
+HOT static void transform(struct binaural *b, struct binaural_source *src)
+{
+	const unsigned P = b->block, N = 2 * P;
+	float *restrict in = b->cin;
+	float *hl = hist_of(b, src, 0), *hr = hist_of(b, src, 1);
+	const float *yl = b->y[0], *yr = b->y[1];
+	const bool vec = P % 16 == 0;
+	if (vec) {
+		const v8i lo = { 0, 8, 1, 9, 2, 10, 3, 11 }, hi = { 4, 12, 5, 13, 6, 14, 7, 15 };
+		for (unsigned i = 0; i < P; i += 8) {
+			const v8 l = *(const v8u *)(hl + i), r = *(const v8u *)(hr + i);
+			const v8 l2 = *(const v8u *)(yl + i), r2 = *(const v8u *)(yr + i);
+			*(v8u *)(in + 2 * i) = __builtin_shuffle(l, r, lo);
+			*(v8u *)(in + 2 * i + 8) = __builtin_shuffle(l, r, hi);
+			*(v8u *)(in + 2 * (P + i)) = __builtin_shuffle(l2, r2, lo);
+			*(v8u *)(in + 2 * (P + i) + 8) = __builtin_shuffle(l2, r2, hi);
+		}
+	} else {
+		for (unsigned i = 0; i < P; i++) {
+			in[2 * i] = hl[i];
+			in[2 * i + 1] = hr[i];
+			in[2 * (P + i)] = yl[i];
+			in[2 * (P + i) + 1] = yr[i];
+		}
+	}
+	memcpy(hl, yl, P * sizeof *hl);
+	memcpy(hr, yr, P * sizeof *hr);
+	fftwf_execute(b->fwd);
+	float *restrict z = b->cout;
+	z[2 * N] = z[0]; /* Z[N] = Z[0]: the mirrored reads run on past the end */
+	z[2 * N + 1] = z[1];
+	float *x = fdl_of(b, src);
+	if (vec) {
+		const v8i ev = { 0, 2, 4, 6, 8, 10, 12, 14 }, od = { 1, 3, 5, 7, 9, 11, 13, 15 };
+		const v8i rev = { 7, 6, 5, 4, 3, 2, 1, 0 };
+		for (unsigned c = 0; c < P / 16; c++) {
+			float *restrict l = x + spec_at(b, 0, c, src->pos), *restrict r = x + spec_at(b, 1, c, src->pos);
+			/* Bins 16c .. 16c + 15 and their mirrors N - 16c - 15 .. N - 16c. */
+			const float *zk = z + 32 * c, *zm = z + 2 * (N - 16 * c - 15);
+			for (int h = 0; h < 2; h++) {
+				const v8 a0 = *(const v8u *)(zk + 16 * h), a1 = *(const v8u *)(zk + 16 * h + 8);
+				const v8 ka = __builtin_shuffle(a0, a1, ev), kb = __builtin_shuffle(a0, a1, od);
+				/* The mirror of bins 8h .. 8h + 7 is mirrored block 1 - h, reversed. */
+				const v8 m0 = *(const v8u *)(zm + 16 * (1 - h)), m1 = *(const v8u *)(zm + 16 * (1 - h) + 8);
+				const v8 mc = __builtin_shuffle(__builtin_shuffle(m0, m1, ev), rev);
+				const v8 md = __builtin_shuffle(__builtin_shuffle(m0, m1, od), rev);
+				*(v8 *)(l + 8 * h) = ka + mc;
+				*(v8 *)(l + 16 + 8 * h) = kb - md;
+				*(v8 *)(r + 8 * h) = kb + md;
+				*(v8 *)(r + 16 + 8 * h) = mc - ka;
+			}
+		}
+	} else {
+		for (unsigned c = 0; c * 16 < P; c++) {
+			float *restrict l = x + spec_at(b, 0, c, src->pos), *restrict r = x + spec_at(b, 1, c, src->pos);
+			const unsigned n = P - c * 16 < 16 ? P - c * 16 : 16;
+			for (unsigned o = 0; o < n; o++) {
+				const unsigned k = c * 16 + o, m = N - k;
+				const float a = z[2 * k], bb = z[2 * k + 1], cc = z[2 * m], d = z[2 * m + 1];
+				l[o] = a + cc;
+				l[16 + o] = bb - d;
+				r[o] = bb + d;
+				r[16 + o] = cc - a;
+			}
+		}
+	}
+	/* DC and Nyquist are real: packed together in bin 0. */
+	float *l0 = x + spec_at(b, 0, 0, src->pos), *r0 = x + spec_at(b, 1, 0, src->pos);
+	l0[0] = 2.0f * z[0];
+	r0[0] = 2.0f * z[1];
+	l0[16] = 2.0f * z[2 * P];
+	r0[16] = 2.0f * z[2 * P + 1];
+}
+
+/* The near-field section, its coefficients moving linearly from f0 to f1
+ * across the block (each end is stable, so is every step between). */
+static void near_run(float *y, unsigned P, struct bin_fo f0, struct bin_fo f1, float *x1, float *y1)
+{
+	if (fo_flat(&f0) && fo_flat(&f1)) {
+		*x1 = *y1 = y[P - 1];
+		return;
+	}
+	const float s0 = (f1.b0 - f0.b0) / (float)P, s1 = (f1.b1 - f0.b1) / (float)P,
+		    s2 = (f1.a1 - f0.a1) / (float)P;
+	float b0 = f0.b0, b1 = f0.b1, a1 = f0.a1, xp = *x1, yp = *y1;
+	for (unsigned i = 0; i < P; i++) {
+		b0 += s0;
+		b1 += s1;
+		a1 += s2;
+		float x = y[i];
+		yp = b0 * x + b1 * xp - a1 * yp;
+		xp = x;
+		y[i] = yp;
+	}
+	*x1 = xp;
+	*y1 = yp;
+}
+
+/* ------------------------------------------------------------------ */
 
 void binaural_begin(struct binaural *b)
 {
-	size_t bytes = b->stride * sizeof(float);
-	int sets = b->changed ? BIN_ACCS : 1;
-	for (int a = 0; a < sets; a++)
-		for (int ear = 0; ear < 2; ear++) {
-			memset(b->acc_re[a][ear], 0, bytes);
-			memset(b->acc_im[a][ear], 0, bytes);
-		}
+	clear_acc(b, BIN_STEADY);
 	b->changed = false;
+}
+
+static void clear_history(struct binaural *b, struct binaural_source *src)
+{
+	memset(src->mem, 0, b->off_filt * sizeof(float)); /* line, history, spectra */
+	src->w = 0;
+	src->pos = 0;
+	src->near_x1[0] = src->near_x1[1] = src->near_y1[0] = src->near_y1[1] = 0.0f;
+	src->air_y1 = 0.0f;
 }
 
 void binaural_reset_source(struct binaural *b, unsigned s)
 {
 	struct binaural_source *src = &b->src[s];
-	memset(src->hist, 0, b->block * sizeof(float));
-	memset(src->fdl_re, 0, (size_t)b->parts * b->stride * sizeof(float));
-	memset(src->fdl_im, 0, (size_t)b->parts * b->stride * sizeof(float));
-	src->pos = 0;
-	src->silent = b->parts + 1;
-	src->dir = -1;
+	clear_history(b, src);
+	src->silent = b->sleep_after;
+	src->asleep = true;
 }
 
-void binaural_add(struct binaural *b, unsigned s, const float *x, unsigned dir)
+static void take_target(struct binaural_source *src, const struct target *t)
+{
+	for (int k = 0; k < 3; k++) {
+		src->v[k] = t->v[k];
+		src->wt[k] = t->wt[k];
+	}
+	for (int ear = 0; ear < 2; ear++) {
+		src->delay[ear] = t->delay[ear];
+		src->near[ear] = t->near[ear];
+	}
+	src->air = t->air;
+}
+
+/* The first things the next source touches (its delay line where this
+ * block goes, its history), asked for before this one is worked on; its
+ * spectra and filter follow during the products (prefetch_chunk). */
+static void prefetch_start(const struct binaural *b, unsigned s)
+{
+	if (s >= b->n_sources || b->src[s].asleep)
+		return;
+	const struct binaural_source *src = &b->src[s];
+	const char *m = (const char *)src->mem;
+	if (b->delays) {
+		const unsigned R = b->ring, from = (src->w + R - 64) & (R - 1);
+		for (unsigned o = 0; o < b->block + 64; o += 16) {
+			__builtin_prefetch(m + ((from + o) & (R - 1)) * sizeof(float), 1, 1);
+			__builtin_prefetch(m + (((from + o) & (R - 1)) + R) * sizeof(float), 1, 1);
+		}
+	}
+	for (size_t o = b->off_hist * sizeof(float); o < b->off_fdl * sizeof(float); o += 64)
+		__builtin_prefetch(m + o, 1, 1);
+	/* The slot its new spectra go to. */
+	const unsigned pos = (src->pos + 1) % b->parts;
+	for (int ear = 0; ear < 2; ear++)
+		for (unsigned c = 0; c < b->row / 16; c++) {
+			const char *at = (const char *)(fdl_of(b, src) + spec_at(b, ear, c, pos));
+			__builtin_prefetch(at, 1, 1);
+			__builtin_prefetch(at + 64, 1, 1);
+		}
+}
+
+void binaural_add(struct binaural *b, unsigned s, const float *x, const struct bin_place *place)
 {
 	struct binaural_source *src = &b->src[s];
 	const unsigned P = b->block;
+	prefetch_start(b, s + 1);
 	bool silent = true;
 	for (unsigned i = 0; x && i < P; i++)
 		if (x[i] != 0.0f) {
 			silent = false;
 			break;
 		}
+
+	bool moved = false;
+	struct target t;
+	if (place) {
+		struct bin_place p = place_clean(place);
+		if (memcmp(&p, &src->place, sizeof p) != 0) {
+			src->place = p;
+			moved = true;
+			target_of(b, &p, &t);
+		}
+	}
+
 	if (silent) {
-		/* Once the last K spectra are all of silence the source adds
-		 * nothing: skip it, and move its filter without a crossfade. */
-		if (src->silent > b->parts) {
-			src->dir = (int)dir;
+		/* Once the line, the history and the K spectra hold only silence
+		 * the source adds nothing: skip it, and let it move at once. */
+		if (src->silent >= b->sleep_after) {
+			if (!src->asleep) {
+				clear_history(b, src);
+				src->asleep = true;
+			}
+			if (moved) {
+				if (!same_blend(src, &t))
+					src->filter_ok = false;
+				take_target(src, &t);
+			}
 			return;
 		}
 		src->silent++;
+		x = NULL;
 	} else {
 		src->silent = 0;
+		if (src->asleep) {
+			/* Waking: nothing sounds from before, so whatever changed
+			 * takes effect at once. */
+			src->asleep = false;
+			src->fresh = true;
+			if (moved) {
+				if (!same_blend(src, &t))
+					src->filter_ok = false;
+				take_target(src, &t);
+				moved = false;
+			}
+		}
+	}
+	if (!moved) {
+		for (int k = 0; k < 3; k++) {
+			t.v[k] = src->v[k];
+			t.wt[k] = src->wt[k];
+		}
+		for (int ear = 0; ear < 2; ear++) {
+			t.delay[ear] = src->delay[ear];
+			t.near[ear] = src->near[ear];
+		}
+		t.air = src->air;
 	}
 
-	memcpy(b->t_in, src->hist, P * sizeof(float));
-	if (silent) {
-		memset(b->t_in + P, 0, P * sizeof(float));
-		memset(src->hist, 0, P * sizeof(float));
-	} else {
-		memcpy(b->t_in + P, x, P * sizeof(float));
-		memcpy(src->hist, x, P * sizeof(float));
+	/* The two ears hear the source at different delays, and through
+	 * different near-field filters: each gets its own input signal, hence
+	 * its own transform and frequency-domain delay line. */
+	const unsigned w0 = src->w;
+	take_input(b, src, x, src->air, t.air, b->scratch);
+	for (int ear = 0; ear < 2; ear++) {
+		float *y = b->y[ear];
+		if (b->delays)
+			read_delayed(b, src, w0, src->delay[ear], t.delay[ear], y);
+		else
+			memcpy(y, b->scratch, P * sizeof *y);
+		near_run(y, P, src->near[ear], t.near[ear], &src->near_x1[ear], &src->near_y1[ear]);
 	}
-	fftwf_execute(b->fwd);
 	src->pos = (src->pos + 1) % b->parts;
-	memcpy(src->fdl_re + (size_t)src->pos * b->stride, b->x_re, b->stride * sizeof(float));
-	memcpy(src->fdl_im + (size_t)src->pos * b->stride, b->x_im, b->stride * sizeof(float));
-
-	if (src->dir < 0)
-		src->dir = (int)dir;
-	if ((unsigned)src->dir == dir) {
-		accumulate(b, BIN_STEADY, src, dir);
-	} else {
+	transform(b, src);
+	if (moved && !same_blend(src, &t) && !src->fresh) {
+		/* A new filter: the block with the old one fades out, the block
+		 * with the new one in. Neither is stored: if the source moves
+		 * again next block, it would only be overwritten. */
 		if (!b->changed) {
 			/* First mover this block: the crossfade sets start empty. */
-			size_t bytes = b->stride * sizeof(float);
-			for (int a = BIN_OLD; a <= BIN_NEW; a++)
-				for (int ear = 0; ear < 2; ear++) {
-					memset(b->acc_re[a][ear], 0, bytes);
-					memset(b->acc_im[a][ear], 0, bytes);
-				}
+			clear_acc(b, BIN_OLD);
+			clear_acc(b, BIN_NEW);
 			b->changed = true;
 		}
-		accumulate(b, BIN_OLD, src, (unsigned)src->dir);
-		accumulate(b, BIN_NEW, src, dir);
-		src->dir = (int)dir;
+		accumulate_blend(b, src, BIN_OLD, src->filter_ok, src->v, src->wt, BIN_NEW, t.v, t.wt, false);
+		src->filter_ok = false;
+	} else if (src->filter_ok) {
+		accumulate_blend(b, src, BIN_STEADY, true, NULL, NULL, -1, NULL, NULL, false);
+	} else {
+		/* Steady (or the first sound since it was placed: nothing to fade
+		 * from): the blend goes into the source's slot, which the next
+		 * blocks use alone. */
+		accumulate_blend(b, src, BIN_STEADY, false, t.v, t.wt, -1, NULL, NULL, true);
+		src->filter_ok = true;
 	}
+	src->fresh = false;
+	take_target(src, &t);
+}
+
+/* Spread the packed bin 0 back into DC and Nyquist, and transform. */
+static void inverse(struct binaural *b, int a, int ear)
+{
+	const unsigned P = b->block;
+	float *re = b->acc_re[a][ear], *im = b->acc_im[a][ear];
+	re[P] = im[0];
+	im[0] = 0.0f;
+	im[P] = 0.0f;
+	fftwf_execute_split_dft_c2r(b->inv, re, im, b->t_out);
 }
 
 void binaural_end(struct binaural *b, float *left, float *right)
@@ -120,18 +935,41 @@ void binaural_end(struct binaural *b, float *left, float *right)
 	b->inverse_ffts = b->changed ? 6 : 2;
 	for (int ear = 0; ear < 2; ear++) {
 		float *o = out[ear];
-		fftwf_execute_split_dft_c2r(b->inv, b->acc_re[BIN_STEADY][ear],
-					    b->acc_im[BIN_STEADY][ear], b->t_out);
+		inverse(b, BIN_STEADY, ear);
 		memcpy(o, b->t_out + P, P * sizeof(float));
 		if (!b->changed)
 			continue;
-		fftwf_execute_split_dft_c2r(b->inv, b->acc_re[BIN_OLD][ear], b->acc_im[BIN_OLD][ear],
-					    b->t_out);
+		inverse(b, BIN_OLD, ear);
 		for (unsigned i = 0; i < P; i++)
 			o[i] += (1.0f - b->fade_in[i]) * b->t_out[P + i];
-		fftwf_execute_split_dft_c2r(b->inv, b->acc_re[BIN_NEW][ear], b->acc_im[BIN_NEW][ear],
-					    b->t_out);
+		inverse(b, BIN_NEW, ear);
 		for (unsigned i = 0; i < P; i++)
 			o[i] += b->fade_in[i] * b->t_out[P + i];
 	}
+}
+
+void binaural_init_sources(struct binaural *b)
+{
+	const struct bin_place front = { 0.0f, 0.0f, 1.0f };
+	struct target t;
+	target_of(b, &front, &t);
+	for (unsigned s = 0; s < b->n_sources; s++) {
+		struct binaural_source *src = &b->src[s];
+		src->place = front;
+		take_target(src, &t);
+		src->filter_ok = false;
+		binaural_reset_source(b, s);
+	}
+}
+
+void binaural_source_state(const struct binaural *b, unsigned s, uint32_t v[3], float w[3],
+			   float delay[2])
+{
+	const struct binaural_source *src = &b->src[s];
+	for (int k = 0; k < 3; k++) {
+		v[k] = src->v[k];
+		w[k] = src->wt[k];
+	}
+	delay[0] = src->delay[0];
+	delay[1] = src->delay[1];
 }

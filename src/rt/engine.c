@@ -674,18 +674,6 @@ static void take_core(struct engine *e)
 	room_set(c->room, e->scene ? &e->scene->room : &none);
 }
 
-static unsigned lookup_dir(const struct engine_core *c, float az, float el)
-{
-	long a = lroundf(az);
-	a = ((a % 360) + 360) % 360;
-	long ei = lroundf(el) + 90;
-	if (ei < 0)
-		ei = 0;
-	if (ei > 180)
-		ei = 180;
-	return c->table[(size_t)ei * HRTF_GRID_AZ + (size_t)a];
-}
-
 /* Gain ramps linearly over the block towards a one-pole smoothed target,
  * so fader moves and mutes never click. */
 static void ramp(float *x, unsigned n, float from, float to)
@@ -857,19 +845,21 @@ void engine_process_reader(struct engine *e, const float *const *in, unsigned n_
 			src->reset = false;
 		}
 		source_move(src, nframes, (float)c->rate);
-		if (src->place_dirty) {
-			/* Heard from where it is in the room, turned against the head. */
-			float haz, hel;
-			listener_apply(&e->listener, src->azimuth, src->elevation, &haz, &hel);
-			src->dir = lookup_dir(c, haz, hel);
-			src->place_dirty = false;
-		}
 		/* Ramps keep time while the source is off. */
 		float next = fader_next(&src->level, nframes, c->smooth) *
 			     fader_next(&src->unmuted, nframes, c->smooth) *
 			     fader_next(&src->space, nframes, c->smooth);
 		if (!src->active && src->gain == 0.0f && next == 0.0f)
-			continue;
+			continue; /* a new place waits (place_dirty) until it sounds */
+		struct bin_place place, *moved = NULL; /* NULL: where it was */
+		if (src->place_dirty) {
+			/* Heard from where it is in the room, turned against the head. */
+			listener_apply(&e->listener, src->azimuth, src->elevation, &place.azimuth,
+				       &place.elevation);
+			place.distance = src->distance;
+			moved = &place;
+			src->place_dirty = false;
+		}
 		if ((x || c->touched[s]) && (src->gain != 0.0f || next != 0.0f)) {
 			float *buf = c->srcbuf + (size_t)s * nframes;
 			if (c->touched[s] && x)
@@ -888,9 +878,9 @@ void engine_process_reader(struct engine *e, const float *const *in, unsigned n_
 			ramp(buf, nframes, src->gain, next);
 			if (x)
 				src->in_peak = peak_of(buf, nframes, src->in_peak);
-			binaural_add(b, s, buf, src->dir);
+			binaural_add(b, s, buf, moved);
 		} else {
-			binaural_add(b, s, NULL, src->dir);
+			binaural_add(b, s, NULL, moved);
 		}
 		src->gain = next;
 	}

@@ -54,14 +54,12 @@ struct engine_source {
 	struct motion motion;  /* orbit, wander or sweep of its own */
 	float gain;        /* linear gain reached at the end of the last block (the product) */
 	float in_peak;     /* peak of what it played since the last meter */
-	unsigned dir;      /* nearest measured direction */
 };
 
 struct engine_core {
 	unsigned rate;
 	unsigned block;
 	struct binaural *bin;
-	uint32_t *table;     /* copy of the HRTF set's direction table */
 	float *srcbuf;       /* one block per source: what its voices and input play */
 	bool *touched;       /* per source: srcbuf holds sound this block */
 	struct room *room;   /* the playing scene's room */
