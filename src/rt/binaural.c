@@ -563,14 +563,14 @@ static void take_input(const struct binaural *b, struct binaural_source *src, co
  * (AVX's horizontal adds) instead of eight separate reductions. (A macro:
  * a function returning eight floats would change the calling convention
  * between the processor variants.) */
-#define HADD8(a, b) (__builtin_shuffle((a), (b), (v8i){ 0, 2, 8, 10, 4, 6, 12, 14 }) + \
-		     __builtin_shuffle((a), (b), (v8i){ 1, 3, 9, 11, 5, 7, 13, 15 }))
+#define HADD8(a, b) (__builtin_shufflevector((a), (b), 0, 2, 8, 10, 4, 6, 12, 14) + \
+		     __builtin_shufflevector((a), (b), 1, 3, 9, 11, 5, 7, 13, 15))
 #define OUT_SUMS(p, out)                                                                      \
 	do {                                                                                  \
 		v8 u0_ = HADD8(HADD8((p)[0], (p)[1]), HADD8((p)[2], (p)[3]));                   \
 		v8 u1_ = HADD8(HADD8((p)[4], (p)[5]), HADD8((p)[6], (p)[7]));                   \
-		v8 sum_ = __builtin_shuffle(u0_, u1_, (v8i){ 0, 1, 2, 3, 8, 9, 10, 11 }) +       \
-			  __builtin_shuffle(u0_, u1_, (v8i){ 4, 5, 6, 7, 12, 13, 14, 15 });      \
+		v8 sum_ = __builtin_shufflevector(u0_, u1_, 0, 1, 2, 3, 8, 9, 10, 11) +          \
+			  __builtin_shufflevector(u0_, u1_, 4, 5, 6, 7, 12, 13, 14, 15);         \
 		memcpy((out), &sum_, sizeof sum_);                                            \
 	} while (0)
 
@@ -654,14 +654,14 @@ HOT static void transform(struct binaural *b, struct binaural_source *src)
 	const float *yl = b->y[0], *yr = b->y[1];
 	const bool vec = P % 16 == 0;
 	if (vec) {
-		const v8i lo = { 0, 8, 1, 9, 2, 10, 3, 11 }, hi = { 4, 12, 5, 13, 6, 14, 7, 15 };
 		for (unsigned i = 0; i < P; i += 8) {
 			const v8 l = *(const v8u *)(hl + i), r = *(const v8u *)(hr + i);
 			const v8 l2 = *(const v8u *)(yl + i), r2 = *(const v8u *)(yr + i);
-			*(v8u *)(in + 2 * i) = __builtin_shuffle(l, r, lo);
-			*(v8u *)(in + 2 * i + 8) = __builtin_shuffle(l, r, hi);
-			*(v8u *)(in + 2 * (P + i)) = __builtin_shuffle(l2, r2, lo);
-			*(v8u *)(in + 2 * (P + i) + 8) = __builtin_shuffle(l2, r2, hi);
+			/* Interleaved: left real, right imaginary. */
+			*(v8u *)(in + 2 * i) = __builtin_shufflevector(l, r, 0, 8, 1, 9, 2, 10, 3, 11);
+			*(v8u *)(in + 2 * i + 8) = __builtin_shufflevector(l, r, 4, 12, 5, 13, 6, 14, 7, 15);
+			*(v8u *)(in + 2 * (P + i)) = __builtin_shufflevector(l2, r2, 0, 8, 1, 9, 2, 10, 3, 11);
+			*(v8u *)(in + 2 * (P + i) + 8) = __builtin_shufflevector(l2, r2, 4, 12, 5, 13, 6, 14, 7, 15);
 		}
 	} else {
 		for (unsigned i = 0; i < P; i++) {
@@ -679,19 +679,19 @@ HOT static void transform(struct binaural *b, struct binaural_source *src)
 	z[2 * N + 1] = z[1];
 	float *x = fdl_of(b, src);
 	if (vec) {
-		const v8i ev = { 0, 2, 4, 6, 8, 10, 12, 14 }, od = { 1, 3, 5, 7, 9, 11, 13, 15 };
-		const v8i rev = { 7, 6, 5, 4, 3, 2, 1, 0 };
 		for (unsigned c = 0; c < P / 16; c++) {
 			float *restrict l = x + spec_at(b, 0, c, src->pos), *restrict r = x + spec_at(b, 1, c, src->pos);
 			/* Bins 16c .. 16c + 15 and their mirrors N - 16c - 15 .. N - 16c. */
 			const float *zk = z + 32 * c, *zm = z + 2 * (N - 16 * c - 15);
 			for (int h = 0; h < 2; h++) {
 				const v8 a0 = *(const v8u *)(zk + 16 * h), a1 = *(const v8u *)(zk + 16 * h + 8);
-				const v8 ka = __builtin_shuffle(a0, a1, ev), kb = __builtin_shuffle(a0, a1, od);
+				const v8 ka = __builtin_shufflevector(a0, a1, 0, 2, 4, 6, 8, 10, 12, 14);
+				const v8 kb = __builtin_shufflevector(a0, a1, 1, 3, 5, 7, 9, 11, 13, 15);
 				/* The mirror of bins 8h .. 8h + 7 is mirrored block 1 - h, reversed. */
 				const v8 m0 = *(const v8u *)(zm + 16 * (1 - h)), m1 = *(const v8u *)(zm + 16 * (1 - h) + 8);
-				const v8 mc = __builtin_shuffle(__builtin_shuffle(m0, m1, ev), rev);
-				const v8 md = __builtin_shuffle(__builtin_shuffle(m0, m1, od), rev);
+				/* Even and odd elements, each in reverse order. */
+				const v8 mc = __builtin_shufflevector(m0, m1, 14, 12, 10, 8, 6, 4, 2, 0);
+				const v8 md = __builtin_shufflevector(m0, m1, 15, 13, 11, 9, 7, 5, 3, 1);
 				*(v8 *)(l + 8 * h) = ka + mc;
 				*(v8 *)(l + 16 + 8 * h) = kb - md;
 				*(v8 *)(r + 8 * h) = kb + md;
