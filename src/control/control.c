@@ -871,7 +871,6 @@ static const struct command commands[] = {
 	{ "/source/*/room", "n", "one number (the room send in dB, below -120 off)", cmd_source },
 	{ "/source/*/motion", "s*", "a motion (orbit DEG_PER_S, wander DEG [SECONDS], sweep AZ EL DIST SECONDS "
 				   "or none)", cmd_source },
-	{ "/input/*/room", "n", "one number (the room send in dB, below -120 off)", cmd_source },
 	{ "/listener/ypr", "nnn", "three numbers (yaw, pitch, roll in degrees)", cmd_listener },
 	{ "/listener/yaw", "n", "one number (degrees, positive: head turned left)", cmd_listener },
 	{ "/listener/pitch", "n", "one number (degrees, positive: nose up)", cmd_listener },
@@ -880,6 +879,7 @@ static const struct command commands[] = {
 	{ "/listener/reset", "|n", BUTTON, cmd_listener },
 	{ "/input/*/gain", "n", "one number (dB)", cmd_source },
 	{ "/input/*/mute", "n", "one number (1 mutes, 0 unmutes)", cmd_source },
+	{ "/input/*/room", "n", "one number (the room send in dB, below -120 off)", cmd_source },
 	{ "/subscribe", "|n", "nothing or the UDP port feedback goes to", cmd_subscribe },
 	{ "/unsubscribe", "", "no arguments", cmd_unsubscribe },
 	{ "/state", "", "no arguments", cmd_state },

@@ -16,6 +16,9 @@
 /* Commands drained per queue per block, so a flood cannot stall a block. */
 #define MAX_CMDS_PER_BLOCK 256
 
+/* The room while no scene plays: none (decay 0). */
+static const struct room_params no_room = { .size = 8.0f };
+
 static float engine_rate(const struct engine *e) { return (float)(e->core ? e->core->rate : 48000); }
 
 /* The part of a source's gain its place and activity make. */
@@ -358,10 +361,8 @@ static void set_scene(struct engine *e, struct eng_scene *sc)
 	e->scene = sc;
 	/* The new scene's room (the old one's tail changes with it, without
 	 * a click). */
-	if (e->core) {
-		static const struct room_params none = { .size = 8.0f };
-		room_set(e->core->room, sc ? &sc->room : &none);
-	}
+	if (e->core)
+		room_set(e->core->room, sc ? &sc->room : &no_room);
 	if (!prev)
 		return;
 	/* The old scene's held and looping sounds fade out over the new
@@ -670,8 +671,7 @@ static void take_core(struct engine *e)
 		e->src[s].place_dirty = true;
 	}
 	/* The new core's room is the playing scene's. */
-	static const struct room_params none = { .size = 8.0f };
-	room_set(c->room, e->scene ? &e->scene->room : &none);
+	room_set(c->room, e->scene ? &e->scene->room : &no_room);
 }
 
 /* Gain ramps linearly over the block towards a one-pole smoothed target,
