@@ -10,6 +10,7 @@
 
 #include "common/util.h"
 #include "rt/listener.h"
+#include "config/motion_text.h"
 #include "rt/motion.h"
 
 #define DT (128.0f / 48000.0f) /* one block at 48 kHz */

@@ -4,6 +4,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "config/inifile.h"
+#include "config/motion_text.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -11,6 +11,7 @@
 #include "common/util.h"
 #include "prep/scene_build.h"
 #include "rt/engine.h"
+#include "config/motion_text.h"
 #include "rt/motion.h"
 
 /* Edge of a TouchOSC XY pad, in metres from the head. */

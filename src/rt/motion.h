@@ -1,8 +1,9 @@
 /* How a source moves on its own: orbit, wander or sweep (DESIGN, Motion).
  *
- * motion_parse and motion_format run on a control thread (scene files,
- * OSC /source/NAME/motion); motion_start, motion_step and motion_active
- * run on the audio thread at block rate: no allocation, no I/O.
+ * The text form (scene files, OSC /source/NAME/motion) is read and written
+ * on a control thread by src/config/motion_text.c; motion_start,
+ * motion_step and motion_active run on the audio thread at block rate: no
+ * allocation, no I/O.
  *
  * Places are in the coordinates of DESIGN: azimuth in degrees
  * counter-clockwise from the front (+90 left), elevation in degrees (+90
@@ -32,17 +33,6 @@ struct motion_spec {
 	float to[3];   /* sweep: azimuth [-180,180), elevation, distance */
 	float seconds; /* sweep duration (0 = at once) */
 };
-
-/* "orbit DEG_PER_S" | "wander DEG [SECONDS]" | "sweep AZ EL DIST SECONDS" |
- * "none" (words in any case; azimuth also front, left, right, behind;
- * elevation also above, below, level). Returns 0 and fills *out, or -1
- * with a message in err that quotes the text and says what was expected;
- * *out is untouched then. Control thread. */
-int motion_parse(const char *text, struct motion_spec *out, char *err, size_t errlen);
-
-/* The spec as text that motion_parse reads back to the same spec (shortest
- * decimals that do; wander leaves out the default period). */
-void motion_format(const struct motion_spec *m, char *out, size_t n);
 
 struct motion {
 	struct motion_spec spec;
