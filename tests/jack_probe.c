@@ -36,6 +36,11 @@
  *                                  ports cannot be connected while it is
  *                                  inactive, so this sees ports that show
  *                                  before their client is active)
+ *     --strict                     exit 3 when an xrun or a lost cycle fell in
+ *                                  the recording (the dummy backend drops
+ *                                  cycles on a loaded machine: such a
+ *                                  recording cannot measure timing or level;
+ *                                  the tests' probe_strict runs it again)
  * The server is the default one (JACK_DEFAULT_SERVER) unless -S NAME. All
  * real-time work happens in the process callback; the main thread waits
  * with deadlines and writes the file. */
@@ -70,6 +75,18 @@ static lo_address osc_to;
 static const char *osc_sound;
 static atomic_bool osc_sent;
 static size_t osc_at;
+static atomic_int glitches;         /* xruns and lost cycles while recording */
+static jack_nframes_t last_cycle;
+static bool last_cycle_set;
+static bool strict;
+
+static int on_xrun(void *arg)
+{
+	(void)arg;
+	if (atomic_load(&rec_started) && atomic_load(&have) < want)
+		atomic_fetch_add(&glitches, 1);
+	return 0;
+}
 
 static int process(jack_nframes_t n, void *arg)
 {
@@ -86,6 +103,11 @@ static int process(jack_nframes_t n, void *arg)
 	void *mb = midi_port ? jack_port_get_buffer(midi_port, n) : NULL;
 	if (mb)
 		jack_midi_clear_buffer(mb);
+	jack_nframes_t now = jack_last_frame_time(client);
+	if (last_cycle_set && now - last_cycle != n && atomic_load(&rec_started) && atomic_load(&have) < want)
+		atomic_fetch_add(&glitches, 1);
+	last_cycle = now;
+	last_cycle_set = true;
 	if (!cap[0])
 		return 0;
 	const float *l = jack_port_get_buffer(cap[0], n), *r = jack_port_get_buffer(cap[1], n);
@@ -258,6 +280,8 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--osc") && i + 2 < argc) {
 			osc_port = argv[++i];
 			osc_sound = argv[++i];
+		} else if (!strcmp(argv[i], "--strict")) {
+			strict = true;
 		} else if (!strcmp(argv[i], "--watch") && i + 3 < argc) {
 			watch_who = argv[++i];
 			watch_n_want = atoi(argv[++i]);
@@ -308,6 +332,7 @@ int main(int argc, char **argv)
 	if (osc_port)
 		osc_to = lo_address_new("127.0.0.1", osc_port);
 	jack_set_process_callback(client, process, NULL);
+	jack_set_xrun_callback(client, on_xrun, NULL);
 	if (jack_activate(client)) {
 		fprintf(stderr, "jack_probe: cannot activate\n");
 		return 2;
@@ -340,6 +365,11 @@ int main(int argc, char **argv)
 		if (atomic_load(&have) < want) {
 			fprintf(stderr, "jack_probe: captured %zu of %zu frames\n", atomic_load(&have), want);
 			return 1;
+		}
+		if (strict && atomic_load(&glitches) > 0) {
+			fprintf(stderr, "jack_probe: %d xruns or lost cycles during the recording\n",
+				atomic_load(&glitches));
+			return 3;
 		}
 		for (int k = 0; k < atomic_load(&midi_sent); k++)
 			printf("midi %zu\n", midi_at[k]);

@@ -43,7 +43,7 @@ kill -HUP "$TINGLED_PID"
 "$PROBE" --wait-port tingle:in_voice 20 || fail "the latest configuration was not loaded"
 pass "the latest configuration took effect ($(reloads_done) reloads carried out for 76 signals)"
 "$OSC_ASK" "$OSC_PORT" /ping >/dev/null || fail "no /pong after the bursts"
-"$PROBE" --osc "$OSC_PORT" chime --capture tingle:out_L tingle:out_R 1.0 "$TMP/after.wav" >/dev/null ||
+probe_strict --osc "$OSC_PORT" chime --capture tingle:out_L tingle:out_R 1.0 "$TMP/after.wav" >/dev/null ||
 	fail "capture failed"
 peak=$(wavnum "$TMP/after.wav" peak_db)
 expect "$peak > -40" "a chime after the bursts is heard (peak $peak dBFS)"
@@ -82,7 +82,7 @@ while [ $i -lt 20 ]; do
 	i=$((i + 1))
 done
 pass "20 reloads in a row, each while the scenes before it ring, each carried out"
-"$PROBE" --osc "$OSC_PORT" ring --capture tingle:out_L tingle:out_R 1.0 "$TMP/ring.wav" >/dev/null ||
+probe_strict --osc "$OSC_PORT" ring --capture tingle:out_L tingle:out_R 1.0 "$TMP/ring.wav" >/dev/null ||
 	fail "capture failed"
 peak=$(wavnum "$TMP/ring.wav" peak_db)
 expect "$peak > -40" "the scene still plays (peak $peak dBFS)"

@@ -117,6 +117,20 @@ start_tingled() {
 	[ -n "$OSC_PORT" ] || fail "tingled did not say its OSC port"
 }
 
+# probe_strict ARGS...: a probe recording that must measure timing or level:
+# run again (up to four times) when an xrun or a lost cycle of a loaded
+# machine fell inside it. Its stdout is the probe's.
+probe_strict() {
+	n=0
+	while :; do
+		"$PROBE" --strict "$@" && return 0
+		rc=$?
+		n=$((n + 1))
+		[ $rc -eq 3 ] && [ $n -lt 4 ] || return $rc
+		echo "(the recording had an xrun: recording again)" >&2
+	done
+}
+
 # wait_exit PID SECONDS: waits for PID to end within SECONDS; sets EXIT_STATUS.
 wait_exit() {
 	i=0
