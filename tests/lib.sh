@@ -35,6 +35,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/tingle-test.XXXXXX")
 # "dir = no-scenes": tests/data/no-scenes, or this one for a copy in $TMP).
 XDG_CONFIG_HOME="$TMP/config"
 export XDG_CONFIG_HOME
+unset TINGLE_DATADIR
 NO_SCENES="$TMP/no-scenes"
 mkdir "$NO_SCENES"
 JACKD_PID=

@@ -140,6 +140,16 @@ float wrap_azimuth(float az)
 	return a - 180.0f;
 }
 
+#ifndef PKGDATADIR
+#define PKGDATADIR "/usr/local/share/tingle"
+#endif
+
+const char *tingle_datadir(void)
+{
+	const char *d = getenv("TINGLE_DATADIR");
+	return d && *d ? d : PKGDATADIR;
+}
+
 const char *file_type_name(unsigned mode)
 {
 	mode_t m = (mode_t)mode;

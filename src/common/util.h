@@ -34,6 +34,11 @@ float wrap_azimuth(float az);
  * "a directory", "a regular file", or "a special file". */
 const char *file_type_name(unsigned mode);
 
+/* Where the installed demo scenes and layout are: $TINGLE_DATADIR when
+ * set and not empty (to run a build that is not installed, with the
+ * source tree's scenes/), else the compiled-in PKGDATADIR. */
+const char *tingle_datadir(void);
+
 /* Copy with truncation, always terminated. */
 void str_copy(char *dst, size_t n, const char *src);
 /* Trim leading and trailing white space in place; returns s. */

@@ -17,9 +17,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#ifndef PKGDATADIR
-#define PKGDATADIR "/usr/local/share/tingle"
-#endif
 
 /* Lines, sections, keys and messages are inifile.c's, as for
  * tingled.conf. What needs more than one line (a generator's parameters
@@ -41,7 +38,8 @@ enum key {
 	K_SOUND_VARIANTS, K_SOUND_SEED,
 	K_SOUND_NOTE, K_SOUND_MODE, K_SOUND_GAIN, K_SOUND_VELOCITY, K_SOUND_SELECT,
 	K_SOUND_RANDOM_GAIN, K_SOUND_RANDOM_PITCH, K_SOUND_ATTACK, K_SOUND_RELEASE, K_SOUND_CHOKE,
-	K_SOUND_POLYPHONY, K_SOUND_SOURCE, K_SOUND_SCATTER,
+	K_SOUND_POLYPHONY, K_SOUND_SOURCE, K_SOUND_SCATTER, K_SOUND_LOUDNESS,
+	K_SOUND_VELOCITY_BRIGHTNESS,
 	K_SOURCE_AZIMUTH, K_SOURCE_ELEVATION, K_SOURCE_DISTANCE, K_SOURCE_MOTION, K_SOURCE_ROOM,
 	K_INPUT_GAIN, K_INPUT_MUTE, K_INPUT_AZIMUTH, K_INPUT_ELEVATION, K_INPUT_DISTANCE, K_INPUT_ROOM,
 	K_INPUT_MOTION,
@@ -85,6 +83,8 @@ static const struct ini_key key_defs[K_COUNT] = {
 	[K_SOUND_POLYPHONY] = { S_SOUND, "polyphony", false, false },
 	[K_SOUND_SOURCE] = { S_SOUND, "source", false, false },
 	[K_SOUND_SCATTER] = { S_SOUND, "scatter", false, false },
+	[K_SOUND_LOUDNESS] = { S_SOUND, "loudness", false, false },
+	[K_SOUND_VELOCITY_BRIGHTNESS] = { S_SOUND, "velocity_brightness", false, false },
 	[K_SOURCE_AZIMUTH] = { S_SOURCE, "azimuth", false, false },
 	[K_SOURCE_ELEVATION] = { S_SOURCE, "elevation", false, false },
 	[K_SOURCE_DISTANCE] = { S_SOURCE, "distance", false, false },
@@ -538,6 +538,10 @@ static int set_sound(struct parse *p, enum key k, const char *v)
 				    "a name of letters, digits, '_' and '-'");
 	case K_SOUND_POLYPHONY:
 		return ini_set_int(ini, v, 1, 256, &sd->polyphony);
+	case K_SOUND_LOUDNESS:
+		return ini_set_float(ini, v, -70.0f, 0.0f, &sd->loudness);
+	case K_SOUND_VELOCITY_BRIGHTNESS:
+		return ini_set_float(ini, v, 0.0f, 9600.0f, &sd->velocity_brightness);
 	case K_SOUND_SOURCE:
 		return set_name_ref(ini, v, sd->source, sizeof sd->source, "not a source name",
 				    "the name of a [source] of this scene or of a live input");
@@ -634,6 +638,8 @@ static void sound_defaults(struct sound_desc *sd, const char *name, int line)
 	sd->attack = 0.0f; /* a tap keeps its transient; loops and holds may set one */
 	sd->release = 0.05f;
 	sd->polyphony = 8;
+	sd->loudness = NAN;              /* the level is gain's */
+	sd->velocity_brightness = -1.0f; /* the generator kind's own */
 }
 
 /* Common to [sound], [source] and [input]: a valid name, not used before
@@ -714,8 +720,15 @@ static void open_input(struct parse *p, const char *name)
 		if (n)
 			join_names(list, sizeof list, names, n);
 		free(names);
-		log_warn("%s:%d: %s: not an input of the configuration (it has %s); this scene's settings "
-			 "for it are not used", ini->file, ini->line, ini->sect_label, list);
+		/* With no live inputs at all (tingle-render without a
+		 * configuration, say) there is nothing to get wrong: said at
+		 * verbose level only. */
+		if (n)
+			log_warn("%s:%d: %s: not an input of the configuration (it has %s); this scene's "
+				 "settings for it are not used", ini->file, ini->line, ini->sect_label, list);
+		else
+			log_debug("%s:%d: %s: the configuration has no live inputs; this scene's settings "
+				  "for it are not used", ini->file, ini->line, ini->sect_label);
 	}
 	p->cur = d->n_inputs++;
 	struct scene_input *in = &d->inputs[p->cur];
@@ -906,6 +919,8 @@ static void finish_sound(struct parse *p, struct sound_desc *sd, const struct so
 		ini_fail(ini, line_samples, "[sound %s] samples: no files (expected one or more files or patterns)",
 			 sd->name);
 	finish_generator(p, sd, st);
+	not_both(p, sd, SOUND_LINE(st, K_SOUND_GAIN), K_SOUND_GAIN, SOUND_LINE(st, K_SOUND_LOUDNESS),
+		 K_SOUND_LOUDNESS, "loudness sets the sound's level by its measured loudness; gain sets it directly: one of them");
 
 	if (!line_source && !line_scatter)
 		ini_fail(ini, sd->line,
@@ -1133,7 +1148,9 @@ bool scene_resolve(const char *name_or_file, const char *dir, char *path, size_t
 			    what, CONF_NAME_MAX - 1);
 		return false;
 	}
-	const char *folder = dir && *dir ? dir : PKGDATADIR "/scenes";
+	char bundled[PATH_MAX];
+	snprintf(bundled, sizeof bundled, "%s/scenes", tingle_datadir());
+	const char *folder = dir && *dir ? dir : bundled;
 	size_t flen = strlen(folder);
 	int len = snprintf(path, n, "%s%s%s.scene", folder, folder[flen - 1] == '/' ? "" : "/", what);
 	if (len < 0 || (size_t)len >= n) {

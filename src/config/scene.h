@@ -45,6 +45,11 @@ struct sound_desc {
 	int polyphony;                /* polyphony = 8, 1..256 */
 	char source[CONF_NAME_MAX];   /* source = NAME ([source] or live input); "" when scatter */
 	bool scatter;                 /* scatter = yes: a fresh random place for every trigger */
+	float loudness;               /* loudness = LUFS, -70..0: the level set at load by the
+				       * sound's measured loudness (EBU R128); NAN: gain sets it */
+	float velocity_brightness;    /* velocity_brightness = CENTS, 0..9600: how far below full
+				       * velocity's the low-pass corner lies at velocity 0 (as SFZ's
+				       * fil_veltrack); -1: the generator kind's default */
 };
 
 struct source_desc {

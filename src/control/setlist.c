@@ -16,13 +16,9 @@
 #include "config/scene.h"
 #include "prep/scene_build.h"
 
-#ifndef PKGDATADIR
-#define PKGDATADIR "/usr/local/share/tingle"
-#endif
-
 static const char *scenes_dir(const struct setlist *sl)
 {
-	return sl->dir[0] ? sl->dir : PKGDATADIR "/scenes";
+	return sl->dir[0] ? sl->dir : sl->bundled;
 }
 
 static int by_name(const void *a, const void *b) { return strcmp(a, b); }
@@ -137,6 +133,7 @@ struct setlist *setlist_new(const struct tingle_conf *conf, struct control *ctl,
 	sl->preload = conf->preload;
 	sl->current = -1;
 	str_copy(sl->dir, sizeof sl->dir, conf->scenes_dir);
+	snprintf(sl->bundled, sizeof sl->bundled, "%s/scenes", tingle_datadir());
 	if (conf->n_setlist) {
 		sl->names = calloc(conf->n_setlist, sizeof *sl->names);
 		if (!sl->names) {

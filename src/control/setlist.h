@@ -23,6 +23,7 @@ struct setlist {
 	unsigned rate;
 	uint64_t seed;
 	char dir[PATH_MAX];                  /* [scenes] dir ("" = bundled) */
+	char bundled[PATH_MAX];              /* the bundled scenes' folder (tingle_datadir()) */
 	char (*names)[CONF_NAME_MAX];        /* the setlist, in order */
 	size_t n_names;
 	enum conf_preload preload;

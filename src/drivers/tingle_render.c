@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/util.h"
@@ -17,6 +19,7 @@
 #include "control/control.h"
 #include "config/events.h"
 #include "prep/hrtf.h"
+#include "prep/loudness.h"
 #include "control/setlist.h"
 #include "rt/engine.h"
 
@@ -44,6 +47,8 @@ static void usage(FILE *f)
 		"  -d, --duration SECONDS length (default: the last event or input, plus 1 s)\n"
 		"      --input NAME=FILE  feed live input NAME from an audio file\n"
 		"      --seed N           seed for random choices (0)\n"
+		"      --loudness         print the render's loudness (EBU R128): integrated,\n"
+		"                         largest short-term and momentary, true peak\n"
 		"  -v, --verbose          more messages\n"
 		"  -q, --quiet            errors only\n"
 		"  -V, --version          print the version and exit\n"
@@ -52,7 +57,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_HRTF = 256, OPT_INPUT, OPT_SEED };
+	enum { OPT_HRTF = 256, OPT_INPUT, OPT_SEED, OPT_LOUDNESS };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "scene", required_argument, NULL, 's' },
@@ -64,6 +69,7 @@ int main(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "input", required_argument, NULL, OPT_INPUT },
 		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "loudness", no_argument, NULL, OPT_LOUDNESS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "version", no_argument, NULL, 'V' },
@@ -74,6 +80,7 @@ int main(int argc, char **argv)
 	const char *out_path = NULL;
 	long rate = 48000, block = 128, seed = 0;
 	float duration = -1.0f;
+	bool want_loudness = false, quiet = false;
 	struct feed feeds[CONF_MAX_INPUTS];
 	size_t n_feeds = 0;
 	int opt;
@@ -119,7 +126,11 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'v': log_set_level(LOG_DEBUG); break;
-		case 'q': log_set_level(LOG_ERROR); break;
+		case 'q':
+			log_set_level(LOG_ERROR);
+			quiet = true;
+			break;
+		case OPT_LOUDNESS: want_loudness = true; break;
 		case 'V': printf("tingle-render %s\n", PACKAGE_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -145,6 +156,7 @@ int main(int argc, char **argv)
 	struct setlist *sl = NULL;
 	SNDFILE *out = NULL;
 	float *bufs = NULL;
+	struct loudness_meter *meter = NULL;
 	if (!conf)
 		goto done;
 	conf_defaults(conf);
@@ -250,9 +262,30 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	float *outs[2] = { bufs + nsrc * B, bufs + (nsrc + 1) * B };
+	if (want_loudness && !(meter = loudness_meter_new(2, (unsigned)rate))) {
+		free(in);
+		free(midi);
+		free(inter);
+		log_error("--loudness: cannot set up the meter (out of memory?)");
+		goto done;
+	}
+	/* A render of more than a few seconds shows how far it is, on a
+	 * terminal. */
+	const bool progress = !quiet && isatty(STDERR_FILENO) && total > 10 * (size_t)rate;
+	struct timespec shown = { 0, 0 };
 	size_t next_ev = 0;
 	status = 0;
 	for (size_t t0 = 0; t0 < total && status == 0; t0 += B) {
+		if (progress && t0 % (64 * B) == 0) {
+			struct timespec now;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if ((double)(now.tv_sec - shown.tv_sec) + (double)(now.tv_nsec - shown.tv_nsec) * 1e-9 > 0.25) {
+				shown = now;
+				fprintf(stderr, "\rrendering %.1f of %.1f s (%d %%)", (double)t0 / (double)rate,
+					(double)total / (double)rate, (int)(100.0 * (double)t0 / (double)total));
+				fflush(stderr);
+			}
+		}
 		unsigned n_midi = 0;
 		/* Events whose frame falls in this block, at their exact frame. */
 		while (next_ev < events.n) {
@@ -314,6 +347,10 @@ int main(int argc, char **argv)
 			inter[2 * i] = outs[0][i];
 			inter[2 * i + 1] = outs[1][i];
 		}
+		if (meter && loudness_meter_add(meter, inter, n) < 0) {
+			log_error("--loudness: the measure failed");
+			status = 1;
+		}
 		if (sf_writef_float(out, inter, (sf_count_t)n) != (sf_count_t)n) {
 			log_error("%s: write failed: %s", out_path, sf_strerror(out));
 			status = 1;
@@ -322,14 +359,25 @@ int main(int argc, char **argv)
 	free(inter);
 	free(in);
 	free(midi);
+	if (progress)
+		fprintf(stderr, "\r%*s\r", 40, "");
 	if (status == 0)
 		log_info("rendered %.3f s to %s", (double)total / (double)rate, out_path);
+	if (status == 0 && meter) {
+		struct loudness l;
+		loudness_meter_result(meter, &l);
+		printf("loudness: integrated %.1f LUFS, short-term max %.1f LUFS, momentary max %.1f LUFS, "
+		       "true peak %.1f dBTP\n",
+		       l.integrated, l.short_term_max, l.momentary_max,
+		       l.true_peak);
+	}
 done:
 	if (out && sf_close(out) != 0 && status == 0) {
 		log_error("%s: cannot finish the file", out_path);
 		status = 1;
 	}
 	free(bufs);
+	loudness_meter_free(meter);
 	engine_free(engine); /* first: then no scene is in use */
 	setlist_free(sl);
 	control_free(ctl);
