@@ -3,7 +3,8 @@
  * in front of the C library's, and each notes a call made while the test
  * runs engine_process. The engine plays the demo scenes while sources
  * move, the head turns, scenes switch, notes and triggers come and the
- * hold pedal goes down and up; any call from inside a block fails the
+ * hold pedal goes down and up, generated sounds take fresh segments and
+ * loops splice from one to the next; any call from inside a block fails the
  * test with the function's name. (Sanitizer builds put their own
  * allocator in front: the test is skipped there.) */
 #include "config.h"
@@ -28,6 +29,7 @@
 #include "config/conf.h"
 #include "control/control.h"
 #include "control/setlist.h"
+#include "prep/gen_pool.h"
 #include "prep/scene_build.h"
 #include "prep/hrtf.h"
 #include "rt/engine.h"
@@ -238,6 +240,14 @@ START_TEST(engine_blocks_stay_clean)
 			struct engine_cmd m = { .type = ENGINE_CMD_MIDI, .i = 0xb0 | 64 << 8 };
 			engine_queue_push(q, &m);
 		}
+		/* Every sound at a light touch (velocity's low-pass and soft
+		 * attack; loops splicing fresh segments), then let go. */
+		if (t == 30 || t == 130)
+			for (size_t k = 0; k < sl->playing->desc.n_sounds; k++)
+				cmd(c, q, "/trigger", "sf", sl->playing->desc.sounds[k].name, 0.4);
+		if (t == 480)
+			for (size_t k = 0; k < sl->playing->desc.n_sounds; k++)
+				cmd(c, q, "/release", "s", sl->playing->desc.sounds[k].name);
 		cmd(c, q, "/source/harp/position", "fff", (double)(block % 360) - 180.0, 10.0, 0.3 + (block % 50) * 0.05);
 		cmd(c, q, "/listener/ypr", "fff", (double)(block % 180) - 90.0, 5.0, -3.0);
 		if (t == 100)
@@ -258,6 +268,11 @@ START_TEST(engine_blocks_stay_clean)
 		in_audio = 1;
 		engine_process(e, (const float *const *)in, 16, out, 128, NULL, 0);
 		in_audio = 0;
+		/* The refill worker's work, between blocks (as tingle-render);
+		 * every 50th block only, so that pools also run dry and voices
+		 * fall back on the fixed variants. */
+		if (block % 50 == 0)
+			gen_pool_refill();
 		engine_collect(e);
 		struct engine_event ev;
 		while (engine_event_poll(e, &ev))

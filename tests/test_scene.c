@@ -722,8 +722,13 @@ static const struct {
 } errors[] = {
 	/* unknown keys and sections */
 	{ SOUND "pich = 3\n", 4,
-	  "[sound a] pich: unknown key (expected samples, generator, length, brightness, size, speed, roughness, density, variants, seed, note, mode, gain, velocity, select, random_gain, random_pitch, attack, release, choke, polyphony, source, scatter)" },
+	  "[sound a] pich: unknown key (expected samples, generator, length, brightness, size, speed, roughness, density, variants, seed, note, mode, gain, velocity, select, random_gain, random_pitch, attack, release, choke, polyphony, source, scatter, loudness, velocity_brightness)" },
 	{ "[scene]\nname = x\ntempo = 3\n", 3, "[scene] tempo: unknown key (expected name, fade)" },
+	/* loudness sets the level, as gain does: one of them */
+	{ SOUND "gain = -6\nloudness = -30\n", 5,
+	  "[sound a] loudness: loudness sets the sound's level by its measured loudness; gain sets it directly: one of them (gain is set on line 4)" },
+	{ SOUND "loudness = 3\n", 4, "[sound a] loudness: " },
+	{ SOUND "velocity_brightness = -5\n", 4, "[sound a] velocity_brightness: " },
 	{ "[input harp]\npan = 3\n", 2,
 	  "[input harp] pan: unknown key (expected gain, mute, azimuth, elevation, distance, room, motion)" },
 	{ "[source s]\npan = 3\n", 2,

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdatomic.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -279,6 +280,116 @@ END_TEST
 
 /* A choke group cuts the previous voice with a short fade: bounded
  * sample-to-sample jump, and it is gone within the fade. */
+/* A pool of n segments of len frames, every one FRESH, each a level of DC
+ * (the seams then show as steps). */
+static struct eng_pool *pool_of(unsigned n, uint32_t len, uint32_t splice)
+{
+	struct eng_pool *p = calloc(1, sizeof *p);
+	p->seg = calloc(n, sizeof *p->seg);
+	p->n_seg = n;
+	p->splice = splice;
+	for (unsigned k = 0; k < n; k++) {
+		p->seg[k].data = calloc(len, sizeof(float));
+		p->seg[k].len = len;
+		for (uint32_t i = 0; i < len; i++)
+			p->seg[k].data[i] = 0.05f + 0.02f * (float)k;
+		atomic_init(&p->seg[k].state, SEG_FRESH);
+	}
+	return p;
+}
+
+static void pool_drop(struct eng_pool *p)
+{
+	for (unsigned k = 0; k < p->n_seg; k++)
+		free(p->seg[k].data);
+	free(p->seg);
+	free(p);
+}
+
+static unsigned pool_count(const struct eng_pool *p, unsigned state)
+{
+	unsigned n = 0;
+	for (unsigned k = 0; k < p->n_seg; k++)
+		n += atomic_load(&p->seg[k].state) == state;
+	return n;
+}
+
+/* A texture (a looping generated sound) held for 1.5 s: it splices
+ * through its three fresh 0.2 s segments, giving each back, then (no
+ * worker here) through its own at random points; no seam is a step, and
+ * when it has been released every segment is back in the pool. */
+START_TEST(texture_splices_fresh_segments)
+{
+	struct eng_sound *s = sound(0, 1, 9600, DC, SOUND_LOOP);
+	s->pool = pool_of(3, 9600, 2400);
+	s->texture = true;
+	s->attack = RATE / 100;
+	size_t n = 2 * RATE;
+	struct ev evs[] = { { 0, ENGINE_CMD_TRIGGER, 0, 1.0f }, { 3 * RATE / 2, ENGINE_CMD_RELEASE, 0, 0.0f } };
+	float *out = run(evs, 2, n);
+	ck_assert_msg(pool_count(s->pool, SEG_FRESH) == 0, "%u segments never played", pool_count(s->pool, SEG_FRESH));
+	ck_assert_msg(pool_count(s->pool, SEG_FREE) == 3, "%u segments given back", pool_count(s->pool, SEG_FREE));
+	double late = rms(out, RATE * 5 / 4, RATE * 7 / 5);
+	ck_assert_msg(late > 1e-3, "the texture stopped when the pool ran dry (%g)", late);
+	double jump = 0.0;
+	for (size_t i = RATE / 10; i < 3 * RATE / 2; i++)
+		jump = fmax(jump, fabs((double)out[2 * i] - out[2 * (i - 1)]));
+	ck_assert_msg(jump < 2e-3, "a seam between segments: step %g", jump);
+	free(out);
+	pool_drop(s->pool);
+	s->pool = NULL;
+}
+END_TEST
+
+/* Generated one-shots: each trigger takes a fresh segment, never one
+ * another voice took, and gives it back when it ends; with none fresh,
+ * the fixed variants play. */
+START_TEST(oneshot_takes_fresh_segments)
+{
+	struct eng_sound *s = sound(0, 1, 4800, NOISE, SOUND_ONESHOT);
+	s->pool = pool_of(2, 4800, 0);
+	struct ev evs[] = { { 0, ENGINE_CMD_TRIGGER, 0, 1.0f },
+			    { 100, ENGINE_CMD_TRIGGER, 0, 1.0f },
+			    { 200, ENGINE_CMD_TRIGGER, 0, 1.0f } };
+	float *out = run(evs, 3, 2400);
+	ck_assert_uint_eq(pool_count(s->pool, SEG_TAKEN), 2);
+	ck_assert_uint_eq(e->voice[0].seg == e->voice[1].seg, 0);
+	free(out);
+	out = run(NULL, 0, RATE / 5);
+	ck_assert_uint_eq(pool_count(s->pool, SEG_FREE), 2);
+	free(out);
+	pool_drop(s->pool);
+	s->pool = NULL;
+}
+END_TEST
+
+/* Velocity's low-pass: a light touch of a sound with vel_cents is
+ * darker (less of its high frequencies) than a full one, level aside. */
+START_TEST(light_touch_is_darker)
+{
+	struct eng_sound *s = sound(0, 1, RATE / 5, NOISE, SOUND_ONESHOT);
+	s->vel_cents = 2400.0f;
+	s->vel_top_hz = 8000.0f;
+	s->velocity = 0.0f; /* level does not follow velocity: only brightness */
+	double hf[2], all[2];
+	for (int k = 0; k < 2; k++) {
+		struct ev evs[] = { { 0, ENGINE_CMD_TRIGGER, 0, k ? 1.0f : 0.2f } };
+		float *out = run(evs, 1, RATE / 5);
+		double d = 0.0, a = 0.0;
+		for (size_t i = 1; i < RATE / 5; i++) { /* first difference: high frequencies */
+			d += pow((double)out[2 * i] - out[2 * (i - 1)], 2.0);
+			a += (double)out[2 * i] * out[2 * i];
+		}
+		hf[k] = d;
+		all[k] = a;
+		free(out);
+		free(run(NULL, 0, RATE / 10));
+	}
+	ck_assert_msg(hf[0] / all[0] < 0.5 * hf[1] / all[1], "high share %.4f (0.2) vs %.4f (1.0)", hf[0] / all[0],
+		      hf[1] / all[1]);
+}
+END_TEST
+
 START_TEST(choke_cuts_without_click)
 {
 	struct eng_sound *a = sound(0, 1, RATE, SINE, SOUND_ONESHOT);
@@ -827,6 +938,9 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, onset_at_exact_frame);
 	tcase_add_test(tc, round_robin_variants_differ);
+	tcase_add_test(tc, texture_splices_fresh_segments);
+	tcase_add_test(tc, oneshot_takes_fresh_segments);
+	tcase_add_test(tc, light_touch_is_darker);
 	tcase_add_test(tc, random_never_repeats);
 	tcase_add_test(tc, velocity_follows_curve);
 	tcase_add_test(tc, hold_until_release_then_decays);

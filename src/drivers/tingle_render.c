@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "prep/audiofile.h"
+#include "prep/gen_pool.h"
 #include "config/conf.h"
 #include "control/control.h"
 #include "config/events.h"
@@ -326,6 +327,7 @@ int main(int argc, char **argv)
 			in[feeds[i].slot] = dst;
 		}
 		engine_process(engine, in, nsrc, outs, (unsigned)B, midi, n_midi);
+		gen_pool_refill(); /* tingled's refill worker, here in step: deterministic */
 		engine_collect(engine);
 		struct engine_event ev;
 		while (engine_event_poll(engine, &ev)) {

@@ -18,8 +18,10 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "config/conf.h"
+#include "config/events.h"
 #include "control/control.h"
 #include "prep/hrtf.h"
+#include "prep/gen_pool.h"
 #include "prep/scene_build.h"
 #include "control/setlist.h"
 #include "drivers/alsa_seq.h"
@@ -58,6 +60,7 @@ struct options {
 	int osc_port;      /* -1: from the config */
 	bool no_connect;
 	bool check;
+	const char *tour; /* --tour: an events file played in real time */
 };
 
 struct daemon {
@@ -92,6 +95,11 @@ struct daemon {
 	struct session *session;          /* what was saved, applied once the scenes play */
 	bool session_open;                /* /nsm/client/open answered */
 	bool start_required;              /* the next load's start scene must load */
+	/* --tour: its events, the next one due, and when the first scene
+	 * began to play (seconds, monotonic clock). */
+	struct event_list tour;
+	size_t tour_next;
+	double tour_t0;
 };
 
 /* A setlist that was replaced while the engine still plays from it: freed
@@ -151,6 +159,9 @@ static void usage(FILE *f)
 		"      --no-connect       do not connect any ports\n"
 		"      --check            load and check the configuration and HRTF, print a\n"
 		"                         summary, exit 0 (good) or 2 (not good)\n"
+		"      --tour FILE        play an events file (as tingle-render -e reads) in\n"
+		"                         real time from when the first scene plays, then go\n"
+		"                         on live\n"
 		"  -v, --verbose          more messages\n"
 		"  -q, --quiet            errors only\n"
 		"  -V, --version          print the version and exit\n"
@@ -233,6 +244,16 @@ static int check(const struct options *o)
 			goto out;
 		}
 		printf("scenes: %zu checked (samples decoded, generators synthesised)\n", n);
+	}
+	if (o->tour) {
+		struct event_list tour;
+		if (events_load(o->tour, &tour, err, sizeof err) < 0) {
+			log_error("--tour: %s", err);
+			goto out;
+		}
+		printf("tour: %s: %zu events over %.1f s\n", o->tour, tour.n,
+		       tour.n ? tour.ev[tour.n - 1].time : 0.0);
+		events_free(&tour);
 	}
 	printf("ok\n");
 	status = 0;
@@ -689,6 +710,57 @@ static void send_cmd(struct daemon *d, struct engine_cmd cmd)
 		log_limited(&d->lim_queue, LOG_WARN, "engine queue full: a command from the main thread was dropped");
 }
 
+/* ---- the tour (--tour) ---- */
+
+/* An event as its line reads, for the log. */
+static void tour_text(const struct tl_event *ev, char *buf, size_t n)
+{
+	size_t len;
+	if (ev->midi_size) {
+		len = (size_t)snprintf(buf, n, "midi");
+		for (int i = 0; i < ev->midi_size && len < n; i++)
+			len += (size_t)snprintf(buf + len, n - len, " %02x", ev->midi[i]);
+		return;
+	}
+	len = (size_t)snprintf(buf, n, "%s", ev->path);
+	for (int i = 0; i < ev->argc && len < n; i++) {
+		const struct ctl_arg *a = &ev->args[i];
+		if (a->type == 'i')
+			len += (size_t)snprintf(buf + len, n - len, " %di", (int)a->i);
+		else if (a->type == 'f')
+			len += (size_t)snprintf(buf + len, n - len, " %g", (double)a->f);
+		else
+			len += (size_t)snprintf(buf + len, n - len, " %s", a->s);
+	}
+}
+
+/* The tour's events that are due: each through the command table, as an
+ * OSC command would go (a MIDI line as if from a MIDI port), and logged.
+ * A refused one is logged and the tour goes on. */
+static void tour_play(struct daemon *d)
+{
+	if (d->tour_next >= d->tour.n)
+		return;
+	double t = now_s() - d->tour_t0;
+	while (d->tour_next < d->tour.n && d->tour.ev[d->tour_next].time <= t) {
+		const struct tl_event *ev = &d->tour.ev[d->tour_next++];
+		char text[512], err[512];
+		struct ctl_reply reply;
+		tour_text(ev, text, sizeof text);
+		if (ev->midi_size) {
+			send_cmd(d, (struct engine_cmd){ .type = ENGINE_CMD_MIDI, .target = ev->midi_size,
+							 .i = ev->midi[0] | ev->midi[1] << 8 | ev->midi[2] << 16 });
+		} else if (control_dispatch(d->ctl, d->main_q, 0, ev->path, ev->args, ev->argc, &reply, err,
+					    sizeof err) < 0) {
+			log_warn("tour %.1f s: %s: %s (%s:%d)", ev->time, text, err, d->tour.name, ev->line);
+			continue;
+		}
+		log_info("tour %.1f s: %s", ev->time, text);
+	}
+	if (d->tour_next == d->tour.n)
+		log_info("tour: done; playing on for OSC and MIDI");
+}
+
 /* ---- sessions (NSM) ---- */
 
 /* Announce, and wait to be told which session to open: its client id
@@ -851,6 +923,11 @@ static int run(struct daemon *d)
 		else
 			log_warn("%s", sq ? err : "no engine queue left for ALSA MIDI");
 	}
+	/* The tour's clock starts now: the first scene plays. */
+	d->tour_t0 = now_s();
+	if (d->tour.n)
+		log_info("tour: %s, %zu events over %.1f s", d->tour.name, d->tour.n,
+			 d->tour.ev[d->tour.n - 1].time);
 
 	double fade_deadline = 0.0, next_try = 0.0;
 	double midi_now = 0.0; /* engine time of the newest event, seconds */
@@ -883,6 +960,8 @@ static int run(struct daemon *d)
 		}
 		engine_collect(d->engine);
 		control_tick(d->ctl, d->main_q, midi_now);
+		if (!stopping)
+			tour_play(d);
 
 		if (atomic_exchange(&got_term, 0) && !stopping) {
 			stopping = true;
@@ -950,7 +1029,7 @@ static int run(struct daemon *d)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_HRTF = 256, OPT_NO_CONNECT, OPT_CHECK };
+	enum { OPT_HRTF = 256, OPT_NO_CONNECT, OPT_CHECK, OPT_TOUR };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "scene", required_argument, NULL, 's' },
@@ -960,6 +1039,7 @@ int main(int argc, char **argv)
 		{ "hrtf", required_argument, NULL, OPT_HRTF },
 		{ "no-connect", no_argument, NULL, OPT_NO_CONNECT },
 		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "tour", required_argument, NULL, OPT_TOUR },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "version", no_argument, NULL, 'V' },
@@ -991,6 +1071,7 @@ int main(int argc, char **argv)
 		case OPT_HRTF: d.opt.hrtf = optarg; break;
 		case OPT_NO_CONNECT: d.opt.no_connect = true; break;
 		case OPT_CHECK: d.opt.check = true; break;
+		case OPT_TOUR: d.opt.tour = optarg; break;
 		case 'v': log_set_level(LOG_DEBUG); break;
 		case 'q': log_set_level(LOG_ERROR); break;
 		case 'V': printf("tingled %s\n", PACKAGE_VERSION); return 0;
@@ -1035,8 +1116,20 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_info("configuration: %s", d.conf->path[0] ? d.conf->path : "built-in defaults");
+	if (d.opt.tour && events_load(d.opt.tour, &d.tour, err, sizeof err) < 0) {
+		log_error("--tour: %s", err);
+		if (d.nsm)
+			nsm_error(d.nsm, "/nsm/client/open", -1, err);
+		nsm_stop(d.nsm);
+		free(d.session);
+		free(d.conf);
+		return 2;
+	}
 
+	if (gen_pool_worker_start() < 0) /* fresh generated sound, made ahead */
+		log_warn("cannot start the refill thread: generated sounds repeat their variants");
 	int status = run(&d);
+	gen_pool_worker_stop();
 	if (d.nsm && status != 0)
 		nsm_error(d.nsm, "/nsm/client/open", -1, "tingled could not start; see its log");
 	nsm_stop(d.nsm);
@@ -1072,6 +1165,7 @@ int main(int argc, char **argv)
 	engine_free(d.engine);
 	hrtf_free(d.hrtf);
 	free(d.conf);
+	events_free(&d.tour);
 	if (status == 0)
 		log_info("stopped");
 	return status;

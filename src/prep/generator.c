@@ -20,18 +20,22 @@
  * the object (seed) picks one and detunes each mode by a few per cent.
  *   size: the fundamental, 2.5 kHz (0, a small object) .. 150 Hz (1).
  *   brightness: the material. Its quality factor Q of the fundamental
- *     goes from 12 (0: soft wood, the ring dies in tens of ms) to 400
- *     (1: glass, rings for hundreds of ms); higher modes decay faster by
+ *     goes from 12 (0: soft wood, the ring dies in tens of ms) to 2000
+ *     (1: glass, a chime rings for seconds), as 12 x (2000/12)^(b^1.5);
+ *     higher modes decay faster by
  *     ratio^-p, p from 1 (wood: internal friction, constant Q) to 0.5
  *     (glass). Hard materials also shorten the contact pulse (1.2 ms ..
  *     0.15 ms), which is what excites the high modes: a fingertip on
  *     wood is a dull knock, a nail on glass a bright tick.
- *   variant: the strike point (mode amplitudes follow a mode-shape-like
- *     pattern of a random position, times a random +-3.5 dB), +-2 %
+ *   variant: the strike point (mode amplitudes and signs follow a
+ *     mode-shape-like pattern of a random position, times a random
+ *     +-3.5 dB), +-1.5 % on the fundamental (where it is held), +-2 %
  *     detuning of the upper modes, +-20 % damping (the finger lifts off or
  *     rests), the contact pulse's length x0.6..1.65 (strike force and
- *     angle) and its noise. length: the ring is faded out over the last
- *     fifth.
+ *     angle) and its noise. The sound lasts as long as it rings: until
+ *     it has fallen 60 dB below its peak (the last tenth, -54..-60 dB,
+ *     fades to zero); length is an upper bound (default 4 s), and a ring
+ *     it cuts short is faded out over its last fifth.
  *   Above the first modes a real object's modes crowd and overlap; they
  *   are added as a residual: a noise burst above 1.5 x the fundamental,
  *   band-limited by the contact pulse, decaying like a high mode (1.5 ..
@@ -85,24 +89,36 @@
  *     even (exponent 3), short (~1 ms) clicks at 3.5..8 kHz over more
  *     micro-crackle (cellophane).
  *
- * shush — shaped noise, the fricative "shhh". Noise through a band-pass
- * at the tongue-channel resonance fc and a weaker one at 1.75 fc, with a
- * high-pass below 0.55 fc (a "sh" has little low energy), a low-pass at
- * 2 fc, and a touch of low breath noise. A smooth envelope (rise,
- * sustain, fall); the amplitude drifts +-18 % at ~1 Hz with a +-5 %
- * flutter at ~5 Hz, fc drifts +-7 % at ~0.6 Hz and sinks a little as the
- * breath runs out: breathy and alive, not a steady hiss.
+ * shush — the fricative "shhh" as a source-filter model (Stevens,
+ * Acoustic Phonetics, ch. 8): turbulence noise at the constriction (the
+ * source) through the front cavity's resonance fc (a band-pass) and a
+ * weaker one at 1.75 fc, with a high-pass below 0.55 fc (a "sh" has
+ * little low energy), a low-pass at 2 fc, and a touch of low breath
+ * noise. What makes it a person and not a hiss is the control, each a
+ * smoothed random process (Catmull-Rom through random knots): the air
+ * flow swells by up to +-5 dB at 0.35..0.7 Hz with +-1.3 dB of
+ * unsteadiness at 2.5..4.5 Hz; the cavity's length moves fc +-18 % at
+ * 0.25..0.6 Hz, and more flow brightens it (fc ~ flow^0.2); the lips'
+ * rounding lets the upper resonance through by -9..+9 dB; the channel's
+ * width changes the bandwidth (Q x0.74..1.35). Under a smooth envelope
+ * (rise, sustain, fall) fc sinks a little as the breath runs out.
  *   brightness: fc from 2 kHz (0, dark "shh") to 6 kHz (1, towards "sss").
  *   The middle is stationary (gen_steady_range()).
  *
- * breath — shaped noise, an exhale (even variants) or an inhale (odd
- * variants). Turbulent noise through the vocal tract's first three
- * formants (about 550, 1250, 2600 Hz, broad), some direct air noise, and
- * a low-frequency puff (noise below ~100 Hz) that grows with the flow
- * squared, as breath on a close microphone does. The envelope rises
- * slowly and falls; an exhale peaks early (30 %) and is warm with a
- * strong puff, an inhale peaks later (55 %), is airier and brighter. The
- * formants drift slowly (+-4 %) and glide down (exhale) or up (inhale).
+ * breath — a source-filter model of breathing, in phases: an exhale
+ * (even variants) or an inhale (odd variants; a held breath alternates).
+ * Turbulent noise (the source, its strength the air flow) through the
+ * vocal tract's first three formants (about 550, 1250, 2600 Hz, broad),
+ * some direct air noise, and the body of a breath close to a microphone:
+ * noise below 300 Hz (a band at 110..180 Hz) and a puff below ~100 Hz,
+ * both growing with the flow squared (the breath's pressure on the
+ * diaphragm), strong on an exhale, faint on an inhale. The flow follows
+ * the phase (it rises slowly and falls; an exhale peaks early, 30 %, and
+ * is warm, an inhale later, 55 %, airier and brighter) and is unsteady,
+ * +-2.5 dB at 1..2.5 Hz with a quicker flutter; the jaw and the tongue
+ * move the first and second formants +-8 % each on their own, slowly
+ * (smoothed random processes), while the whole glides down (exhale) or
+ * up (inhale).
  *   brightness: scales the formants x0.75 .. x1.35 (a closed, dark
  *     breath .. an open, bright one).
  *
@@ -177,7 +193,7 @@ int gen_param_applies(enum gen_kind k, enum gen_param p)
 void gen_defaults(struct gen_params *p, enum gen_kind k)
 {
 	static const float lengths[GEN_BREATH + 1] = {
-		[GEN_NONE] = 1.0f, [GEN_TAP] = 0.3f, [GEN_SCRAPE] = 1.2f, [GEN_BRUSH] = 0.8f,
+		[GEN_NONE] = 1.0f, [GEN_TAP] = 4.0f, [GEN_SCRAPE] = 1.2f, [GEN_BRUSH] = 0.8f,
 		[GEN_CRINKLE] = 1.5f, [GEN_SHUSH] = 1.5f, [GEN_BREATH] = 2.0f,
 	};
 	memset(p, 0, sizeof *p);
@@ -448,7 +464,7 @@ static void steady_edges(const struct gen_params *p, double rate, size_t n, size
 
 #define TAP_MODES 10
 
-static void render_tap(const struct gen_params *p, double rate, unsigned v, float *out, size_t n)
+static size_t render_tap(const struct gen_params *p, double rate, uint32_t v, float *out, size_t n)
 {
 	static const double plate[TAP_MODES] = { 1.0, 1.73, 2.33, 3.91, 4.11, 6.30, 6.71, 7.34, 8.75, 9.76 };
 	static const double bar[TAP_MODES] = { 1.0,   2.756, 5.404, 8.933, 13.344,
@@ -467,19 +483,24 @@ static void render_tap(const struct gen_params *p, double rate, unsigned v, floa
 		phase[k] = M_PI * rng_uniform(&obj);
 	}
 	double f1 = 2500.0 * pow(150.0 / 2500.0, p->size);
-	double q1 = 12.0 * pow(400.0 / 12.0, b);
+	/* Q from soft wood to glass: a wine glass or a chime rings for
+	 * seconds (Q in the thousands), so hard materials climb steeply. */
+	double q1 = 12.0 * pow(2000.0 / 12.0, pow(b, 1.5));
 	double decay_slope = 1.0 - 0.5 * b;
 
 	/* This strike. */
 	double where = rng_range(&var, 0.05, 0.95);
-	double f1v = f1 * exp(0.01 * rng_bipolar(&var));
-	double tau1 = q1 / (M_PI * f1v) * exp(0.2 * rng_bipolar(&var)); /* finger lifts or rests */
+	double f1v = f1 * exp(0.015 * rng_bipolar(&var)); /* where the hand holds it */
+	double tau1 = q1 / (M_PI * f1v) * exp(0.35 * rng_bipolar(&var)); /* finger lifts or rests */
 	struct mode modes[TAP_MODES];
 	int nm = 0;
 	for (int k = 0; k < TAP_MODES; k++) {
 		double r = ratio[k] * (k ? exp(0.02 * rng_bipolar(&var)) : 1.0);
-		double shape = fabs(sin(M_PI * (k + 1) * where + phase[k]));
-		double amp = base[k] * (0.1 + 0.9 * shape) * exp(0.4 * rng_gauss(&var));
+		/* The mode shape at the strike point: its size and its sign
+		 * (a mode struck on the other side of a node swings the other
+		 * way), so strikes at different points differ in waveform. */
+		double shape = sin(M_PI * (k + 1) * where + phase[k]);
+		double amp = base[k] * copysign(0.1 + 0.9 * fabs(shape), shape) * exp(0.6 * rng_gauss(&var));
 		double hz = f1v * r;
 		if (hz >= fmax_at(rate))
 			continue;
@@ -490,7 +511,10 @@ static void render_tap(const struct gen_params *p, double rate, unsigned v, floa
 	double nc = fmax(2.0, contact * rate);
 	double grit = rng_range(&var, 0.15, 0.35);
 
+	/* The ring lasts as long as the object rings: synthesis stops once
+	 * every mode has stayed 70 dB down for 40 ms. */
 	double peak = 0.0;
+	size_t quiet = 0, hush = secs(0.04, rate), end = n;
 	for (size_t i = 0; i < n; i++) {
 		double x = 0.0;
 		if ((double)i < nc)
@@ -501,7 +525,13 @@ static void render_tap(const struct gen_params *p, double rate, unsigned v, floa
 			y += mode_run(&modes[k], x);
 		out[i] = (float)y;
 		peak = fmax(peak, fabs(y));
+		quiet = fabs(y) < 3e-4 * peak ? quiet + 1 : 0;
+		if ((double)i > nc && quiet > hush) {
+			end = i + 1;
+			break;
+		}
 	}
+	n = end;
 
 	/* The residual: above the first few modes they crowd and overlap, and
 	 * sound as a short burst of noise, band-limited by the contact pulse
@@ -513,9 +543,9 @@ static void render_tap(const struct gen_params *p, double rate, unsigned v, floa
 	struct biquad hp, lp;
 	bq_init(&hp, BQ_HIGHPASS, lo, M_SQRT1_2, rate);
 	bq_init(&lp, BQ_LOWPASS, hi, M_SQRT1_2, rate);
-	double tau_r = clampd(tau1 * pow(12.0, -decay_slope), 0.0015, 0.015);
+	double tau_r = clampd(tau1 * 0.5 * pow(12.0, -0.5 * decay_slope), 0.0015, 0.015);
 	double fall = exp(-1.0 / (tau_r * rate));
-	double level = peak * (0.06 + 0.2 * (1.0 - b)) * exp(0.5 * rng_gauss(&var)) /
+	double level = peak * (0.15 + 0.55 * (1.0 - b)) * exp(0.3 * rng_gauss(&var)) /
 		       sqrt(fmax(hi - lo, 100.0) / (0.5 * rate));
 	double e = level;
 	for (size_t i = 0; i < n && e > level * 1e-4; i++) {
@@ -524,6 +554,15 @@ static void render_tap(const struct gen_params *p, double rate, unsigned v, floa
 		if ((double)i >= nc)
 			e *= fall;
 	}
+
+	/* Where it has fallen 60 dB below its peak for good. */
+	double top = 0.0;
+	for (size_t i = 0; i < n; i++)
+		top = fmax(top, fabs(out[i]));
+	size_t last = n;
+	while (last > 1 && fabs(out[last - 1]) < 1e-3 * top)
+		last--;
+	return last < n ? last + 1 : n;
 }
 
 #define SCRAPE_RES 4
@@ -705,10 +744,16 @@ static void render_shush(const struct gen_params *p, double rate, unsigned v, fl
 	double fc = 2000.0 * pow(3.0, p->brightness) * exp(0.06 * rng_bipolar(&mod));
 	size_t att, rel;
 	steady_edges(p, rate, n, &att, &rel);
-	struct smooth amp_drift, flutter, fc_drift;
-	smooth_init(&amp_drift, &mod, rng_range(&mod, 0.8, 1.4), rate);
-	smooth_init(&flutter, &mod, rng_range(&mod, 4.0, 6.0), rate);
-	smooth_init(&fc_drift, &mod, rng_range(&mod, 0.4, 0.8), rate);
+	/* The speaker's control: the air flow (slow swells, a quicker
+	 * unsteadiness), the front cavity's length (fc), the lips' rounding
+	 * (how much of the upper resonance passes) and the channel's width
+	 * (the resonance's bandwidth), each a smoothed random process. */
+	struct smooth swell, shake, cavity, lips, width;
+	smooth_init(&swell, &mod, rng_range(&mod, 0.35, 0.7), rate);
+	smooth_init(&shake, &mod, rng_range(&mod, 2.5, 4.5), rate);
+	smooth_init(&cavity, &mod, rng_range(&mod, 0.25, 0.6), rate);
+	smooth_init(&lips, &mod, rng_range(&mod, 0.3, 0.8), rate);
+	smooth_init(&width, &mod, rng_range(&mod, 0.4, 0.9), rate);
 	struct biquad bp1, bp2, hp1, hp2, lp;
 	bq_init(&bp1, BQ_BANDPASS, fc, 1.3, rate);
 	bq_init(&bp2, BQ_BANDPASS, 1.75 * fc, 2.0, rate);
@@ -718,22 +763,28 @@ static void render_shush(const struct gen_params *p, double rate, unsigned v, fl
 	struct onepole breath;
 	op_init(&breath, 900.0, rate);
 
+	double upper = 0.35;
 	for (size_t i = 0; i < n; i++) {
 		double env = edge_env(i, n, att, rel);
-		double a = env * (1.0 + 0.18 * smooth_next(&amp_drift, &mod) + 0.05 * smooth_next(&flutter, &mod));
-		double fd = smooth_next(&fc_drift, &mod);
+		/* flow: about +-4 dB of swell, +-1 dB of unsteadiness */
+		double flow = exp(0.55 * smooth_next(&swell, &mod) + 0.15 * smooth_next(&shake, &mod));
+		double cav = smooth_next(&cavity, &mod), lip = smooth_next(&lips, &mod);
+		double wid = smooth_next(&width, &mod);
 		if ((i & 31) == 0) {
-			double f = fc * (0.92 + 0.08 * env) * (1.0 + 0.07 * fd);
-			bq_set(&bp1, BQ_BANDPASS, f, 1.3, rate);
+			/* more flow, a brighter hiss; the cavity moves +-18 % */
+			double f = fc * (0.92 + 0.08 * env) * exp(0.18 * cav) * pow(flow, 0.2);
+			double q = 1.3 * exp(0.3 * wid);
+			bq_set(&bp1, BQ_BANDPASS, f, q, rate);
 			bq_set(&bp2, BQ_BANDPASS, 1.75 * f, 2.0, rate);
 			bq_set(&hp1, BQ_HIGHPASS, 0.55 * f, M_SQRT1_2, rate);
 			bq_set(&hp2, BQ_HIGHPASS, 0.55 * f, M_SQRT1_2, rate);
 			bq_set(&lp, BQ_LOWPASS, 2.0 * f, M_SQRT1_2, rate);
+			upper = 0.35 * exp(lip);
 		}
 		double x = rng_noise(&noise);
-		double y = bq_run(&lp, bq_run(&hp2, bq_run(&hp1, bq_run(&bp1, x) + 0.35 * bq_run(&bp2, x))));
+		double y = bq_run(&lp, bq_run(&hp2, bq_run(&hp1, bq_run(&bp1, x) + upper * bq_run(&bp2, x))));
 		y += 0.25 * op_lp(&breath, x);
-		out[i] = (float)(a * y);
+		out[i] = (float)(env * flow * y);
 	}
 }
 
@@ -748,6 +799,8 @@ static void render_breath(const struct gen_params *p, double rate, unsigned v, f
 	double gain[3] = { 1.0, 0.7, 0.35 };
 	double air_hz = (exhale ? 2000.0 : 3500.0) * scale, air = exhale ? 0.3 : 0.5;
 	double puff = exhale ? rng_range(&mod, 0.25, 0.4) : rng_range(&mod, 0.05, 0.12);
+	/* the body: breath pressure on a close microphone, below 300 Hz */
+	double body = exhale ? rng_range(&mod, 0.15, 0.25) : rng_range(&mod, 0.04, 0.08);
 	double glide = exhale ? -0.08 : 0.08;
 	if (!exhale) {
 		gain[0] = 0.6;
@@ -757,29 +810,38 @@ static void render_breath(const struct gen_params *p, double rate, unsigned v, f
 	struct biquad f[3];
 	for (int k = 0; k < 3; k++)
 		bq_init(&f[k], BQ_BANDPASS, formant[k] * scale, fq[k], rate);
-	struct biquad airlp, top;
+	struct biquad airlp, top, body_bp, body_lp;
 	bq_init(&airlp, BQ_LOWPASS, air_hz, M_SQRT1_2, rate);
 	bq_init(&top, BQ_LOWPASS, (exhale ? 4500.0 : 6000.0) * scale, M_SQRT1_2, rate);
-	struct smooth amp_drift, fdrift, low;
-	smooth_init(&amp_drift, &mod, rng_range(&mod, 0.6, 1.0), rate);
-	smooth_init(&fdrift, &mod, rng_range(&mod, 0.3, 0.6), rate);
+	bq_init(&body_bp, BQ_BANDPASS, rng_range(&mod, 110.0, 180.0), 0.8, rate);
+	bq_init(&body_lp, BQ_LOWPASS, 300.0, M_SQRT1_2, rate);
+	/* The flow is unsteady (+-2.5 dB at 1..2.5 Hz, a quicker flutter),
+	 * the jaw and tongue move the first two formants on their own. */
+	struct smooth unsteady, flutter, jaw, tongue, low;
+	smooth_init(&unsteady, &mod, rng_range(&mod, 1.0, 2.5), rate);
+	smooth_init(&flutter, &mod, rng_range(&mod, 5.0, 8.0), rate);
+	smooth_init(&jaw, &mod, rng_range(&mod, 0.3, 0.6), rate);
+	smooth_init(&tongue, &mod, rng_range(&mod, 0.4, 0.8), rate);
 	smooth_init(&low, &noise, rng_range(&noise, 60.0, 90.0), rate);
+	double body_gain = 1.0 / sqrt(150.0 / 0.8 / (0.5 * rate)); /* as loud as white noise */
 
 	for (size_t i = 0; i < n; i++) {
 		double u = (double)i / (double)(n - 1);
 		double env = bump(u, peak, 1.5);
-		double a = env * (1.0 + 0.08 * smooth_next(&amp_drift, &mod));
-		double fd = smooth_next(&fdrift, &mod);
+		double flow = env * exp(0.3 * smooth_next(&unsteady, &mod) + 0.06 * smooth_next(&flutter, &mod));
+		double j = smooth_next(&jaw, &mod), t = smooth_next(&tongue, &mod);
 		if ((i & 31) == 0) {
-			double s = scale * (1.0 + 0.04 * fd) * (1.0 + glide * (u - 0.5));
+			double s = scale * (1.0 + glide * (u - 0.5));
+			double move[3] = { exp(0.08 * j), exp(0.08 * t), exp(0.04 * (j + t)) };
 			for (int k = 0; k < 3; k++)
-				bq_set(&f[k], BQ_BANDPASS, formant[k] * s, fq[k], rate);
+				bq_set(&f[k], BQ_BANDPASS, formant[k] * s * move[k], fq[k], rate);
 		}
 		double x = rng_noise(&noise);
 		double y = air * bq_run(&airlp, x);
 		for (int k = 0; k < 3; k++)
 			y += gain[k] * bq_run(&f[k], x);
-		y = a * bq_run(&top, y) + puff * env * env * smooth_next(&low, &noise);
+		double b = body * body_gain * bq_run(&body_lp, bq_run(&body_bp, x));
+		y = flow * bq_run(&top, y) + flow * flow * (b + puff * smooth_next(&low, &noise));
 		out[i] = (float)y;
 	}
 }
@@ -832,6 +894,28 @@ static size_t frames_of(const struct gen_params *p, unsigned rate)
 	return n < 4 ? 4 : n;
 }
 
+float gen_velocity_top_hz(const struct gen_params *p)
+{
+	double b = p->brightness, hz = 16000.0;
+	switch (p->kind) {
+	case GEN_TAP: {
+		double contact = 1.2e-3 * pow(0.125, b); /* as render_tap */
+		double f1 = 2500.0 * pow(150.0 / 2500.0, p->size);
+		hz = fmax(3.0 * 1.5 / contact, 4.0 * f1);
+		break;
+	}
+	case GEN_BRUSH:
+		hz = 2.0 * 1800.0 * pow(8.0, b);
+		break;
+	case GEN_SCRAPE:
+		hz = 2.0 * 2500.0 * pow(14000.0 / 2500.0, b);
+		break;
+	default:
+		break;
+	}
+	return (float)clampd(hz, 2000.0, 16000.0);
+}
+
 void gen_steady_range(const struct gen_params *p, unsigned rate, size_t *from, size_t *to)
 {
 	size_t n = frames_of(p, rate), att, rel;
@@ -840,25 +924,29 @@ void gen_steady_range(const struct gen_params *p, unsigned rate, size_t *from, s
 	*to = n - rel;
 }
 
-int gen_render(const struct gen_params *p, unsigned rate, unsigned v, float **out, size_t *frames,
-	       char *err, size_t errlen)
+/* Variant numbers are stream numbers below OBJECT_STREAM / 16. */
+#define SERIAL_SPAN 0x08000000u
+
+static int render_any(const struct gen_params *p, unsigned rate, uint32_t v, float **out, size_t *frames,
+		      float *norm, char *err, size_t errlen)
 {
-	if (!p || !out || !frames)
-		return fail(err, errlen, "no parameters or no place for the result");
-	if (check_params(p, rate, v, err, errlen) < 0)
-		return -1;
 	size_t n = frames_of(p, rate);
 	float *buf = calloc(n, sizeof *buf);
 	if (!buf)
 		return fail(err, errlen, "out of memory for %zu frames", n);
 	double r = (double)rate;
 	size_t fade_in = secs(0.005, r), fade_out = secs(0.010, r);
+	v %= SERIAL_SPAN;
 	switch (p->kind) {
-	case GEN_TAP:
-		render_tap(p, r, v, buf, n);
+	case GEN_TAP: {
+		size_t bound = n;
+		n = render_tap(p, r, v, buf, n);
 		fade_in = 0; /* the contact pulse starts at zero: keep the attack sharp */
-		fade_out = (size_t)((double)n * 0.2);
+		/* Rung out (60 dB down): the last tenth only takes the last
+		 * -54..-60 dB to zero. Cut short by length: a longer fade. */
+		fade_out = (size_t)((double)n * (n < bound ? 0.1 : 0.2));
 		break;
+	}
 	case GEN_SCRAPE:
 		render_scrape(p, r, v, buf, n);
 		break;
@@ -898,6 +986,11 @@ int gen_render(const struct gen_params *p, unsigned rate, unsigned v, float **ou
 			peak = fabs(y);
 	}
 	buf[0] = buf[n - 1] = 0.0f;
+	if (n < frames_of(p, rate)) { /* give back what a short ring did not use */
+		float *shorter = realloc(buf, n * sizeof *buf);
+		if (shorter)
+			buf = shorter;
+	}
 	if (!(peak > 1e-20)) {
 		free(buf);
 		return fail(err, errlen, "%s: synthesis produced silence", gen_kind_name(p->kind));
@@ -905,7 +998,29 @@ int gen_render(const struct gen_params *p, unsigned rate, unsigned v, float **ou
 	float g = (float)(db_to_gain(GEN_PEAK_DB) / peak);
 	for (size_t i = 0; i < n; i++)
 		buf[i] *= g;
+	if (norm)
+		*norm = g;
 	*out = buf;
 	*frames = n;
 	return 0;
+}
+
+int gen_render(const struct gen_params *p, unsigned rate, unsigned v, float **out, size_t *frames,
+	       char *err, size_t errlen)
+{
+	if (!p || !out || !frames)
+		return fail(err, errlen, "no parameters or no place for the result");
+	if (check_params(p, rate, v, err, errlen) < 0)
+		return -1;
+	return render_any(p, rate, v, out, frames, NULL, err, errlen);
+}
+
+int gen_render_fresh(const struct gen_params *p, unsigned rate, uint32_t serial, float **out, size_t *frames,
+		     float *norm, char *err, size_t errlen)
+{
+	if (!p || !out || !frames)
+		return fail(err, errlen, "no parameters or no place for the result");
+	if (check_params(p, rate, 0, err, errlen) < 0)
+		return -1;
+	return render_any(p, rate, p->variants + serial % (SERIAL_SPAN - 32u), out, frames, norm, err, errlen);
 }

@@ -71,16 +71,8 @@ void loudness_meter_result(struct loudness_meter *m, struct loudness *out)
 	out->integrated = out->momentary_max = out->short_term_max = out->true_peak = -HUGE_VAL;
 	if (m->failed)
 		return;
-	/* The windows still open see the end, then half a second of silence
-	 * (a short sound's loudest 400 ms end after it does). */
-	static const float zeros[2 * 480];
-	for (size_t left = m->hop * 5; left > 0 && !m->failed;) {
-		size_t n = left < 480 ? left : 480;
-		loudness_meter_add(m, zeros, n);
-		left -= n;
-	}
-	if (m->failed)
-		return;
+	/* Integrated loudness and true peak of what was fed, before the
+	 * silence below. */
 	double tp = 0.0;
 	for (unsigned c = 0; c < m->channels; c++) {
 		double p;
@@ -90,6 +82,14 @@ void loudness_meter_result(struct loudness_meter *m, struct loudness *out)
 	out->true_peak = tp > 0.0 ? 20.0 * log10(tp) : -HUGE_VAL;
 	if (ebur128_loudness_global(m->st, &out->integrated) != EBUR128_SUCCESS || !isfinite(out->integrated))
 		out->integrated = -HUGE_VAL;
+	/* The windows still open see the end, then half a second of silence
+	 * (a short sound's loudest 400 ms end after it does). */
+	static const float zeros[2 * 480];
+	for (size_t left = m->hop * 5; left > 0 && !m->failed;) {
+		size_t n = left < 480 ? left : 480;
+		loudness_meter_add(m, zeros, n);
+		left -= n;
+	}
 	out->momentary_max = m->momentary_max;
 	out->short_term_max = m->short_term_max;
 	m->failed = 1; /* no more */

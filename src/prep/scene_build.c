@@ -10,13 +10,23 @@
 #include "common/util.h"
 #include "prep/audiofile.h"
 #include "control/control.h"
+#include "common/log.h"
+#include "prep/gen_pool.h"
 #include "prep/generator.h"
+#include "prep/loudness.h"
 #include "rt/scene_data.h"
 
 /* Loops: the tail crossfades into the head over this long (or a quarter
  * of the sound, when shorter), with equal-power windows: the two ends of
  * a texture are not correlated, so their powers add. */
 #define LOOP_XFADE_S 0.05f
+
+/* Velocity and the touched kinds (tap, brush, scrape): how far the
+ * low-pass falls at velocity 0 (two octaves, unless velocity_brightness
+ * says), and the attack a touch at velocity 0 takes (2 ms: the contact
+ * of a fingertip rather than a nail). */
+#define VEL_BRIGHTNESS_CENTS 2400.0f
+#define VEL_ATTACK_S 0.002f
 
 static uint32_t name_hash(const char *s)
 {
@@ -53,6 +63,8 @@ static void free_eng(struct eng_scene *sc)
 		for (unsigned v = 0; v < snd->n_var; v++)
 			free(snd->var[v].data);
 		free(snd->var);
+		gen_pool_free(snd->pool);
+		free(snd->pool);
 	}
 	free(sc->sounds);
 	free(sc);
@@ -114,7 +126,59 @@ static int load_sound(const struct sound_desc *sd, unsigned rate, uint64_t seed,
 		snd->n_var = v + 1;
 		*bytes += frames * sizeof(float);
 	}
+	if (sd->gen.kind != GEN_NONE) {
+		/* Fresh variants, made ahead: every trigger, every stretch of a
+		 * texture, a new one (the fixed ones above when the worker lags). */
+		struct gen_params p = sd->gen;
+		if (!p.seed)
+			p.seed = name_hash(sd->name) ^ (uint32_t)seed ^ (uint32_t)(seed >> 32);
+		bool texture = sd->mode == SOUND_LOOP;
+		snd->texture = texture;
+		snd->pool = calloc(1, sizeof *snd->pool);
+		char why[512] = "out of memory";
+		if (!snd->pool || gen_pool_init(snd->pool, &p, rate, texture,
+						gen_pool_size(texture, (unsigned)sd->polyphony), LOOP_XFADE_S,
+						bytes, why, sizeof why) < 0) {
+			free(snd->pool);
+			snd->pool = NULL;
+			snprintf(err, errlen, "[sound %s]: generator %s: %s", sd->name, gen_kind_name(p.kind), why);
+			return -1;
+		}
+		/* Struck, stroked and scraped things sound darker and softer
+		 * when touched lightly. */
+		bool touched = p.kind == GEN_TAP || p.kind == GEN_BRUSH || p.kind == GEN_SCRAPE;
+		snd->vel_cents = sd->velocity_brightness >= 0.0f ? sd->velocity_brightness
+								  : touched ? VEL_BRIGHTNESS_CENTS : 0.0f;
+		snd->vel_attack = touched ? (uint32_t)(VEL_ATTACK_S * (float)rate) : 0;
+		snd->vel_top_hz = gen_velocity_top_hz(&p);
+	} else if (sd->velocity_brightness > 0.0f) {
+		snd->vel_cents = sd->velocity_brightness; /* samples: from the top of hearing */
+		snd->vel_top_hz = 16000.0f;
+	}
 	return 0;
+}
+
+/* The level `loudness = LUFS` asks for: the gain that brings the sound's
+ * measured loudness (its fixed variants, or its fresh segments) there. */
+static float loudness_gain_db(const struct sound_desc *sd, const struct eng_sound *snd, unsigned rate)
+{
+	const struct eng_pool *pool = snd->pool;
+	unsigned n = pool ? pool->n_seg : snd->n_var;
+	const float *buf[32];
+	size_t len[32];
+	if (n > 32)
+		n = 32;
+	for (unsigned k = 0; k < n; k++) {
+		buf[k] = pool ? pool->seg[k].data : snd->var[k].data;
+		len[k] = pool ? pool->seg[k].len : snd->var[k].len;
+	}
+	double lufs = loudness_of_sound(buf, len, n, sd->mode == SOUND_ONESHOT, rate);
+	if (lufs == -HUGE_VAL || !isfinite(lufs)) {
+		log_warn("[sound %s]: its loudness cannot be measured (silent?): loudness = %g ignored, gain 0 dB",
+			 sd->name, (double)sd->loudness);
+		return 0.0f;
+	}
+	return (float)((double)sd->loudness - lufs);
 }
 
 int scene_build(struct scene_desc *desc, unsigned rate, uint64_t seed, struct control *ctl,
@@ -180,7 +244,10 @@ int scene_build(struct scene_desc *desc, unsigned rate, uint64_t seed, struct co
 		}
 		snd->mode = (uint8_t)sd->mode;
 		snd->select = (uint8_t)sd->select;
-		snd->gain = db_to_gain(sd->gain_db);
+		float gain_db = sd->gain_db;
+		if (!isnan(sd->loudness))
+			gain_db = loudness_gain_db(sd, snd, rate);
+		snd->gain = db_to_gain(gain_db);
 		snd->velocity = sd->velocity;
 		snd->random_gain_db = sd->random_gain_db;
 		snd->random_pitch_cents = sd->random_pitch_cents;

@@ -158,6 +158,7 @@ static void hand_back_retry(struct engine *e)
 
 static void voice_end(struct engine *e, struct voice *v)
 {
+	voice_give_back(v);
 	if (v->scene)
 		scene_unref(e, v->scene);
 	v->scene = NULL;
@@ -239,8 +240,13 @@ static void trigger(struct engine *e, struct eng_scene *sc, unsigned sound, floa
 	if (!v)
 		return;
 
+	/* A generated sound plays a fresh segment when the worker has one
+	 * ready; its fixed variants are what it falls back on. */
+	struct eng_segment *seg = voice_pool_take(snd->pool);
 	unsigned var;
-	if (snd->n_var == 1) {
+	if (seg) {
+		var = 0;
+	} else if (snd->n_var == 1) {
 		var = 0;
 	} else if (snd->select == SOUND_RANDOM) {
 		/* Random, but never the same variant twice in a row. */
@@ -251,7 +257,8 @@ static void trigger(struct engine *e, struct eng_scene *sc, unsigned sound, floa
 		var = snd->rr % snd->n_var;
 		snd->rr = var + 1;
 	}
-	snd->last = (int)var;
+	if (!seg)
+		snd->last = (int)var;
 
 	vel = fminf(fmaxf(vel, 0.0f), 1.0f);
 	float g = snd->gain * (1.0f - snd->velocity * (1.0f - vel));
@@ -280,27 +287,43 @@ static void trigger(struct engine *e, struct eng_scene *sc, unsigned sound, floa
 		/* Only voices play here, and they bring their own envelope. */
 		source_snap(src);
 	}
-	if (source < 0 || (unsigned)source >= e->n_sources)
+	if (source < 0 || (unsigned)source >= e->n_sources) {
+		if (seg) /* not played: still fresh */
+			atomic_store_explicit(&seg->state, SEG_FRESH, memory_order_relaxed);
 		return;
+	}
 
+	/* A soft touch rises a little more slowly. */
+	uint32_t attack = snd->attack;
+	uint32_t soft = (uint32_t)((float)snd->vel_attack * (1.0f - vel));
+	if (soft > attack)
+		attack = soft;
 	*v = (struct voice){
-		.stage = snd->attack ? VOICE_ATTACK : VOICE_SUSTAIN,
+		.stage = attack ? VOICE_ATTACK : VOICE_SUSTAIN,
 		.note = note,
 		.loop = snd->mode == SOUND_LOOP,
 		.scene = sc,
 		.sound = snd,
 		.sound_index = sound,
-		.data = snd->var[var].data,
-		.len = snd->var[var].len,
+		.data = seg ? seg->data : snd->var[var].data,
+		.len = seg ? seg->len : snd->var[var].len,
 		.step = step,
 		.gain = g,
-		.env = snd->attack ? 0.0f : 1.0f,
-		.env_step = snd->attack ? 1.0f / (float)snd->attack : 0.0f,
+		.env = attack ? 0.0f : 1.0f,
+		.env_step = attack ? 1.0f / (float)attack : 0.0f,
 		.source = source,
 		.start = at,
 		.event_at = -1,
 		.born = e->frames + at,
+		.seg = seg,
+		.texture = snd->texture && snd->mode == SOUND_LOOP,
+		.splice = snd->pool && snd->pool->splice ? snd->pool->splice : 1,
+		.rng = snd->texture ? (uint32_t)(rng_next(e) >> 32) | 1u : 1u,
 	};
+	if (v->texture)
+		voice_enter_texture(v);
+	if (snd->vel_cents > 0.0f)
+		voice_set_lowpass(v, snd->vel_top_hz, snd->vel_cents, vel, engine_rate(e));
 	sc->voices++;
 }
 

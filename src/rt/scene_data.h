@@ -22,9 +22,45 @@ struct eng_variant {
 	uint32_t len;        /* frames; for loops: the loop length (seamless) */
 };
 
+/* Fresh sound for a generated sound: segments synthesised ahead by the
+ * refill worker (src/prep/gen_pool.c), each played once, so that no two
+ * triggers and no two stretches of a texture are the same samples.
+ * Ownership moves with state, one writer for each: the worker fills a
+ * FREE segment and publishes it FRESH (release); the audio thread takes a
+ * FRESH one (acquire) for a voice (TAKEN) and gives it back FREE
+ * (release) when the voice is done with it. */
+enum seg_state { SEG_FREE = 0, SEG_FRESH, SEG_TAKEN };
+
+struct eng_segment {
+	float *data;         /* mono, engine rate; the worker's while FREE */
+	uint32_t len;
+	atomic_uint state;   /* enum seg_state */
+};
+
+struct eng_pool {
+	struct eng_segment *seg;
+	unsigned n_seg;
+	unsigned next;       /* audio thread: where the search for a fresh one starts */
+	uint32_t splice;     /* texture: frames of the equal-power crossfade between segments */
+	void *refill;        /* the control side's (struct gen_pool): how to make more */
+};
+
 struct eng_sound {
 	struct eng_variant *var;
 	unsigned n_var;
+	/* A generated sound: fresh segments before the fixed variants (which
+	 * play when the worker falls behind); NULL for samples. A looping
+	 * generated sound is a texture: its voice splices from segment to
+	 * segment, each entered at a random point. */
+	struct eng_pool *pool;
+	bool texture;
+	/* Velocity also darkens (SFZ fil_veltrack): a per-voice low-pass whose
+	 * corner falls from vel_top_hz (full velocity: off) by vel_cents at
+	 * velocity 0, linearly in velocity; and softens the attack: a rise of
+	 * up to vel_attack frames at velocity 0. */
+	float vel_top_hz;
+	float vel_cents;
+	uint32_t vel_attack;
 	uint8_t mode;        /* enum sound_mode */
 	uint8_t select;      /* enum sound_select */
 	float gain;          /* linear */

@@ -3,6 +3,10 @@
 #include "rt/voice.h"
 
 #include <math.h>
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "rt/scene_data.h"
 
 
 void voice_release(struct voice *v, uint32_t at, uint32_t frames, bool fade)
@@ -35,6 +39,139 @@ void voice_release(struct voice *v, uint32_t at, uint32_t frames, bool fade)
 	v->event_at = (int32_t)at;
 	v->event_stage = stage;
 	v->event_step = step;
+}
+
+struct eng_segment *voice_pool_take(struct eng_pool *pool)
+{
+	if (!pool)
+		return NULL;
+	for (unsigned k = 0; k < pool->n_seg; k++) {
+		unsigned i = (pool->next + k) % pool->n_seg;
+		struct eng_segment *s = &pool->seg[i];
+		if (atomic_load_explicit(&s->state, memory_order_acquire) == SEG_FRESH) {
+			atomic_store_explicit(&s->state, SEG_TAKEN, memory_order_relaxed);
+			pool->next = i + 1;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+static void give(struct eng_segment *s)
+{
+	if (s)
+		atomic_store_explicit(&s->state, SEG_FREE, memory_order_release);
+}
+
+void voice_give_back(struct voice *v)
+{
+	if (v->splicing && v->next_seg != v->seg)
+		give(v->next_seg);
+	give(v->seg);
+	v->seg = v->next_seg = NULL;
+	v->splicing = false;
+}
+
+static uint32_t voice_rand(struct voice *v)
+{
+	uint32_t x = v->rng ? v->rng : 0x9e3779b9u;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	v->rng = x;
+	return x;
+}
+
+/* A random point in the first half of a buffer of len frames that leaves
+ * room for a splice after it. */
+static double entry_point(struct voice *v, uint32_t len)
+{
+	double room = (double)len * 0.5;
+	double need = (double)len - 3.0 * (double)v->splice * v->step;
+	if (need < room)
+		room = need;
+	if (room < 1.0)
+		return 0.0;
+	return (double)(voice_rand(v) >> 8) * (1.0 / 16777216.0) * room;
+}
+
+void voice_enter_texture(struct voice *v)
+{
+	v->pos = entry_point(v, v->len);
+}
+
+void voice_set_lowpass(struct voice *v, float top_hz, float cents, float vel, float rate)
+{
+	float down = cents * (1.0f - vel);
+	float hz = top_hz * exp2f(-down / 1200.0f);
+	v->lp_on = down > 0.0f && hz < 0.45f * rate;
+	if (!v->lp_on)
+		return;
+	/* RBJ cookbook low-pass, Q 1/sqrt(2). */
+	float w = 2.0f * (float)M_PI * hz / rate, cw = cosf(w), alpha = sinf(w) * (float)M_SQRT1_2;
+	float a0 = 1.0f + alpha;
+	v->lp_b0 = v->lp_b2 = (1.0f - cw) / 2.0f / a0;
+	v->lp_b1 = (1.0f - cw) / a0;
+	v->lp_a1 = -2.0f * cw / a0;
+	v->lp_a2 = (1.0f - alpha) / a0;
+	v->lp_z1 = v->lp_z2 = 0.0f;
+}
+
+static inline float read_once(const float *d, uint32_t len, double pos)
+{
+	uint32_t i = (uint32_t)pos;
+	if (i >= len)
+		return 0.0f;
+	float frac = (float)(pos - (double)i);
+	float b = i + 1 < len ? d[i + 1] : 0.0f;
+	return d[i] + (b - d[i]) * frac;
+}
+
+/* Into the next segment: a fresh one, or this one again elsewhere. */
+static void splice_begin(struct voice *v)
+{
+	struct eng_segment *s = voice_pool_take(v->sound ? v->sound->pool : NULL);
+	if (s) {
+		v->next_seg = s;
+		v->next_data = s->data;
+		v->next_len = s->len;
+	} else {
+		v->next_seg = v->seg;
+		v->next_data = v->data;
+		v->next_len = v->len;
+	}
+	v->next_pos = entry_point(v, v->next_len);
+	v->splicing = true;
+	v->xf = 0;
+}
+
+static void splice_end(struct voice *v)
+{
+	if (v->seg != v->next_seg)
+		give(v->seg);
+	v->seg = v->next_seg;
+	v->next_seg = NULL;
+	v->data = v->next_data;
+	v->len = v->next_len;
+	v->pos = v->next_pos;
+	v->splicing = false;
+}
+
+static inline float texture_next(struct voice *v)
+{
+	if (!v->splicing && v->pos + (double)v->splice * v->step >= (double)v->len)
+		splice_begin(v);
+	float y = read_once(v->data, v->len, v->pos);
+	v->pos += v->step;
+	if (v->splicing) {
+		/* equal power: the two stretches are not correlated */
+		float t = ((float)v->xf + 0.5f) / (float)v->splice * (float)M_PI_2;
+		y = y * cosf(t) + read_once(v->next_data, v->next_len, v->next_pos) * sinf(t);
+		v->next_pos += v->step;
+		if (++v->xf >= v->splice)
+			splice_end(v);
+	}
+	return y;
 }
 
 static inline float sample_at(const struct voice *v, double pos)
@@ -79,14 +216,29 @@ void voice_render(struct voice *v, float *buf, unsigned n)
 		default:
 			break;
 		}
-		buf[f] += sample_at(v, v->pos) * v->gain * v->env;
-		v->pos += v->step;
-		if (v->loop) {
-			if (v->pos >= (double)v->len)
-				v->pos -= (double)v->len;
-		} else if (v->pos >= (double)v->len) {
-			v->stage = VOICE_OFF;
+		float x;
+		bool done = false;
+		if (v->texture) {
+			x = texture_next(v);
+		} else {
+			x = sample_at(v, v->pos);
+			v->pos += v->step;
+			if (v->loop) {
+				if (v->pos >= (double)v->len)
+					v->pos -= (double)v->len;
+			} else if (v->pos >= (double)v->len) {
+				done = true;
+			}
 		}
+		if (v->lp_on) {
+			float y = v->lp_b0 * x + v->lp_z1;
+			v->lp_z1 = v->lp_b1 * x - v->lp_a1 * y + v->lp_z2;
+			v->lp_z2 = v->lp_b2 * x - v->lp_a2 * y;
+			x = y;
+		}
+		buf[f] += x * v->gain * v->env;
+		if (done)
+			v->stage = VOICE_OFF;
 	}
 	v->start = 0;
 	if (v->event_at >= 0) /* the voice ended before it: nothing left to do */
