@@ -3,7 +3,7 @@
 # configuration at all (the bundled scenes; TINGLE_DATADIR points at this
 # tree's, as an installed tingle finds its own), and their sounds are
 # staged by loudness: measured with libebur128 (tingle-render --loudness,
-# EBU R128), each sound as played (a one-shot struck once a second, a
+# EBU R128), each sound as played (a one-shot struck twice a second, as tapping goes, a
 # held or looping one held) lies between -36 and -14 LUFS short-term, and
 # the sounds of one scene within 8 LU of each other.
 . "${top_srcdir:-.}/tests/lib.sh"
@@ -16,6 +16,18 @@ TINGLE_DATADIR="$top_srcdir" "$RENDER" -s wood-and-rain -e "$TMP/first.events" -
 grep -q "warning" "$TMP/first.log" && { cat "$TMP/first.log" >&2; fail "warnings rendering a demo scene without a configuration"; }
 peak=$(wavnum "$TMP/first.wav" peak_db)
 expect "$peak > -40" "tingle-render -s wood-and-rain without a configuration plays its sounds (peak $peak dBFS)"
+
+# tingled --check -v says each sound's loudness, and the demo scenes set
+# every level by loudness.
+: >"$TMP/empty.conf"
+TINGLE_DATADIR="$top_srcdir" "$TINGLED" --check -v -c "$TMP/empty.conf" >"$TMP/check.out" 2>"$TMP/check.log" ||
+	{ cat "$TMP/check.log" >&2; fail "tingled --check of the demo scenes failed"; }
+n=$(grep -c "LUFS as made (.*), gain .* dB: .* LUFS at its source" "$TMP/check.log" || true)
+want=$(cat "$top_srcdir"/scenes/*.scene | grep -c '^\[sound ')
+expect "$n == $want" "tingled --check -v prints the loudness of each of the $want demo sounds"
+awk '/^\[/{ sound = /^\[sound / } sound && /^gain *=/{ bad = 1 } END { exit bad }' "$top_srcdir"/scenes/*.scene ||
+	fail "a demo sound is set by gain, not by loudness"
+pass "every demo sound's level is set by loudness ="
 
 # name mode, for every [sound] of a scene file
 sounds_of() {
@@ -34,8 +46,8 @@ for scene in wood-and-rain whisper-circle bowl-meditation; do
 	while read -r name mode; do
 		: >"$TMP/ev"
 		if [ "$mode" = oneshot ]; then
-			for i in 0 1 2 3 4 5; do
-				echo "$i" | awk -v n="$name" '{ printf "%.1f /trigger %s\n", 0.2 + $1, n }' >>"$TMP/ev"
+			for i in 0 1 2 3 4 5 6 7 8 9 10 11; do
+				echo "$i" | awk -v n="$name" '{ printf "%.1f /trigger %s\n", 0.2 + $1 * 0.5, n }' >>"$TMP/ev"
 			done
 		else
 			printf '0.2 /trigger %s\n6.2 /release %s\n' "$name" "$name" >>"$TMP/ev"

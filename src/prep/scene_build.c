@@ -158,9 +158,10 @@ static int load_sound(const struct sound_desc *sd, unsigned rate, uint64_t seed,
 	return 0;
 }
 
-/* The level `loudness = LUFS` asks for: the gain that brings the sound's
- * measured loudness (its fixed variants, or its fresh segments) there. */
-static float loudness_gain_db(const struct sound_desc *sd, const struct eng_sound *snd, unsigned rate)
+/* A sound's loudness as made (loudness_of_sound: a one-shot's loudest
+ * 400 ms, a held or looping sound's integrated level), measured over its
+ * fixed variants or its fresh segments; -HUGE_VAL when silent. */
+static double sound_lufs(const struct sound_desc *sd, const struct eng_sound *snd, unsigned rate)
 {
 	const struct eng_pool *pool = snd->pool;
 	unsigned n = pool ? pool->n_seg : snd->n_var;
@@ -172,13 +173,29 @@ static float loudness_gain_db(const struct sound_desc *sd, const struct eng_soun
 		buf[k] = pool ? pool->seg[k].data : snd->var[k].data;
 		len[k] = pool ? pool->seg[k].len : snd->var[k].len;
 	}
-	double lufs = loudness_of_sound(buf, len, n, sd->mode == SOUND_ONESHOT, rate);
-	if (lufs == -HUGE_VAL || !isfinite(lufs)) {
-		log_warn("[sound %s]: its loudness cannot be measured (silent?): loudness = %g ignored, gain 0 dB",
-			 sd->name, (double)sd->loudness);
-		return 0.0f;
-	}
-	return (float)((double)sd->loudness - lufs);
+	return loudness_of_sound(buf, len, n, sd->mode == SOUND_ONESHOT, rate);
+}
+
+/* The sound's gain in dB: gain = dB, or what brings its measured loudness
+ * to `loudness = LUFS`. Verbose (tingled --check -v) says each sound's
+ * loudness. */
+static float sound_gain_db(const struct scene_desc *d, const struct sound_desc *sd, const struct eng_sound *snd,
+			   unsigned rate)
+{
+	const bool by_loudness = !isnan(sd->loudness);
+	if (!by_loudness && log_get_level() < LOG_DEBUG)
+		return sd->gain_db;
+	double lufs = sound_lufs(sd, snd, rate);
+	float gain_db = sd->gain_db;
+	if (by_loudness && !isfinite(lufs))
+		log_warn("%s:%d: [sound %s]: its loudness cannot be measured (silent?): loudness = %g ignored, gain 0 dB",
+			 d->path, sd->line, sd->name, (double)sd->loudness);
+	else if (by_loudness)
+		gain_db = (float)((double)sd->loudness - lufs);
+	log_debug("%s:%d: [sound %s]: %.1f LUFS as made (%s), gain %+.1f dB: %.1f LUFS at its source", d->path,
+		  sd->line, sd->name, lufs, sd->mode == SOUND_ONESHOT ? "its loudest 400 ms" : "held, integrated",
+		  (double)gain_db, lufs + gain_db);
+	return gain_db;
 }
 
 int scene_build(struct scene_desc *desc, unsigned rate, uint64_t seed, struct control *ctl,
@@ -244,10 +261,7 @@ int scene_build(struct scene_desc *desc, unsigned rate, uint64_t seed, struct co
 		}
 		snd->mode = (uint8_t)sd->mode;
 		snd->select = (uint8_t)sd->select;
-		float gain_db = sd->gain_db;
-		if (!isnan(sd->loudness))
-			gain_db = loudness_gain_db(sd, snd, rate);
-		snd->gain = db_to_gain(gain_db);
+		snd->gain = db_to_gain(sound_gain_db(d, sd, snd, rate));
 		snd->velocity = sd->velocity;
 		snd->random_gain_db = sd->random_gain_db;
 		snd->random_pitch_cents = sd->random_pitch_cents;
