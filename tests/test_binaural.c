@@ -120,15 +120,21 @@ START_TEST(static_source_matches_direct_convolution)
 			ck_assert(b->acc_im[a][ear] - b->acc_re[a][ear] == b->acc_im[0][0] - b->acc_re[0][0]);
 			ck_assert_int_eq(fftwf_alignment_of(b->acc_re[a][ear]), fftwf_alignment_of(b->acc_re[0][0]));
 		}
-	const size_t total = (size_t)P * ((2048 + P - 1) / P);
+	/* Long enough for the source to be summed into its direction's delay
+	 * line, its own drained, and then some. */
+	const size_t total = (size_t)P * (b->agg_after + 2 * b->parts + 8);
 	float *x = noise(total, 3);
 	float *l = malloc(total * sizeof(float)), *r = malloc(total * sizeof(float));
 	struct bin_place p = at(2);
+	size_t aggregated = 0;
 	for (size_t t = 0; t < total; t += P) {
 		binaural_begin(b);
 		binaural_add(b, 1, x + t, &p);
 		binaural_end(b, l + t, r + t);
+		if (b->src[1].agg && !b->src[1].drain)
+			aggregated++;
 	}
+	ck_assert_msg(aggregated >= 8, "block %u: aggregated for %zu blocks only", P, aggregated);
 	double max_err = 0.0, max_ref = 0.0;
 	for (size_t n = 0; n < total; n++) {
 		double rl = direct(x, n, hrtf_ir(h, 2, 0), L), rr = direct(x, n, hrtf_ir(h, 2, 1), L);
@@ -170,6 +176,63 @@ START_TEST(sources_sum_linearly)
 	ck_assert_msg(max_err < 1e-4, "error %g", max_err);
 	free(x0);
 	free(x1);
+	free(l);
+	free(r);
+	binaural_free(b);
+	hrtf_free(h);
+}
+END_TEST
+
+/* Steady sources sharing directions are summed into the directions'
+ * delay lines: two at the front all along, one on the left in bursts,
+ * asleep between them (its direction's line gets nothing for a while and
+ * its stale slots are zeroed when it wakes). The output is still every
+ * source's own convolution, summed. */
+START_TEST(aggregated_sources_match_direct_convolution)
+{
+	const unsigned P = 64, L = 200;
+	struct hrtf_set *h = fake_set(L, 31);
+	struct binaural *b = binaural_new(h, P, 3, FFTW_ESTIMATE);
+	const size_t blocks_n = b->agg_after + 330, total = P * blocks_n;
+	float *x[3];
+	for (int k = 0; k < 3; k++)
+		x[k] = noise(total, 50 + (unsigned)k);
+	/* Source 2: on, off long enough to sleep, on, off, on. */
+	for (size_t t = 0; t < total; t++) {
+		size_t blk = t / P, on_from = b->agg_after + 20;
+		bool on = blk < on_from || (blk >= on_from + 40 && blk < on_from + 100) || blk >= on_from + 115;
+		if (!on)
+			x[2][t] = 0.0f;
+	}
+	float *l = malloc(total * sizeof(float)), *r = malloc(total * sizeof(float));
+	const struct bin_place p[3] = { at(0), at(0), at(1) };
+	unsigned agg[3] = { 0, 0, 0 }, woke_agg = 0;
+	for (size_t t = 0, blk = 0; t < total; t += P, blk++) {
+		bool was_asleep = b->src[2].asleep;
+		binaural_begin(b);
+		for (unsigned s = 0; s < 3; s++)
+			binaural_add(b, s, x[s] + t, &p[s]);
+		binaural_end(b, l + t, r + t);
+		for (unsigned s = 0; s < 3; s++)
+			agg[s] += b->src[s].agg;
+		if (was_asleep && !b->src[2].asleep && b->src[2].agg)
+			woke_agg++;
+	}
+	ck_assert_msg(agg[0] > 200 && agg[1] > 200 && agg[2] > 100, "aggregated for %u, %u, %u blocks",
+		      agg[0], agg[1], agg[2]);
+	ck_assert_msg(woke_agg >= 2, "source 2 woke aggregated %u times", woke_agg);
+	double max_err = 0.0, max_ref = 0.0;
+	for (size_t n = 0; n < total; n++)
+		for (int ear = 0; ear < 2; ear++) {
+			double ref = 0.0;
+			for (unsigned s = 0; s < 3; s++)
+				ref += direct(x[s], n, hrtf_ir(h, s == 2 ? 1 : 0, ear), L);
+			max_err = fmax(max_err, fabs(ref - (ear ? r[n] : l[n])));
+			max_ref = fmax(max_ref, fabs(ref));
+		}
+	ck_assert_msg(max_err < 1e-4 * fmax(max_ref, 1.0), "error %g (peak %g)", max_err, max_ref);
+	for (int k = 0; k < 3; k++)
+		free(x[k]);
 	free(l);
 	free(r);
 	binaural_free(b);
@@ -786,6 +849,80 @@ START_TEST(orbit_without_clicks)
 }
 END_TEST
 
+/* A 400 Hz tone that stayed put long enough to be summed into its
+ * directions' delay lines, then starts to orbit (its past stays there,
+ * its new input goes to its own line again), or steps by 5 degrees now
+ * and then (each step a crossfade, the steps apart long enough for it to
+ * be summed in again between them: measured directions, one filter
+ * each): no click, energy above 6 kHz 60 dB
+ * under the tone around each change, as for orbit_without_clicks. */
+struct still_then {
+	size_t still;     /* blocks at the start */
+	int steps;        /* 0: orbit after; else step every `every` blocks */
+	size_t every;
+	double rate;
+	unsigned block;
+	struct bin_place p;
+};
+
+static const struct bin_place *still_then_moving(size_t block, void *ctx)
+{
+	struct still_then *o = ctx;
+	const float az0 = 30.0f;
+	if (block < o->still) {
+		o->p = (struct bin_place){ az0, 0.0f, 1.0f };
+	} else if (!o->steps) {
+		double t = (double)((block - o->still) * o->block) / o->rate;
+		o->p.azimuth = (float)fmod(az0 + 360.0 * t, 360.0);
+	} else {
+		o->p.azimuth = az0 + 5.0f * (float)((block - o->still) / o->every + 1);
+	}
+	return &o->p;
+}
+
+START_TEST(aggregated_source_moves_without_clicks)
+{
+	struct hrtf_set *h = load(default_sofa(), 48000);
+	const double rate = 48000.0;
+	const unsigned P = 128;
+	for (int steps = 0; steps < 2; steps++) {
+		struct binaural *b = binaural_new(h, P, 1, FFTW_ESTIMATE);
+		struct still_then o = { b->agg_after + 3 * b->parts + 10, steps, b->agg_after + 2 * b->parts + 5,
+					rate, P, { 0, 0, 1 } };
+		const size_t total = (size_t)P * (o.still + (steps ? 4 * o.every : (size_t)(0.6 * rate / P)));
+		float *x = malloc(total * sizeof(float)), *l = malloc(total * sizeof(float)),
+		      *r = malloc(total * sizeof(float));
+		for (size_t i = 0; i < total; i++)
+			x[i] = 0.5f * (float)sin(2.0 * M_PI * 400.0 * (double)i / rate);
+		/* Up to the first change: summed in by then? */
+		const size_t change = o.still * P;
+		render(b, x, change, still_then_moving, &o, l, r);
+		ck_assert_msg(b->src[0].agg && !b->src[0].drain, "not aggregated before it moves");
+		for (size_t t = change, k = o.still; t + P <= total; t += P, k++) {
+			binaural_begin(b);
+			binaural_add(b, 0, x + t, still_then_moving(k, &o));
+			binaural_end(b, l + t, r + t);
+			if (steps && (k - o.still) % o.every == o.every - 1)
+				ck_assert_msg(b->src[0].agg, "not aggregated again between steps");
+		}
+		/* Around the first change, and (steps) every one after it. */
+		const size_t span = (size_t)(0.1 * rate);
+		for (size_t c = change; c + span <= total; c += steps ? o.every * P : total) {
+			double hl = hf_ratio_db(l, c - span, c + span, 6000.0, rate);
+			double hr = hf_ratio_db(r, c - span, c + span, 6000.0, rate);
+			printf("aggregated, then %s at %.3f s: energy above 6 kHz %.1f dB (left), %.1f dB (right) "
+			       "under the tone\n", steps ? "a 5-degree step" : "orbiting", (double)c / rate, -hl, -hr);
+			ck_assert_msg(hl < -60.0 && hr < -60.0, "%g / %g dB", hl, hr);
+		}
+		free(x);
+		free(l);
+		free(r);
+		binaural_free(b);
+	}
+	hrtf_free(h);
+}
+END_TEST
+
 /* Level of the f Hz tone at each ear after it settled, source at p. */
 static void tone_at_ears(const struct hrtf_set *h, struct bin_place p, double f, double *al, double *ar)
 {
@@ -896,6 +1033,7 @@ int main(void)
 	tcase_add_loop_test(tc, static_source_matches_direct_convolution, 0,
 			    2 * (int)(sizeof blocks / sizeof blocks[0]));
 	tcase_add_test(tc, sources_sum_linearly);
+	tcase_add_test(tc, aggregated_sources_match_direct_convolution);
 	tcase_add_test(tc, between_two_directions_blends_their_filters);
 	tcase_add_test(tc, silent_source_tail_is_complete);
 	tcase_add_test(tc, inverse_ffts_do_not_grow_with_sources);
@@ -905,6 +1043,7 @@ int main(void)
 	tcase_add_test(tm, direction_change_crossfades);
 	tcase_add_test(tm, small_moves_crossfade_between_blends);
 	tcase_add_test(tm, orbit_without_clicks);
+	tcase_add_test(tm, aggregated_source_moves_without_clicks);
 	suite_add_tcase(s, tm);
 	TCase *td = tcase_create("Distance");
 	tcase_set_timeout(td, 120);

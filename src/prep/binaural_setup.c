@@ -1,8 +1,8 @@
 /* Control threads: building and freeing the binaural renderer (the audio
  * thread's side is src/rt/binaural.c): HRIR spectra, the triangulation
  * copied from the HRTF set, the fractional-delay table, the near-field
- * model's parameter grid and the air absorption, and every source's
- * memory, all allocated here. */
+ * model's parameter grid and the air absorption, every source's memory
+ * and the directions' delay lines, all allocated here. */
 #include "config.h"
 
 #include <math.h>
@@ -226,6 +226,11 @@ struct binaural *binaural_new(const struct hrtf_set *h, unsigned block, unsigned
 	b->fd = fftwf_malloc((size_t)BIN_FD_PHASES * BIN_FD_ROW * sizeof(float));
 	b->near_grid = malloc((size_t)BIN_NEAR_ANGLES * BIN_NEAR_RHO_STEPS * 3 * sizeof(float));
 	b->arena = big_alloc((size_t)n_sources * b->per_source * sizeof(float));
+	b->dir_fdl = big_alloc(spec * sizeof(float));
+	b->dir_last = calloc(b->n_filters, sizeof *b->dir_last);
+	b->dir_users = calloc(b->n_filters, sizeof *b->dir_users);
+	b->dir_on = malloc(b->n_filters * sizeof *b->dir_on);
+	b->spec = big_alloc((size_t)2 * 2 * row * sizeof(float));
 	b->cin = fftwf_malloc(2 * N * sizeof(float));
 	b->cout = fftwf_malloc((2 * N + 2) * sizeof(float)); /* one bin more: Z[N] = Z[0] */
 	b->y[0] = fftwf_malloc(P * sizeof(float));
@@ -236,8 +241,8 @@ struct binaural *binaural_new(const struct hrtf_set *h, unsigned block, unsigned
 	b->fade_in = fftwf_malloc(P * sizeof(float));
 	b->src = calloc(n_sources, sizeof *b->src);
 	bool ok = b->h && b->delay && b->shell_distance && b->tri && b->cell && b->fd && b->near_grid &&
-		  b->arena && b->cin && b->cout && b->y[0] && b->y[1] && b->slot && b->t_out && b->scratch &&
-		  b->fade_in && b->src;
+		  b->arena && b->dir_fdl && b->dir_last && b->dir_users && b->dir_on && b->spec && b->cin && b->cout &&
+		  b->y[0] && b->y[1] && b->slot && b->t_out && b->scratch && b->fade_in && b->src;
 	/* The inverse plan runs on every accumulator pair (new-array execute):
 	 * FFTW requires the same alignment and the same distance between the
 	 * real and imaginary parts as in the planning pair, so each pair is one
@@ -352,6 +357,14 @@ struct binaural *binaural_new(const struct hrtf_set *h, unsigned block, unsigned
 			memset(b->acc_re[a][ear], 0, 2 * b->acc_stride * sizeof(float));
 	/* Every page of the arena touched now, not on the audio thread. */
 	memset(b->arena, 0, (size_t)n_sources * b->per_source * sizeof(float));
+	memset(b->dir_fdl, 0, spec * sizeof(float));
+	memset(b->spec, 0, (size_t)2 * 2 * row * sizeof(float));
+	b->n = K; /* no direction was written within the last K blocks (dir_last 0) */
+	b->pos = 0;
+	b->n_on = 0;
+	b->agg_after = (unsigned)ceil(BIN_AGG_SECONDS * h->rate / P);
+	if (b->agg_after < K)
+		b->agg_after = K;
 	for (unsigned s = 0; s < n_sources; s++)
 		b->src[s].mem = b->arena + (size_t)s * b->per_source;
 	binaural_init_sources(b);
@@ -379,6 +392,11 @@ void binaural_free(struct binaural *b)
 	fftwf_free(b->fd);
 	free(b->near_grid);
 	free(b->arena);
+	free(b->dir_fdl);
+	free(b->dir_last);
+	free(b->dir_users);
+	free(b->dir_on);
+	free(b->spec);
 	fftwf_free(b->cin);
 	fftwf_free(b->cout);
 	fftwf_free(b->y[0]);

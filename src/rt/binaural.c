@@ -5,6 +5,7 @@
 
 #include "common/limits.h"
 
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
@@ -63,6 +64,13 @@ static inline float *filter_of(const struct binaural *b, const struct binaural_s
 static inline const float *hrtf_of(const struct binaural *b, uint32_t f)
 {
 	return b->h + (size_t)f * b->filt_size;
+}
+
+/* A direction's frequency-domain delay lines (both ears, a source's
+ * layout): what the aggregated sources sent it. */
+static inline float *dir_fdl_of(const struct binaural *b, uint32_t f)
+{
+	return b->dir_fdl + (size_t)f * b->filt_size;
 }
 
 /* ------------------------------------------------------------------ */
@@ -294,8 +302,8 @@ static bool same_blend(const struct binaural_source *src, const struct target *t
  * and every block would otherwise wait for memory source by source. Into
  * the L2 cache, so that this source's data stays in L1. */
 struct ahead {
-	const char *p[4];  /* spectra to come, one ear: its delay line, and its filter slot
-			    * or the (up to three) directions it blends */
+	const char *p[5];  /* spectra to come, one ear: its delay line, its filter slot
+			    * and/or the (up to three) directions it blends */
 	unsigned n;
 };
 
@@ -308,20 +316,20 @@ static inline void prefetch_chunk(const struct ahead *a, unsigned c, unsigned K)
 }
 
 /* acc += sum over k of x[slot k] h[k] for one ear (complex; spectra in the
- * chunk layout, x's slots in the order slot[k]), 16 bins at a time with
- * all K partitions summed in registers: everything is read in order, the
- * accumulator once. */
+ * chunk layout, x's slots in the order slot[k]) for partitions k0 .. K - 1,
+ * 16 bins at a time with the partitions summed in registers: everything
+ * is read in order, the accumulator once. */
 HOT static void mac_parts(float *restrict ar, float *restrict ai, const float *restrict x,
-			  const float *restrict h, const unsigned *slot, unsigned K, unsigned chunks,
-			  const struct ahead *next)
+			  const float *restrict h, const unsigned *slot, unsigned k0, unsigned K,
+			  unsigned chunks, const struct ahead *next)
 {
 	for (unsigned c = 0; c < chunks; c++) {
 		prefetch_chunk(next, c, K);
 		float *a = ar + 16 * c, *m = ai + 16 * c;
 		v8 r0 = *(const v8 *)a, r1 = *(const v8 *)(a + 8);
 		v8 m0 = *(const v8 *)m, m1 = *(const v8 *)(m + 8);
-		const float *xc = x + (size_t)c * K * 32, *hk = h + (size_t)c * K * 32;
-		for (unsigned k = 0; k < K; k++, hk += 32) {
+		const float *xc = x + (size_t)c * K * 32, *hk = h + ((size_t)c * K + k0) * 32;
+		for (unsigned k = k0; k < K; k++, hk += 32) {
 			const float *xk = xc + slot[k] * 32;
 			v8 xr0 = *(const v8 *)xk, xr1 = *(const v8 *)(xk + 8);
 			v8 xi0 = *(const v8 *)(xk + 16), xi1 = *(const v8 *)(xk + 24);
@@ -416,6 +424,54 @@ HOT static void mac_blend(float *restrict ar0, float *restrict ai0, const struct
 	}
 }
 
+/* Both halves of a crossfade, blended from the directions: those of the
+ * old and of the new blend, merged, with their weight in each (0 where a
+ * blend has none). A source moving within a triangle blends the same
+ * three directions into both filters: each is read once, for both. */
+struct pair {
+	const float *h[6];
+	float u[6], v[6];  /* weights in the old and the new blend */
+	unsigned n;
+};
+
+/* acc0 += x * old filter, acc1 += x * new filter, for one ear; as
+ * mac_blend, eight bins at a time with all K partitions summed in
+ * registers, and neither filter written out. */
+HOT static void mac_pair(float *restrict ar0, float *restrict ai0, float *restrict ar1, float *restrict ai1,
+			 const struct pair *p, const float *restrict x, const unsigned *slot, unsigned K,
+			 unsigned chunks, const struct ahead *next)
+{
+	const unsigned n = p->n;
+	for (unsigned c = 0; c < 2 * chunks; c++) {
+		if (c % 2 == 0)
+			prefetch_chunk(next, c / 2, K);
+		const size_t at = (size_t)(c / 2) * K * 32 + 8 * (c % 2);
+		v8 re0 = *(const v8 *)(ar0 + 8 * c), im0 = *(const v8 *)(ai0 + 8 * c);
+		v8 re1 = *(const v8 *)(ar1 + 8 * c), im1 = *(const v8 *)(ai1 + 8 * c);
+		for (unsigned k = 0; k < K; k++) {
+			const size_t o = at + (size_t)k * 32;
+			const float *xk = x + at + slot[k] * 32;
+			const v8 xr = *(const v8 *)xk, xi = *(const v8 *)(xk + 16);
+			v8 hr0 = { 0 }, hi0 = { 0 }, hr1 = { 0 }, hi1 = { 0 };
+			for (unsigned j = 0; j < n; j++) {
+				const v8 hr = *(const v8 *)(p->h[j] + o), hi = *(const v8 *)(p->h[j] + o + 16);
+				hr0 += p->u[j] * hr;
+				hi0 += p->u[j] * hi;
+				hr1 += p->v[j] * hr;
+				hi1 += p->v[j] * hi;
+			}
+			re0 += xr * hr0 - xi * hi0;
+			im0 += xr * hi0 + xi * hr0;
+			re1 += xr * hr1 - xi * hi1;
+			im1 += xr * hi1 + xi * hr1;
+		}
+		*(v8 *)(ar0 + 8 * c) = re0;
+		*(v8 *)(ai0 + 8 * c) = im0;
+		*(v8 *)(ar1 + 8 * c) = re1;
+		*(v8 *)(ai1 + 8 * c) = im1;
+	}
+}
+
 /* Bin 0 of a blend's partition k: DC (re) and Nyquist (im, offset 16). */
 static inline float blend_at(const struct blend *bl, size_t o)
 {
@@ -453,12 +509,12 @@ static void accumulate_blend(struct binaural *b, const struct binaural_source *s
 {
 	/* The engine adds sources in order: the next one is read next. */
 	const struct binaural_source *next = src + 1 < b->src + b->n_sources ? src + 1 : NULL;
-	if (next && next->asleep)
+	if (next && (next->asleep || (next->agg && !next->drain)))
 		next = NULL;
 	const unsigned K = b->parts, chunks = b->row / 16;
 	unsigned *slot = b->slot;
 	for (unsigned k = 0; k < K; k++)
-		slot[k] = (src->pos + K - k) % K;
+		slot[k] = (b->pos + K - k) % K;
 	const float *x = fdl_of(b, src);
 	float *filter = filter_of(b, src);
 	for (int ear = 0; ear < 2; ear++) {
@@ -473,6 +529,18 @@ static void accumulate_blend(struct binaural *b, const struct binaural_source *s
 		float *ar0 = b->acc_re[acc0][ear], *ai0 = b->acc_im[acc0][ear];
 		float *ar1 = acc1 >= 0 ? b->acc_re[acc1][ear] : NULL, *ai1 = acc1 >= 0 ? b->acc_im[acc1][ear] : NULL;
 		float dc0 = ar0[0], ny0 = ai0[0], dc1 = ar1 ? ar1[0] : 0.0f, ny1 = ai1 ? ai1[0] : 0.0f;
+		/* Bin 0: DC and Nyquist, real each, multiply apart (the products'
+		 * sums there are overwritten). */
+		const float *xe = x + e;
+		for (unsigned k = 0; k < K; k++) {
+			const float xd = xe[slot[k] * 32], xn = xe[slot[k] * 32 + 16];
+			dc0 += xd * blend_at(&b0, k * 32);
+			ny0 += xn * blend_at(&b0, k * 32 + 16);
+			if (acc1 >= 0) {
+				dc1 += xd * blend_at(&b1, k * 32);
+				ny1 += xn * blend_at(&b1, k * 32 + 16);
+			}
+		}
 		/* The next source's spectra, and its filter: its slot when it
 		 * is steady, else the directions it blends now (a moving one
 		 * mostly blends the same ones again). */
@@ -485,21 +553,31 @@ static void accumulate_blend(struct binaural *b, const struct binaural_source *s
 				for (int i = 0; i < 3 && next->wt[i] > 0.0f; i++)
 					ah.p[ah.n++] = (const char *)(hrtf_of(b, next->v[i]) + e);
 		}
-		if (from_slot && acc1 < 0)
-			mac_parts(ar0, ai0, x + e, filter + e, slot, K, chunks, &ah);
-		else
+		if (from_slot && acc1 < 0) {
+			mac_parts(ar0, ai0, x + e, filter + e, slot, 0, K, chunks, &ah);
+		} else if (!from_slot && acc1 >= 0 && !store) {
+			/* Both filters from the directions: each read once. */
+			struct pair pr = { .n = 0 };
+			for (unsigned i = 0; i < b0.n; i++) {
+				pr.h[pr.n] = b0.h[i];
+				pr.u[pr.n] = b0.w[i];
+				pr.v[pr.n++] = 0.0f;
+			}
+			for (unsigned i = 0; i < b1.n; i++) {
+				unsigned j = 0;
+				while (j < b0.n && pr.h[j] != b1.h[i])
+					j++;
+				if (j == b0.n) {
+					j = pr.n++;
+					pr.h[j] = b1.h[i];
+					pr.u[j] = 0.0f;
+				}
+				pr.v[j] = b1.w[i];
+			}
+			mac_pair(ar0, ai0, ar1, ai1, &pr, x + e, slot, K, chunks, &ah);
+		} else {
 			mac_blend(ar0, ai0, &b0, ar1, ai1, acc1 >= 0 ? &b1 : NULL, store ? filter + e : NULL, x + e,
 				  slot, K, chunks, &ah);
-		/* Bin 0: DC and Nyquist, real each, multiply apart. */
-		const float *xe = x + e;
-		for (unsigned k = 0; k < K; k++) {
-			const float xd = xe[slot[k] * 32], xn = xe[slot[k] * 32 + 16];
-			dc0 += xd * blend_at(&b0, k * 32);
-			ny0 += xn * blend_at(&b0, k * 32 + 16);
-			if (acc1 >= 0) {
-				dc1 += xd * blend_at(&b1, k * 32);
-				ny1 += xn * blend_at(&b1, k * 32 + 16);
-			}
 		}
 		ar0[0] = dc0;
 		ai0[0] = ny0;
@@ -516,6 +594,100 @@ static void clear_acc(struct binaural *b, int a)
 	for (int ear = 0; ear < 2; ear++) {
 		memset(b->acc_re[a][ear], 0, bytes);
 		memset(b->acc_im[a][ear], 0, bytes);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Steady sources, summed by direction. */
+
+/* Slot i of a delay line pair (a source's or a direction's): zeros. */
+static void zero_slot(const struct binaural *b, float *x, unsigned i)
+{
+	for (int ear = 0; ear < 2; ear++)
+		for (unsigned c = 0; c < b->row / 16; c++)
+			memset(x + spec_at(b, ear, c, i), 0, 32 * sizeof *x);
+}
+
+/* An aggregated source's newest spectra (b->spec), weighted by its blend,
+ * into the newest slot of each of its directions' delay lines. The first
+ * source to reach a direction in a block zeroes the slots the direction
+ * missed since it was last written (the products skipped them meanwhile)
+ * and sets the newest one; the others add to it. */
+HOT static void to_directions(struct binaural *b, const struct binaural_source *src)
+{
+	const unsigned K = b->parts, chunks = b->row / 16;
+	const uint64_t n = b->n;
+	for (int i = 0; i < 3; i++) {
+		if (!(src->wt[i] > 0.0f))
+			continue;
+		const uint32_t d = src->v[i];
+		float *restrict D = dir_fdl_of(b, d) + (size_t)b->pos * 32;
+		const uint64_t last = b->dir_last[d];
+		const bool first = last != n;
+		if (first) {
+			/* Off the list since K blocks: every slot is stale. */
+			uint64_t from = last + 1;
+			if (n - last >= K) {
+				b->dir_on[b->n_on++] = d;
+				from = n - K + 1;
+			}
+			for (uint64_t m = from; m < n; m++)
+				zero_slot(b, dir_fdl_of(b, d), (unsigned)(m % K));
+			b->dir_last[d] = n;
+		}
+		const float w = src->wt[i];
+		const float *restrict sp = b->spec;
+		for (unsigned c = 0; c < 2 * chunks; c++, sp += 32) {
+			/* Chunk c of both ears in turn: the right ear's come after
+			 * all of the left ear's, in either layout. */
+			float *o = D + (size_t)c * K * 32;
+			for (int j = 0; j < 32; j += 8) {
+				const v8 v = w * *(const v8 *)(sp + j);
+				if (first)
+					*(v8 *)(o + j) = v;
+				else
+					*(v8 *)(o + j) += v;
+			}
+		}
+	}
+}
+
+/* The directions written within the last K blocks, each multiplied once
+ * with its spectra from the table into the steady accumulators; the
+ * partitions of the blocks since it was last written are stale and
+ * skipped. A direction not written for K - 1 blocks leaves the list after
+ * its last product. */
+static void directions_mac(struct binaural *b)
+{
+	const unsigned K = b->parts, chunks = b->row / 16;
+	unsigned *slot = b->slot;
+	for (unsigned k = 0; k < K; k++)
+		slot[k] = (b->pos + K - k) % K;
+	for (unsigned i = 0; i < b->n_on;) {
+		const uint32_t d = b->dir_on[i];
+		const unsigned k0 = (unsigned)(b->n - b->dir_last[d]); /* < K */
+		const float *x = dir_fdl_of(b, d), *h = hrtf_of(b, d);
+		for (int ear = 0; ear < 2; ear++) {
+			const size_t e = spec_at(b, ear, 0, 0);
+			float *ar = b->acc_re[BIN_STEADY][ear], *ai = b->acc_im[BIN_STEADY][ear];
+			float dc = ar[0], ny = ai[0];
+			for (unsigned k = k0; k < K; k++) {
+				dc += x[e + slot[k] * 32] * h[e + k * 32];
+				ny += x[e + slot[k] * 32 + 16] * h[e + k * 32 + 16];
+			}
+			struct ahead ah = { .n = 0 };
+			if (i + 1 < b->n_on) {
+				ah.p[ah.n++] = (const char *)(dir_fdl_of(b, b->dir_on[i + 1]) + e);
+				ah.p[ah.n++] = (const char *)(hrtf_of(b, b->dir_on[i + 1]) + e);
+			}
+			mac_parts(ar, ai, x + e, h + e, slot, k0, K, chunks, &ah);
+			ar[0] = dc;
+			ai[0] = ny;
+		}
+		if (k0 + 1 >= K)
+			b->dir_on[i] = b->dir_on[--b->n_on];
+		else
+			i++;
 	}
 }
 
@@ -642,11 +814,12 @@ HOT static void read_delayed(const struct binaural *b, const struct binaural_sou
 }
 
 /* Both ears' [previous | this] blocks through one complex FFT (left
- * real, right imaginary), separated into the newest slot of each ear's
- * frequency-domain delay line: with Z the transform, left = Z[k] +
- * conj Z[N-k], right = -j (Z[k] - conj Z[N-k]) (twice the spectra: the
- * filters are scaled for it). */
-HOT static void transform(struct binaural *b, struct binaural_source *src)
+ * real, right imaginary), separated into dst: with Z the transform, left
+ * = Z[k] + conj Z[N-k], right = -j (Z[k] - conj Z[N-k]) (twice the
+ * spectra: the filters are scaled for it). dst is the newest slot of the
+ * left ear's delay line, chunk 0, chunks cs floats apart (the source's
+ * line: K * 32), the right ear's after the left's. */
+HOT static void transform(struct binaural *b, struct binaural_source *src, float *dst, size_t cs)
 {
 	const unsigned P = b->block, N = 2 * P;
 	float *restrict in = b->cin;
@@ -677,10 +850,10 @@ HOT static void transform(struct binaural *b, struct binaural_source *src)
 	float *restrict z = b->cout;
 	z[2 * N] = z[0]; /* Z[N] = Z[0]: the mirrored reads run on past the end */
 	z[2 * N + 1] = z[1];
-	float *x = fdl_of(b, src);
+	const size_t ear_at = (size_t)(b->row / 16) * cs;
 	if (vec) {
 		for (unsigned c = 0; c < P / 16; c++) {
-			float *restrict l = x + spec_at(b, 0, c, src->pos), *restrict r = x + spec_at(b, 1, c, src->pos);
+			float *restrict l = dst + c * cs, *restrict r = dst + ear_at + c * cs;
 			/* Bins 16c .. 16c + 15 and their mirrors N - 16c - 15 .. N - 16c. */
 			const float *zk = z + 32 * c, *zm = z + 2 * (N - 16 * c - 15);
 			for (int h = 0; h < 2; h++) {
@@ -700,7 +873,7 @@ HOT static void transform(struct binaural *b, struct binaural_source *src)
 		}
 	} else {
 		for (unsigned c = 0; c * 16 < P; c++) {
-			float *restrict l = x + spec_at(b, 0, c, src->pos), *restrict r = x + spec_at(b, 1, c, src->pos);
+			float *restrict l = dst + c * cs, *restrict r = dst + ear_at + c * cs;
 			const unsigned n = P - c * 16 < 16 ? P - c * 16 : 16;
 			for (unsigned o = 0; o < n; o++) {
 				const unsigned k = c * 16 + o, m = N - k;
@@ -713,7 +886,7 @@ HOT static void transform(struct binaural *b, struct binaural_source *src)
 		}
 	}
 	/* DC and Nyquist are real: packed together in bin 0. */
-	float *l0 = x + spec_at(b, 0, 0, src->pos), *r0 = x + spec_at(b, 1, 0, src->pos);
+	float *l0 = dst, *r0 = dst + ear_at;
 	l0[0] = 2.0f * z[0];
 	r0[0] = 2.0f * z[1];
 	l0[16] = 2.0f * z[2 * P];
@@ -750,13 +923,50 @@ void binaural_begin(struct binaural *b)
 {
 	clear_acc(b, BIN_STEADY);
 	b->changed = false;
+	b->n++;
+	b->pos = (unsigned)(b->n % b->parts);
+}
+
+/* A steady source counted in (add 1) or out (-1) of its directions'
+ * users. */
+static void count_users(struct binaural *b, struct binaural_source *src, int add)
+{
+	for (int i = 0; i < 3; i++)
+		if (src->wt[i] > 0.0f) {
+			uint32_t *u = &b->dir_users[src->v[i]];
+			if (add > 0 && (*u)++ == 0)
+				b->n_used++;
+			else if (add < 0 && --*u == 0)
+				b->n_used--;
+		}
+	if (add > 0)
+		b->n_steady++;
+	else
+		b->n_steady--;
+	src->counted = add > 0;
+}
+
+/* A steady source's share of its directions' products: each costs one
+ * product, shared by the steady sources that blend it. */
+static float dir_share(const struct binaural *b, const struct binaural_source *src)
+{
+	float share = 0.0f;
+	for (int i = 0; i < 3; i++)
+		if (src->wt[i] > 0.0f)
+			share += 1.0f / (float)b->dir_users[src->v[i]];
+	return share;
 }
 
 static void clear_history(struct binaural *b, struct binaural_source *src)
 {
-	memset(src->mem, 0, b->off_filt * sizeof(float)); /* line, history, spectra */
+	if (src->counted)
+		count_users(b, src, -1);
+	/* Line, history and spectra; a drained aggregated source's spectra are
+	 * zeros already. */
+	const size_t upto = src->agg && !src->drain ? b->off_fdl : b->off_filt;
+	memset(src->mem, 0, upto * sizeof(float));
+	src->drain = 0;
 	src->w = 0;
-	src->pos = 0;
 	src->near_x1[0] = src->near_x1[1] = src->near_y1[0] = src->near_y1[1] = 0.0f;
 	src->air_y1 = 0.0f;
 }
@@ -767,6 +977,15 @@ void binaural_reset_source(struct binaural *b, unsigned s)
 	clear_history(b, src);
 	src->silent = b->sleep_after;
 	src->asleep = true;
+}
+
+/* A new blend while nothing sounds: its slot no longer holds it, and its
+ * spectra go to its own line again. */
+static void new_blend(struct binaural_source *src)
+{
+	src->filter_ok = false;
+	src->agg = false;
+	src->steady = 0;
 }
 
 static void take_target(struct binaural_source *src, const struct target *t)
@@ -783,8 +1002,9 @@ static void take_target(struct binaural_source *src, const struct target *t)
 }
 
 /* The first things the next source touches (its delay line where this
- * block goes, its history), asked for before this one is worked on; its
- * spectra and filter follow during the products (prefetch_chunk). */
+ * block goes, its history, where its new spectra go), asked for before
+ * this one is worked on; its spectra and filter follow during the
+ * products (prefetch_chunk). */
 static void prefetch_start(const struct binaural *b, unsigned s)
 {
 	if (s >= b->n_sources || b->src[s].asleep)
@@ -800,21 +1020,49 @@ static void prefetch_start(const struct binaural *b, unsigned s)
 	}
 	for (size_t o = b->off_hist * sizeof(float); o < b->off_fdl * sizeof(float); o += 64)
 		__builtin_prefetch(m + o, 1, 1);
-	/* The slot its new spectra go to. */
-	const unsigned pos = (src->pos + 1) % b->parts;
+	if (src->agg) {
+		/* Its directions' newest slots. */
+		for (int i = 0; i < 3 && src->wt[i] > 0.0f; i++) {
+			const char *at = (const char *)(dir_fdl_of(b, src->v[i]) + (size_t)b->pos * 32);
+			for (unsigned c = 0; c < 2 * (b->row / 16); c++) {
+				__builtin_prefetch(at + (size_t)c * b->parts * 128, 1, 1);
+				__builtin_prefetch(at + (size_t)c * b->parts * 128 + 64, 1, 1);
+			}
+		}
+		if (!src->drain)
+			return;
+	}
+	/* The slot its new spectra (or a drained one's zeros) go to. */
 	for (int ear = 0; ear < 2; ear++)
 		for (unsigned c = 0; c < b->row / 16; c++) {
-			const char *at = (const char *)(fdl_of(b, src) + spec_at(b, ear, c, pos));
+			const char *at = (const char *)(fdl_of(b, src) + spec_at(b, ear, c, b->pos));
 			__builtin_prefetch(at, 1, 1);
 			__builtin_prefetch(at + 64, 1, 1);
 		}
 }
 
+/* Blocks the source was not added in (the engine skips sources that are
+ * off): time went on for the slot position, so the slots of those blocks
+ * still hold spectra from K blocks before. They are silence. */
+static void skipped(struct binaural *b, struct binaural_source *src, uint64_t gap)
+{
+	const unsigned K = b->parts;
+	if (src->agg && !src->drain)
+		return;
+	for (uint64_t m = b->n - (gap < K ? gap : K); m < b->n; m++)
+		zero_slot(b, fdl_of(b, src), (unsigned)(m % K));
+	if (src->agg)
+		src->drain = src->drain > gap ? src->drain - (unsigned)gap : 0;
+}
+
 void binaural_add(struct binaural *b, unsigned s, const float *x, const struct bin_place *place)
 {
 	struct binaural_source *src = &b->src[s];
-	const unsigned P = b->block;
+	const unsigned P = b->block, K = b->parts;
 	prefetch_start(b, s + 1);
+	if (b->n - src->last > 1 && !src->asleep)
+		skipped(b, src, b->n - src->last - 1);
+	src->last = b->n;
 	bool silent = true;
 	for (unsigned i = 0; x && i < P; i++)
 		if (x[i] != 0.0f) {
@@ -835,7 +1083,8 @@ void binaural_add(struct binaural *b, unsigned s, const float *x, const struct b
 
 	if (silent) {
 		/* Once the line, the history and the K spectra hold only silence
-		 * the source adds nothing: skip it, and let it move at once. */
+		 * the source adds nothing (nor is anything of it left in its
+		 * directions' lines): skip it, and let it move at once. */
 		if (src->silent >= b->sleep_after) {
 			if (!src->asleep) {
 				clear_history(b, src);
@@ -843,7 +1092,7 @@ void binaural_add(struct binaural *b, unsigned s, const float *x, const struct b
 			}
 			if (moved) {
 				if (!same_blend(src, &t))
-					src->filter_ok = false;
+					new_blend(src);
 				take_target(src, &t);
 			}
 			return;
@@ -859,7 +1108,7 @@ void binaural_add(struct binaural *b, unsigned s, const float *x, const struct b
 			src->fresh = true;
 			if (moved) {
 				if (!same_blend(src, &t))
-					src->filter_ok = false;
+					new_blend(src);
 				take_target(src, &t);
 				moved = false;
 			}
@@ -876,6 +1125,33 @@ void binaural_add(struct binaural *b, unsigned s, const float *x, const struct b
 		}
 		t.air = src->air;
 	}
+	const bool reblend = moved && !same_blend(src, &t);
+	if (reblend) {
+		/* Its past stays where it was sent; its new input goes to its
+		 * own line (drained to zeros, or still holding its older
+		 * spectra, which the crossfade moves to the new filter). */
+		if (src->counted)
+			count_users(b, src, -1);
+		src->agg = false;
+		src->steady = 0;
+		if (src->fresh)
+			src->filter_ok = false;
+	} else if (src->filter_ok && src->steady >= b->agg_after) {
+		if (!src->counted)
+			count_users(b, src, 1);
+		/* Summed in when the steady sources share few directions
+		 * between them, or this one's are shared by many, or it has
+		 * only one (which costs no more than its own product). */
+		const float share = dir_share(b, src);
+		const unsigned used = b->n_used, steady = b->n_steady;
+		const bool one = !(src->wt[1] > 0.0f);
+		if (!src->agg && (4 * used <= 3 * steady || share <= 0.5f || one)) {
+			src->agg = true;
+			src->drain = K;
+		} else if (src->agg && 20 * used > 17 * steady && share > 0.6f && !one) {
+			src->agg = false; /* its own line is valid: zeros, or its older spectra */
+		}
+	}
 
 	/* The two ears hear the source at different delays, and through
 	 * different near-field filters: each gets its own input signal, hence
@@ -890,28 +1166,43 @@ void binaural_add(struct binaural *b, unsigned s, const float *x, const struct b
 			memcpy(y, b->scratch, P * sizeof *y);
 		near_run(y, P, src->near[ear], t.near[ear], &src->near_x1[ear], &src->near_y1[ear]);
 	}
-	src->pos = (src->pos + 1) % b->parts;
-	transform(b, src);
-	if (moved && !same_blend(src, &t) && !src->fresh) {
-		/* A new filter: the block with the old one fades out, the block
-		 * with the new one in. Neither is stored: if the source moves
-		 * again next block, it would only be overwritten. */
-		if (!b->changed) {
-			/* First mover this block: the crossfade sets start empty. */
-			clear_acc(b, BIN_OLD);
-			clear_acc(b, BIN_NEW);
-			b->changed = true;
+	if (src->agg) {
+		/* Into its directions' lines; its own line drains: zeros in,
+		 * its older spectra still multiplied with its filter until the
+		 * last of them has left. */
+		transform(b, src, b->spec, 32);
+		to_directions(b, src);
+		if (src->drain) {
+			zero_slot(b, fdl_of(b, src), b->pos);
+			if (src->drain > 1)
+				accumulate_blend(b, src, BIN_STEADY, true, NULL, NULL, -1, NULL, NULL, false);
+			src->drain--;
 		}
-		accumulate_blend(b, src, BIN_OLD, src->filter_ok, src->v, src->wt, BIN_NEW, t.v, t.wt, false);
-		src->filter_ok = false;
-	} else if (src->filter_ok) {
-		accumulate_blend(b, src, BIN_STEADY, true, NULL, NULL, -1, NULL, NULL, false);
 	} else {
-		/* Steady (or the first sound since it was placed: nothing to fade
-		 * from): the blend goes into the source's slot, which the next
-		 * blocks use alone. */
-		accumulate_blend(b, src, BIN_STEADY, false, t.v, t.wt, -1, NULL, NULL, true);
-		src->filter_ok = true;
+		transform(b, src, fdl_of(b, src) + (size_t)b->pos * 32, (size_t)K * 32);
+		if (reblend && !src->fresh) {
+			/* A new filter: the block with the old one fades out, the
+			 * block with the new one in. Neither is stored: if the source
+			 * moves again next block, it would only be overwritten. */
+			if (!b->changed) {
+				/* First mover this block: the crossfade sets start empty. */
+				clear_acc(b, BIN_OLD);
+				clear_acc(b, BIN_NEW);
+				b->changed = true;
+			}
+			accumulate_blend(b, src, BIN_OLD, src->filter_ok, src->v, src->wt, BIN_NEW, t.v, t.wt, false);
+			src->filter_ok = false;
+		} else if (src->filter_ok) {
+			accumulate_blend(b, src, BIN_STEADY, true, NULL, NULL, -1, NULL, NULL, false);
+		} else {
+			/* Steady (or the first sound since it was placed: nothing
+			 * to fade from): the blend goes into the source's slot,
+			 * which the next blocks use alone. */
+			accumulate_blend(b, src, BIN_STEADY, false, t.v, t.wt, -1, NULL, NULL, true);
+			src->filter_ok = true;
+		}
+		if (!reblend && src->steady < UINT_MAX)
+			src->steady++;
 	}
 	src->fresh = false;
 	take_target(src, &t);
@@ -932,6 +1223,7 @@ void binaural_end(struct binaural *b, float *left, float *right)
 {
 	const unsigned P = b->block;
 	float *out[2] = { left, right };
+	directions_mac(b);
 	b->inverse_ffts = b->changed ? 6 : 2;
 	for (int ear = 0; ear < 2; ear++) {
 		float *o = out[ear];
@@ -953,11 +1245,15 @@ void binaural_init_sources(struct binaural *b)
 	const struct bin_place front = { 0.0f, 0.0f, 1.0f };
 	struct target t;
 	target_of(b, &front, &t);
+	memset(b->dir_users, 0, b->n_filters * sizeof *b->dir_users);
+	b->n_used = b->n_steady = 0;
 	for (unsigned s = 0; s < b->n_sources; s++) {
 		struct binaural_source *src = &b->src[s];
 		src->place = front;
+		src->last = b->n;
+		src->counted = false;
 		take_target(src, &t);
-		src->filter_ok = false;
+		new_blend(src);
 		binaural_reset_source(b, s);
 	}
 }

@@ -24,16 +24,52 @@
  *    filtering) of the (up to) three measured directions around the place
  *    (the triangle of the set's triangulation that holds it, found through
  *    a per-degree table and a step or two across edges) are summed with
- *    barycentric weights into the source's own filter slot, so a steady
- *    source costs only the products with its own filter.
+ *    barycentric weights into the source's own filter slot, so a source
+ *    costs only the products with its own filter.
  * Products are summed per ear in the frequency domain: a block costs two
  * inverse FFTs whatever the number of sources. When a source's filter
  * changes, the block is rendered with the old and the new filter into two
  * more accumulators, crossfaded with amplitude-complementary windows: at
  * most six inverse FFTs per block, however many sources move. While a
  * source moves, both filters are blended where they are multiplied (from
- * the directions' spectra, which stay in the cache), and the slot is
- * written in the first block it stays put.
+ * the directions' spectra, which stay in the cache; a direction in both
+ * blends, as when the source moves within a triangle, is read once for
+ * both), and the slot is written in the first block it stays put.
+ * (Reading the old filter from the slot and writing the new one there in
+ * the same pass was tried: it streams the slot from memory both ways
+ * every block, and was slower from a few hundred moving sources on.)
+ *
+ * Sources that stay put share the work by direction. By linearity,
+ * sum_k X_s(n-k) sum_d w_sd H_d(k) = sum_d sum_k [sum_s w_sd X_s(n-k)] H_d(k):
+ * every direction (measured or virtual) has its own frequency-domain
+ * delay line, in a source's layout, and one slot position, b->pos,
+ * rotates once a block for every delay line, the sources' and the
+ * directions'. A source whose blend has not changed for BIN_AGG_SECONDS
+ * adds its newest spectra, weighted, into the newest slot of its
+ * directions' lines instead of its own, and the directions that were
+ * written within the last K blocks are multiplied with their spectra from
+ * the table, once, at binaural_end. That pays only where directions are
+ * shared (each costs one product, as a source does): steady sources are
+ * summed in while all of them (awake, blend unchanged that long) blend
+ * at most 3/4 as many directions as there are of them, or when a
+ * source's own directions are shared enough (the sum over them of 1 /
+ * the steady sources blending each is 1/2 at most), or when it blends
+ * one direction only (a measured one: no dearer than its own product).
+ * They go back to their own lines past 0.85 and 0.6: with the same
+ * filter, a seamless change either way. Its own line drains first: for K
+ * blocks zeros go into it, and for the first K - 1 of them its older
+ * spectra still meet its stored filter; after that the source's block
+ * touches only its delay line and history, and the directions' lines and
+ * the table (a few MB each) stay in the cache where thousands of
+ * per-source lines and filters would stream from memory. A direction's
+ * slots are zeroed lazily: when it is written after a gap, the slots of
+ * the blocks it missed; the product skips the partitions not yet zeroed.
+ * When such a source's blend changes, its past stays in the directions'
+ * lines with the weights it was sent with (sound already on its way
+ * keeps its place) and its new input goes to its own line again (drained
+ * to zeros, or still holding its older spectra) with the usual crossfade.
+ * A source reset (binaural_reset_source) forgets what is in its own line;
+ * what it sent to the directions drains within K blocks.
  *
  * Memory is laid out for thousands of sources: each source's delay line,
  * history, spectra and filter are one contiguous run of an arena in huge
@@ -63,6 +99,12 @@ struct bin_place {
 };
 
 enum { BIN_STEADY = 0, BIN_OLD = 1, BIN_NEW = 2, BIN_ACCS = 3 };
+
+/* How long a source's blend must stay the same before its spectra go to
+ * its directions' delay lines (at least K blocks): a movement that pauses
+ * for less (a step, then the next) stays on the source's own line, where
+ * each change of filter crossfades its whole past to the new filter. */
+#define BIN_AGG_SECONDS 0.1
 
 #define BIN_MIN_DISTANCE 0.1f   /* metres: nearer sources are pushed out to this */
 #define BIN_NEAR_TO 1.0f        /* metres: the near-field filter is flat from here on */
@@ -102,11 +144,15 @@ struct bin_fo {
 struct binaural_source {
 	float *mem;               /* its part of the arena (layout: struct binaural's offsets) */
 	unsigned w;               /* delay line: where the next input sample goes */
-	unsigned pos;             /* frequency-domain delay lines: slot of the newest spectra */
 	unsigned silent;          /* consecutive all-zero input blocks */
 	bool filter_ok;           /* its filter slot holds the blend of (v, wt) */
 	bool fresh;               /* nothing sounds from before: a new filter needs no crossfade */
 	bool asleep;              /* silent long enough: history cleared, skipped */
+	bool agg;                 /* its spectra go to its directions' delay lines */
+	unsigned drain;           /* agg: blocks its own line still takes zeros (K at first) */
+	unsigned steady;          /* blocks since its blend last changed (saturates) */
+	bool counted;             /* awake and steady: counted in its directions' dir_users */
+	uint64_t last;            /* the block it was last added in */
 	struct bin_place place;   /* the last place given */
 	uint32_t v[3];            /* the blend: filters ... */
 	float wt[3];              /* ... and weights (0 for unused) */
@@ -151,6 +197,18 @@ struct binaural {
 	float *arena;
 	size_t per_source;        /* floats */
 	size_t off_hist, off_fdl, off_filt, filt_size;
+	/* Steady sources, summed by direction. */
+	uint64_t n;               /* blocks begun, from K on (so that K blocks before 0 exist) */
+	unsigned pos;             /* n % K: every delay line's slot of the newest spectra */
+	unsigned agg_after;       /* blocks of the same blend before a source is aggregated */
+	float *dir_fdl;           /* [filter]: a frequency-domain delay line pair (filt_size) */
+	uint64_t *dir_last;       /* [filter]: the block it was last written in (0: never) */
+	uint32_t *dir_users;      /* [filter]: awake steady sources that blend it ... */
+	unsigned n_used;          /* ... the filters with any */
+	unsigned n_steady;        /* awake steady sources */
+	uint32_t *dir_on;         /* the filters written within the last K blocks ... */
+	unsigned n_on;            /* ... and how many */
+	float *spec;              /* an aggregated source's newest spectra, [ear][chunk][16 re, 16 im] */
 	/* Scratch. */
 	fftwf_plan fwd, inv;
 	float *cin;               /* 2P complex: [previous block | this block], left ear in the
