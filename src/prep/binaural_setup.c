@@ -238,11 +238,12 @@ struct binaural *binaural_new(const struct hrtf_set *h, unsigned block, unsigned
 	b->slot = malloc(K * sizeof *b->slot);
 	b->t_out = fftwf_malloc(N * sizeof(float));
 	b->scratch = fftwf_malloc(P * sizeof(float));
+	b->fd_tmp = fftwf_malloc(P * sizeof(float));
 	b->fade_in = fftwf_malloc(P * sizeof(float));
 	b->src = calloc(n_sources, sizeof *b->src);
 	bool ok = b->h && b->delay && b->shell_distance && b->tri && b->cell && b->fd && b->near_grid &&
 		  b->arena && b->dir_fdl && b->dir_last && b->dir_users && b->dir_on && b->spec && b->cin && b->cout &&
-		  b->y[0] && b->y[1] && b->slot && b->t_out && b->scratch && b->fade_in && b->src;
+		  b->y[0] && b->y[1] && b->slot && b->t_out && b->scratch && b->fd_tmp && b->fade_in && b->src;
 	/* The inverse plan runs on every accumulator pair (new-array execute):
 	 * FFTW requires the same alignment and the same distance between the
 	 * real and imaginary parts as in the planning pair, so each pair is one
@@ -404,6 +405,7 @@ void binaural_free(struct binaural *b)
 	free(b->slot);
 	fftwf_free(b->t_out);
 	fftwf_free(b->scratch);
+	fftwf_free(b->fd_tmp);
 	fftwf_free(b->fade_in);
 	free(b->src);
 	free(b);

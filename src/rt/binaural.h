@@ -119,6 +119,9 @@ enum { BIN_STEADY = 0, BIN_OLD = 1, BIN_NEW = 2, BIN_ACCS = 3 };
 #define BIN_FD_TAPS 12
 #define BIN_FD_ROW 32
 #define BIN_FD_PHASES 128
+/* A delay that moves by at most this many samples in a block is read at
+ * both ends and crossfaded; one that moves further, sample by sample. */
+#define BIN_FD_GLIDE_XFADE 0.25f
 
 /* Near-field shelf parameters on a grid: distance / head radius on a
  * logarithmic axis, the angle to the ear in 10-degree steps. */
@@ -219,6 +222,7 @@ struct binaural {
 	float *acc_re[BIN_ACCS][2], *acc_im[BIN_ACCS][2];
 	float *t_out;             /* 2P */
 	float *scratch;           /* P: the block's input after the air */
+	float *fd_tmp;            /* P: the second read of a short glide */
 	float *fade_in;           /* P: rises 0..1, fade_out = 1 - fade_in */
 	bool changed;             /* a source changed filter this block */
 	unsigned inverse_ffts;    /* in the last block (2, or 6 when a filter changed) */

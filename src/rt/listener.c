@@ -64,6 +64,12 @@ bool listener_set_quaternion(struct listener *l, float w, float x, float y, floa
 void listener_apply(const struct listener *l, float azimuth, float elevation, float *head_az,
 		    float *head_el)
 {
+	if (l->w == 1.0f && l->x == 0.0f && l->y == 0.0f && l->z == 0.0f) {
+		/* The head as it started (most of a show): the room as it is. */
+		*head_az = wrap_azimuth(azimuth);
+		*head_el = fminf(fmaxf(elevation, -90.0f), 90.0f);
+		return;
+	}
 	double az = DEG * azimuth, el = DEG * elevation;
 	double vx = cos(el) * cos(az), vy = cos(el) * sin(az), vz = sin(el);
 	double w = l->w, x = l->x, y = l->y, z = l->z;
