@@ -391,6 +391,63 @@ START_TEST(small_moves_crossfade_between_blends)
 }
 END_TEST
 
+/* A source gliding a fraction of a degree a block keeps its filter until
+ * it is BIN_FILTER_STEP_DEG from where the filter was made for, then
+ * changes it (crossfaded); once it stops, it has exactly the blend of
+ * where it stopped. */
+START_TEST(slow_glide_steps_filters_and_settles)
+{
+	const unsigned P = 64, L = 200;
+	struct hrtf_set *h = fake_set(L, 29);
+	struct binaural *b = binaural_new(h, P, 1, FFTW_ESTIMATE);
+	struct binaural *ref = binaural_new(h, P, 1, FFTW_ESTIMATE);
+	float *x = noise(P, 3), l[64], r[64];
+	uint32_t v[3], v0[3], rv[3];
+	float w[3], w0[3], rw[3], dl[2], rdl[2];
+	struct bin_place p = { 20, 30, 1 };
+	binaural_begin(b);
+	binaural_add(b, 0, x, &p);
+	binaural_end(b, l, r);
+	binaural_source_state(b, 0, v0, w0, dl);
+	unsigned changes = 0;
+	const float step = BIN_FILTER_STEP_DEG / 5.0f;
+	for (int k = 1; k <= 20; k++) {
+		p.azimuth = 20.0f + step * (float)k;
+		binaural_begin(b);
+		binaural_add(b, 0, x, &p);
+		binaural_end(b, l, r);
+		binaural_source_state(b, 0, v, w, dl);
+		if (memcmp(w, w0, sizeof w) != 0 || memcmp(v, v0, sizeof v) != 0) {
+			changes++;
+			memcpy(v0, v, sizeof v);
+			memcpy(w0, w, sizeof w);
+		}
+	}
+	/* 20 blocks of a fifth of the step: a change every five blocks or so. */
+	ck_assert_msg(changes >= 3 && changes <= 5, "%u filter changes in 20 blocks", changes);
+	/* It stops: the next block has the exact blend of where it is. */
+	binaural_begin(b);
+	binaural_add(b, 0, x, &p);
+	binaural_end(b, l, r);
+	binaural_source_state(b, 0, v, w, dl);
+	binaural_begin(ref);
+	binaural_add(ref, 0, x, &p);
+	binaural_end(ref, l, r);
+	binaural_source_state(ref, 0, rv, rw, rdl);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_uint_eq(v[i], rv[i]);
+		ck_assert_msg(w[i] == rw[i], "weight %d: %g, at rest %g", i, (double)w[i], (double)rw[i]);
+	}
+	/* The delays follow every block, not the filter's steps. */
+	ck_assert_msg(fabsf(dl[0] - rdl[0]) < 1e-4f && fabsf(dl[1] - rdl[1]) < 1e-4f, "delays %g %g, at rest %g %g",
+		      (double)dl[0], (double)dl[1], (double)rdl[0], (double)rdl[1]);
+	free(x);
+	binaural_free(b);
+	binaural_free(ref);
+	hrtf_free(h);
+}
+END_TEST
+
 /* Silence in gives exact silence out, and a source that falls silent
  * stops costing anything without cutting its tail short. */
 START_TEST(silent_source_tail_is_complete)
@@ -1042,6 +1099,7 @@ int main(void)
 	tcase_set_timeout(tm, 120);
 	tcase_add_test(tm, direction_change_crossfades);
 	tcase_add_test(tm, small_moves_crossfade_between_blends);
+	tcase_add_test(tm, slow_glide_steps_filters_and_settles);
 	tcase_add_test(tm, orbit_without_clicks);
 	tcase_add_test(tm, aggregated_source_moves_without_clicks);
 	suite_add_tcase(s, tm);

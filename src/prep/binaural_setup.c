@@ -184,6 +184,7 @@ struct binaural *binaural_new(const struct hrtf_set *h, unsigned block, unsigned
 	b->row = (unsigned)round16(P);
 	b->acc_stride = (unsigned)round16(P + 1);
 	b->parts = (h->length + P - 1) / P;
+	b->step_cos = cosf(BIN_FILTER_STEP_DEG * (float)(M_PI / 180.0));
 	b->n_dirs = h->n_dirs;
 	b->n_filters = h->n_dirs + mesh->n_virtual;
 	b->n_sources = n_sources;

@@ -27,7 +27,12 @@ struct gen_pool {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct gen_pool *first, *last;
 
+/* The worker looks every 5 ms while segments are being used up, backing
+ * off to every 40 ms while none is (a quiet show wakes it 25 times a
+ * second, not 200): a pool holds several fresh segments, so even a burst
+ * of strikes after a quiet spell finds some ready. */
 #define REFILL_PERIOD_NS (5 * 1000 * 1000)
+#define REFILL_IDLE_NS (40 * 1000 * 1000)
 
 unsigned gen_pool_size(bool texture, unsigned polyphony)
 {
@@ -160,9 +165,13 @@ static bool worker_started;
 static void *worker_main(void *arg)
 {
 	(void)arg;
+	long period = REFILL_PERIOD_NS;
 	while (atomic_load(&worker_run)) {
-		gen_pool_refill();
-		struct timespec ts = { 0, REFILL_PERIOD_NS };
+		if (gen_pool_refill())
+			period = REFILL_PERIOD_NS;
+		else if (period < REFILL_IDLE_NS)
+			period *= 2;
+		struct timespec ts = { 0, period };
 		nanosleep(&ts, NULL);
 	}
 	return NULL;

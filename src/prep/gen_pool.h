@@ -41,7 +41,8 @@ void gen_pool_free(struct eng_pool *pool);
  * published (FRESH). Returns how many were made. */
 unsigned gen_pool_refill(void);
 
-/* tingled: a thread that calls gen_pool_refill() every few milliseconds.
+/* tingled: a thread that calls gen_pool_refill() every 5 to 40 ms (more
+ * often while segments are being used up).
  * Returns 0, or -1 when the thread cannot start (pools then fall back on
  * their fixed variants once used up). */
 int gen_pool_worker_start(void);

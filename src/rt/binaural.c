@@ -83,6 +83,9 @@ struct target {
 	float delay[2];
 	struct bin_fo near[2];
 	float air;
+	float q[3];               /* the place's direction, a unit vector */
+	unsigned shell;
+	bool kept;                /* v, wt: the source's blend kept, not the place's */
 };
 
 static struct bin_place place_clean(const struct bin_place *p)
@@ -266,6 +269,10 @@ static void target_of(const struct binaural *b, const struct bin_place *p, struc
 	float q[3] = { ce * ca, ce * sa, se };
 	unsigned shell = shell_for(b, p->distance);
 	locate(b, shell, p->azimuth, p->elevation, q, t);
+	for (int k = 0; k < 3; k++)
+		t->q[k] = q[k];
+	t->shell = shell;
+	t->kept = false;
 	for (int ear = 0; ear < 2; ear++) {
 		float d = 0.0f;
 		for (int k = 0; k < 3; k++)
@@ -1017,6 +1024,13 @@ static void take_target(struct binaural_source *src, const struct target *t)
 		src->v[k] = t->v[k];
 		src->wt[k] = t->wt[k];
 	}
+	if (!t->kept) {
+		/* The blend is the place's own: where it was made for. */
+		for (int k = 0; k < 3; k++)
+			src->fq[k] = t->q[k];
+		src->fshell = t->shell;
+	}
+	src->behind = t->kept;
 	for (int ear = 0; ear < 2; ear++) {
 		src->delay[ear] = t->delay[ear];
 		src->near[ear] = t->near[ear];
@@ -1103,6 +1117,13 @@ void binaural_add(struct binaural *b, unsigned s, const float *x, const struct b
 			target_of(b, &p, &t);
 		}
 	}
+	bool settle = false;
+	if (!moved && src->behind) {
+		/* It has stopped with its filter a step behind: now the place's
+		 * own, crossfaded like any other move. */
+		moved = settle = true;
+		target_of(b, &src->place, &t);
+	}
 
 	if (silent) {
 		/* Once the line, the history and the K spectra hold only silence
@@ -1141,12 +1162,28 @@ void binaural_add(struct binaural *b, unsigned s, const float *x, const struct b
 		for (int k = 0; k < 3; k++) {
 			t.v[k] = src->v[k];
 			t.wt[k] = src->wt[k];
+			t.q[k] = src->fq[k];
 		}
+		t.shell = src->fshell;
+		t.kept = false;
 		for (int ear = 0; ear < 2; ear++) {
 			t.delay[ear] = src->delay[ear];
 			t.near[ear] = src->near[ear];
 		}
 		t.air = src->air;
+	}
+	if (moved && !settle && !src->fresh && t.shell == src->fshell && !same_blend(src, &t) &&
+	    src->fq[0] * t.q[0] + src->fq[1] * t.q[1] + src->fq[2] * t.q[2] > b->step_cos) {
+		/* On the move, but less than BIN_FILTER_STEP_DEG from where its
+		 * filter was made for: the filter stays (delays, near field and
+		 * air follow every block), so a source gliding a fraction of a
+		 * degree a block changes filter every few blocks, each change
+		 * crossfaded, not every block. */
+		for (int k = 0; k < 3; k++) {
+			t.v[k] = src->v[k];
+			t.wt[k] = src->wt[k];
+		}
+		t.kept = true;
 	}
 	const bool reblend = moved && !same_blend(src, &t);
 	if (reblend) {

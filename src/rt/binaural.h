@@ -9,7 +9,9 @@
  *  - each ear reads the line at its own fractional delay (the onset delay
  *    of the HRIRs, interpolated like the filters), moving linearly across
  *    the block from the old to the new value, through a 12-tap
- *    Kaiser-windowed sinc;
+ *    Kaiser-windowed sinc (a delay that moves by at most
+ *    BIN_FD_GLIDE_XFADE samples in the block is read at both ends and
+ *    crossfaded, the usual case; further, with a kernel per sample);
  *  - below 1 m, a near-field filter per ear (Spagnol, Tavazzi & Avanzini
  *    2017: the distance variation function of a rigid sphere, a first-order
  *    high shelf per ear indexed by distance and the angle to that ear),
@@ -30,7 +32,11 @@
  * inverse FFTs whatever the number of sources. When a source's filter
  * changes, the block is rendered with the old and the new filter into two
  * more accumulators, crossfaded with amplitude-complementary windows: at
- * most six inverse FFTs per block, however many sources move. While a
+ * most six inverse FFTs per block, however many sources move. A source
+ * that glides changes filter once it is BIN_FILTER_STEP_DEG from where
+ * its filter was made for, and when it stops (its delays, near field and
+ * air follow every block): a hand-speed glide crossfades every few
+ * blocks, not every block. While a
  * source moves, both filters are blended where they are multiplied (from
  * the directions' spectra, which stay in the cache; a direction in both
  * blends, as when the source moves within a triangle, is read once for
@@ -123,6 +129,10 @@ enum { BIN_STEADY = 0, BIN_OLD = 1, BIN_NEW = 2, BIN_ACCS = 3 };
  * both ends and crossfaded; one that moves further, sample by sample. */
 #define BIN_FD_GLIDE_XFADE 0.25f
 
+/* A moving source changes filter once its place is this far (degrees)
+ * from where its filter was made for, and when it stops. */
+#define BIN_FILTER_STEP_DEG 0.5f
+
 /* Near-field shelf parameters on a grid: distance / head radius on a
  * logarithmic axis, the angle to the ear in 10-degree steps. */
 #define BIN_HEAD_RADIUS 0.0875f /* metres: the model's reference head */
@@ -154,6 +164,9 @@ struct binaural_source {
 	bool agg;                 /* its spectra go to its directions' delay lines */
 	unsigned drain;           /* agg: blocks its own line still takes zeros (K at first) */
 	unsigned steady;          /* blocks since its blend last changed (saturates) */
+	float fq[3];              /* the direction its blend was made for (unit vector) */
+	unsigned fshell;          /* and the distance shell */
+	bool behind;              /* its blend kept while it moved on: the place's own is due */
 	bool counted;             /* awake and steady: counted in its directions' dir_users */
 	uint64_t last;            /* the block it was last added in */
 	struct bin_place place;   /* the last place given */
@@ -193,6 +206,7 @@ struct binaural {
 	float *near_grid;         /* [angle][rho][3]: gain at DC (dB), at high frequencies
 				   * relative to DC (dB), corner (Hz) */
 	float near_log_rho_step;
+	float step_cos;           /* cos BIN_FILTER_STEP_DEG */
 	float air_db_per_m;       /* ISO 9613-1 absorption at BIN_AIR_REF_HZ */
 	float air_cos;            /* cos(2 pi BIN_AIR_REF_HZ / rate) */
 	/* Arena: each source's delay line (2R), per-ear history (2P), frequency-domain
