@@ -53,8 +53,8 @@ while :; do
 	wait "$PROBE_PID" || rc=$?
 	[ $rc -eq 0 ] && break
 	n=$((n + 1))
-	[ $rc -eq 3 ] && [ $n -lt 4 ] || fail "capture failed"
-	sleep 0.3
+	[ $rc -eq 3 ] && [ $n -lt 8 ] || fail "capture failed"
+	sleep 0.5
 done
 p2=$(wavnum "$TMP/bundle.wav" peak_db)
 echo "one click: $p1 dBFS; two in one bundle: $p2 dBFS"
