@@ -753,12 +753,12 @@ static void take_input(const struct binaural *b, struct binaural_source *src, co
 		memcpy((out), &sum_, sizeof sum_);                                            \
 	} while (0)
 
-/* The line read d samples back, one fraction for the whole block: a plain
- * FIR, eight samples at a time. */
-HOT static void read_fixed(const struct binaural *b, const float *ring, unsigned w0, float d,
-			   float *restrict out)
+/* Samples [from, from + n) of the block, the line read d samples back,
+ * one fraction for them all: a plain FIR, eight samples at a time. */
+HOT static void read_fixed(const struct binaural *b, const float *ring, unsigned w0, float d, unsigned from,
+			   unsigned n, float *restrict out)
 {
-	const unsigned P = b->block, mask = b->ring - 1;
+	const unsigned mask = b->ring - 1;
 	const int before = BIN_FD_TAPS / 2 - 1;
 	int k = (int)floorf(-d);
 	float u = (-d - (float)k) * BIN_FD_PHASES;
@@ -769,15 +769,18 @@ HOT static void read_fixed(const struct binaural *b, const float *ring, unsigned
 	float c[BIN_FD_TAPS];
 	for (int j = 0; j < BIN_FD_TAPS; j++)
 		c[j] = r[j] + t * r[16 + j];
-	const float *restrict x = ring + (((unsigned)((int)w0 + k - before)) & mask);
+	/* The line is kept twice over: any run of up to R samples is
+	 * contiguous. */
+	const float *restrict x = ring + (((unsigned)((int)w0 + k - before)) & mask) + from;
+	out += from;
 	unsigned i = 0;
-	for (; i + 8 <= P; i += 8) {
+	for (; i + 8 <= n; i += 8) {
 		v8 acc = c[0] * *(const v8u *)(x + i);
 		for (int j = 1; j < BIN_FD_TAPS; j++)
 			acc += c[j] * *(const v8u *)(x + i + (unsigned)j);
 		memcpy(out + i, &acc, sizeof acc);
 	}
-	for (; i < P; i++) {
+	for (; i < n; i++) {
 		float acc = 0.0f;
 		for (int j = 0; j < BIN_FD_TAPS; j++)
 			acc += c[j] * x[i + (unsigned)j];
@@ -795,21 +798,31 @@ HOT static void read_delayed(const struct binaural *b, const struct binaural_sou
 	const int before = BIN_FD_TAPS / 2 - 1;
 	const float *ring = ring_of(src);
 	if (d0 == d1) {
-		read_fixed(b, ring, w0, d0, out);
+		read_fixed(b, ring, w0, d0, 0, P, out);
 		return;
 	}
-	if (fabsf(d1 - d0) <= BIN_FD_GLIDE_XFADE) {
-		/* A short glide (a source moving at the speed of a hand): the
-		 * line read at both ends' delays and crossfaded across the
-		 * block, two plain FIRs instead of a kernel per sample. The two
-		 * reads differ by at most BIN_FD_GLIDE_XFADE samples, so half way
-		 * their sum dips by cos(pi f D / rate) at f: about half a dB at
-		 * 20 kHz, nothing below. */
-		read_fixed(b, ring, w0, d0, out);
-		read_fixed(b, ring, w0, d1, tmp);
-		const float step = 1.0f / (float)P;
-		for (unsigned i = 0; i < P; i++)
-			out[i] += (tmp[i] - out[i]) * (step * (float)(i + 1));
+	/* A glide: the block in m equal spans, each read at the delays of
+	 * both its ends and crossfaded across it (two plain FIRs instead of a
+	 * kernel per sample), m the fewest that keep each span's two reads
+	 * within BIN_FD_GLIDE_XFADE samples of each other: half way through a
+	 * span their sum dips by cos(pi f D / rate) at f, about half a dB at
+	 * 20 kHz, nothing below. A source moving at the speed of a hand needs
+	 * one span; spans shorter than 16 samples (a delay racing by more
+	 * than P / 64 samples a block) are read sample by sample below. */
+	const float glide = fabsf(d1 - d0), per = (d1 - d0) / (float)P;
+	unsigned m = 1;
+	while ((float)m * BIN_FD_GLIDE_XFADE < glide && P / (2 * m) >= 16 && P % (2 * m) == 0)
+		m *= 2;
+	if ((float)m * BIN_FD_GLIDE_XFADE >= glide) {
+		const unsigned L = P / m;
+		const float w = 1.0f / (float)L;
+		for (unsigned j = 0; j < m; j++) {
+			const unsigned at = j * L;
+			read_fixed(b, ring, w0, d0 + per * (float)at, at, L, out);
+			read_fixed(b, ring, w0, d0 + per * (float)(at + L), at, L, tmp);
+			for (unsigned i = at; i < at + L; i++)
+				out[i] += (tmp[i] - out[i]) * (w * (float)(i - at + 1));
+		}
 		return;
 	}
 	/* The read position moves by (1 - step) a sample: each output sample

@@ -9,9 +9,10 @@
  *  - each ear reads the line at its own fractional delay (the onset delay
  *    of the HRIRs, interpolated like the filters), moving linearly across
  *    the block from the old to the new value, through a 12-tap
- *    Kaiser-windowed sinc (a delay that moves by at most
- *    BIN_FD_GLIDE_XFADE samples in the block is read at both ends and
- *    crossfaded, the usual case; further, with a kernel per sample);
+ *    Kaiser-windowed sinc (a gliding delay is read in spans, each at the
+ *    delays of both its ends and crossfaded, the spans short enough that
+ *    the two differ by at most BIN_FD_GLIDE_XFADE samples; a delay racing
+ *    faster than spans of 16 samples allow, with a kernel per sample);
  *  - below 1 m, a near-field filter per ear (Spagnol, Tavazzi & Avanzini
  *    2017: the distance variation function of a rigid sphere, a first-order
  *    high shelf per ear indexed by distance and the angle to that ear),
@@ -125,8 +126,8 @@ enum { BIN_STEADY = 0, BIN_OLD = 1, BIN_NEW = 2, BIN_ACCS = 3 };
 #define BIN_FD_TAPS 12
 #define BIN_FD_ROW 32
 #define BIN_FD_PHASES 128
-/* A delay that moves by at most this many samples in a block is read at
- * both ends and crossfaded; one that moves further, sample by sample. */
+/* A gliding delay is read in spans over which it moves by at most this
+ * many samples, each read at both ends and crossfaded. */
 #define BIN_FD_GLIDE_XFADE 0.25f
 
 /* A moving source changes filter once its place is this far (degrees)
