@@ -548,17 +548,15 @@ static void accumulate_blend(struct binaural *b, const struct binaural_source *s
 				ny1 += xn * blend_at(&b1, k * 32 + 16);
 			}
 		}
-		/* The next source's spectra, and its filter: its slot when it
-		 * is steady, else the directions it blends now (a moving one
-		 * mostly blends the same ones again). */
+		/* The next source's spectra, and its filter slot when it is
+		 * steady. Not the directions a moving one blends: they are
+		 * shared, most likely in the cache already, and asking for them
+		 * too stalls on a full queue of prefetches. */
 		struct ahead ah = { .n = 0 };
 		if (next) {
 			ah.p[ah.n++] = (const char *)(fdl_of(b, next) + e);
 			if (next->filter_ok)
 				ah.p[ah.n++] = (const char *)(filter_of(b, next) + e);
-			else
-				for (int i = 0; i < 3 && next->wt[i] > 0.0f; i++)
-					ah.p[ah.n++] = (const char *)(hrtf_of(b, next->v[i]) + e);
 		}
 		if (from_slot && acc1 < 0) {
 			mac_parts(ar0, ai0, x + e, filter + e, slot, 0, K, chunks, &ah);
