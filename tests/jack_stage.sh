@@ -125,11 +125,7 @@ grep '/1/fader1' "$TMP/next.txt" | tail -n 1 | grep -q ' 1$' || fail "no fader v
 pass "after /scene/next the subscriber gets /1/fader1 1"
 
 # /trigger/NAME f 1 plays the sound (a tablet button, no string).
-"$PROBE" --capture tingle:out_L tingle:out_R 1.2 "$TMP/trig.wav" --skip 0.1 &
-PROBE_PID=$!
-sleep 0.5
-"$OSC_ASK" "$OSC_PORT" /trigger/tick f 1 -t 0
-wait "$PROBE_PID" || fail "capture failed"
+record_around "$TMP/trig.wav" 1.2 "$OSC_ASK" "$OSC_PORT" /trigger/tick f 1 -t 0 || fail "capture failed"
 peak=$(wavnum "$TMP/trig.wav" peak_db)
 expect "$peak > -30" "/trigger/tick f 1 plays the click ($peak dBFS)"
 

@@ -144,6 +144,31 @@ probe_strict() {
 	"$PROBE" "$@"
 }
 
+# record_around OUT.wav SECONDS CMD...: records tingle:out_L/R into OUT.wav
+# for SECONDS (after 0.1 s) while CMD runs half a second in; recorded again
+# as probe_strict does when an xrun fell inside.
+record_around() {
+	ra_out=$1
+	ra_secs=$2
+	shift 2
+	ra_n=0
+	ra_strict=--strict
+	while :; do
+		"$PROBE" $ra_strict --capture tingle:out_L tingle:out_R "$ra_secs" "$ra_out" --skip 0.1 &
+		ra_pid=$!
+		sleep 0.5
+		"$@" || { wait "$ra_pid" || true; return 1; }
+		ra_rc=0
+		wait "$ra_pid" || ra_rc=$?
+		[ $ra_rc -eq 0 ] && return 0
+		[ $ra_rc -eq 3 ] || return $ra_rc
+		ra_n=$((ra_n + 1))
+		echo "(the recording had an xrun: recording again)" >&2
+		[ $ra_n -lt 8 ] || ra_strict=
+		sleep 0.5
+	done
+}
+
 # wait_exit PID SECONDS: waits for PID to end within SECONDS; sets EXIT_STATUS.
 wait_exit() {
 	i=0
