@@ -150,6 +150,17 @@ const char *tingle_datadir(void)
 	return d && *d ? d : PKGDATADIR;
 }
 
+double bessel_i0(double x)
+{
+	double sum = 1.0, term = 1.0;
+	for (int k = 1; k < 64 && term > 1e-17 * sum; k++) {
+		double y = x / (2.0 * k);
+		term *= y * y;
+		sum += term;
+	}
+	return sum;
+}
+
 const char *file_type_name(unsigned mode)
 {
 	mode_t m = (mode_t)mode;

@@ -39,6 +39,10 @@ const char *file_type_name(unsigned mode);
  * source tree's scenes/), else the compiled-in PKGDATADIR. */
 const char *tingle_datadir(void);
 
+/* The modified Bessel function of the first kind, order 0 (Kaiser
+ * windows), to double precision. */
+double bessel_i0(double x);
+
 /* Copy with truncation, always terminated. */
 void str_copy(char *dst, size_t n, const char *src);
 /* Trim leading and trailing white space in place; returns s. */

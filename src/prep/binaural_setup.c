@@ -4,6 +4,7 @@
  * model's parameter grid and the air absorption, every source's memory
  * and the directions' delay lines, all allocated here. */
 #include "config.h"
+#include "common/util.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -110,17 +111,6 @@ static double air_absorption(double f)
 	       (1.84e-11 / pa * sqrt(T / T0) +
 		pow(T / T0, -2.5) * (0.01275 * exp(-2239.1 / T) / (fr_o + f * f / fr_o) +
 				     0.1068 * exp(-3352.0 / T) / (fr_n + f * f / fr_n)));
-}
-
-static double bessel_i0(double x)
-{
-	double sum = 1.0, term = 1.0;
-	for (int k = 1; k < 64 && term > 1e-17 * sum; k++) {
-		double y = x / (2.0 * k);
-		term *= y * y;
-		sum += term;
-	}
-	return sum;
 }
 
 static void fd_table(float *fd)

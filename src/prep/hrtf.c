@@ -189,17 +189,6 @@ void hrtf_fractional_delay(float *dst, size_t dst_len, const float *src, size_t 
 	}
 }
 
-static double bessel_i0(double x)
-{
-	double sum = 1.0, term = 1.0;
-	for (int k = 1; k < 64 && term > 1e-17 * sum; k++) {
-		double y = x / (2.0 * k);
-		term *= y * y;
-		sum += term;
-	}
-	return sum;
-}
-
 /* dst[i] = src(i + shift) for i in [0, n), shift >= 0: the response moved
  * earlier by shift samples, band-limited interpolation between samples.
  * What would come from past the end of src is zero. */
