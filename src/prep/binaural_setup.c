@@ -231,10 +231,17 @@ struct binaural *binaural_new(const struct hrtf_set *h, unsigned block, unsigned
 	b->scratch = fftwf_malloc(P * sizeof(float));
 	b->fd_tmp = fftwf_malloc(P * sizeof(float));
 	b->fade_in = fftwf_malloc(P * sizeof(float));
+	b->zeros = fftwf_malloc(5 * P * sizeof(float));
+	if (b->zeros) {
+		b->yx[0] = b->zeros + P;
+		b->yx[1] = b->zeros + 2 * P;
+		b->tail[0] = b->zeros + 3 * P;
+		b->tail[1] = b->zeros + 4 * P;
+	}
 	b->src = calloc(n_sources, sizeof *b->src);
 	bool ok = b->h && b->delay && b->shell_distance && b->tri && b->cell && b->fd && b->near_grid &&
 		  b->arena && b->dir_fdl && b->dir_last && b->dir_users && b->dir_on && b->spec && b->cin && b->cout &&
-		  b->y[0] && b->y[1] && b->slot && b->t_out && b->scratch && b->fd_tmp && b->fade_in && b->src;
+		  b->y[0] && b->y[1] && b->slot && b->t_out && b->scratch && b->fd_tmp && b->fade_in && b->zeros && b->src;
 	/* The inverse plan runs on every accumulator pair (new-array execute):
 	 * FFTW requires the same alignment and the same distance between the
 	 * real and imaginary parts as in the planning pair, so each pair is one
@@ -351,6 +358,8 @@ struct binaural *binaural_new(const struct hrtf_set *h, unsigned block, unsigned
 	memset(b->arena, 0, (size_t)n_sources * b->per_source * sizeof(float));
 	memset(b->dir_fdl, 0, spec * sizeof(float));
 	memset(b->spec, 0, (size_t)2 * 2 * row * sizeof(float));
+	memset(b->zeros, 0, 5 * P * sizeof(float));
+	b->tail_live = false;
 	b->n = K; /* no direction was written within the last K blocks (dir_last 0) */
 	b->pos = 0;
 	b->n_on = 0;
@@ -398,6 +407,7 @@ void binaural_free(struct binaural *b)
 	fftwf_free(b->scratch);
 	fftwf_free(b->fd_tmp);
 	fftwf_free(b->fade_in);
+	fftwf_free(b->zeros); /* yx and tail are part of it */
 	free(b->src);
 	free(b);
 }

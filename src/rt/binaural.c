@@ -363,41 +363,32 @@ struct blend {
 	unsigned n;
 };
 
-/* acc0 += x * blend b0 and, when b1, acc1 += x * blend b1, for one ear (the
- * two halves of a crossfade); when store, blend b0 is also written there.
- * Eight bins at a time (half a chunk), all K partitions summed in
- * registers: the spectra are read once, in order, and a moving source's
- * filter is never written out, only blended where it is used. */
-HOT static void mac_blend(float *restrict ar0, float *restrict ai0, const struct blend *b0,
-			  float *restrict ar1, float *restrict ai1, const struct blend *b1,
+/* acc += x * blend bl for one ear; when store, the blend is also written
+ * there. Eight bins at a time (half a chunk), all K partitions summed in
+ * registers: the spectra are read once, in order. */
+HOT static void mac_blend(float *restrict ar, float *restrict ai, const struct blend *bl,
 			  float *restrict store, const float *restrict x, const unsigned *slot, unsigned K,
 			  unsigned chunks, const struct ahead *next)
 {
-	const unsigned n0 = b0->n, n1 = b1 ? b1->n : 0;
-	const float *p0 = b0->h[0], *p1 = b0->h[n0 > 1], *p2 = b0->h[n0 > 2 ? 2 : 0];
-	const float u0 = b0->w[0], u1 = b0->w[1], u2 = b0->w[2];
-	const float *q0 = b1 ? b1->h[0] : p0, *q1 = b1 ? b1->h[n1 > 1] : p0, *q2 = b1 ? b1->h[n1 > 2 ? 2 : 0] : p0;
-	const float v0 = b1 ? b1->w[0] : 0.0f, v1 = b1 ? b1->w[1] : 0.0f, v2 = b1 ? b1->w[2] : 0.0f;
+	const unsigned n = bl->n;
+	const float *p0 = bl->h[0], *p1 = bl->h[n > 1], *p2 = bl->h[n > 2 ? 2 : 0];
+	const float u0 = bl->w[0], u1 = bl->w[1], u2 = bl->w[2];
 	for (unsigned c = 0; c < 2 * chunks; c++) {
 		if (c % 2 == 0)
 			prefetch_chunk(next, c / 2, K);
 		const size_t at = (size_t)(c / 2) * K * 32 + 8 * (c % 2);
-		float *a0 = ar0 + 8 * c, *m0 = ai0 + 8 * c;
-		v8 re0 = *(const v8 *)a0, im0 = *(const v8 *)m0, re1 = { 0 }, im1 = { 0 };
-		if (n1) {
-			re1 = *(const v8 *)(ar1 + 8 * c);
-			im1 = *(const v8 *)(ai1 + 8 * c);
-		}
+		float *a = ar + 8 * c, *m = ai + 8 * c;
+		v8 re = *(const v8 *)a, im = *(const v8 *)m;
 		for (unsigned k = 0; k < K; k++) {
 			const size_t o = at + (size_t)k * 32;
 			const float *xk = x + at + slot[k] * 32;
 			const v8 xr = *(const v8 *)xk, xi = *(const v8 *)(xk + 16);
 			v8 hr = u0 * *(const v8 *)(p0 + o), hi = u0 * *(const v8 *)(p0 + o + 16);
-			if (n0 > 1) {
+			if (n > 1) {
 				hr += u1 * *(const v8 *)(p1 + o);
 				hi += u1 * *(const v8 *)(p1 + o + 16);
 			}
-			if (n0 > 2) {
+			if (n > 2) {
 				hr += u2 * *(const v8 *)(p2 + o);
 				hi += u2 * *(const v8 *)(p2 + o + 16);
 			}
@@ -405,77 +396,11 @@ HOT static void mac_blend(float *restrict ar0, float *restrict ai0, const struct
 				*(v8 *)(store + o) = hr;
 				*(v8 *)(store + o + 16) = hi;
 			}
-			re0 += xr * hr - xi * hi;
-			im0 += xr * hi + xi * hr;
-			if (!n1)
-				continue;
-			hr = v0 * *(const v8 *)(q0 + o);
-			hi = v0 * *(const v8 *)(q0 + o + 16);
-			if (n1 > 1) {
-				hr += v1 * *(const v8 *)(q1 + o);
-				hi += v1 * *(const v8 *)(q1 + o + 16);
-			}
-			if (n1 > 2) {
-				hr += v2 * *(const v8 *)(q2 + o);
-				hi += v2 * *(const v8 *)(q2 + o + 16);
-			}
-			re1 += xr * hr - xi * hi;
-			im1 += xr * hi + xi * hr;
+			re += xr * hr - xi * hi;
+			im += xr * hi + xi * hr;
 		}
-		*(v8 *)a0 = re0;
-		*(v8 *)m0 = im0;
-		if (n1) {
-			*(v8 *)(ar1 + 8 * c) = re1;
-			*(v8 *)(ai1 + 8 * c) = im1;
-		}
-	}
-}
-
-/* Both halves of a crossfade, blended from the directions: those of the
- * old and of the new blend, merged, with their weight in each (0 where a
- * blend has none). A source moving within a triangle blends the same
- * three directions into both filters: each is read once, for both. */
-struct pair {
-	const float *h[6];
-	float u[6], v[6];  /* weights in the old and the new blend */
-	unsigned n;
-};
-
-/* acc0 += x * old filter, acc1 += x * new filter, for one ear; as
- * mac_blend, eight bins at a time with all K partitions summed in
- * registers, and neither filter written out. */
-HOT static void mac_pair(float *restrict ar0, float *restrict ai0, float *restrict ar1, float *restrict ai1,
-			 const struct pair *p, const float *restrict x, const unsigned *slot, unsigned K,
-			 unsigned chunks, const struct ahead *next)
-{
-	const unsigned n = p->n;
-	for (unsigned c = 0; c < 2 * chunks; c++) {
-		if (c % 2 == 0)
-			prefetch_chunk(next, c / 2, K);
-		const size_t at = (size_t)(c / 2) * K * 32 + 8 * (c % 2);
-		v8 re0 = *(const v8 *)(ar0 + 8 * c), im0 = *(const v8 *)(ai0 + 8 * c);
-		v8 re1 = *(const v8 *)(ar1 + 8 * c), im1 = *(const v8 *)(ai1 + 8 * c);
-		for (unsigned k = 0; k < K; k++) {
-			const size_t o = at + (size_t)k * 32;
-			const float *xk = x + at + slot[k] * 32;
-			const v8 xr = *(const v8 *)xk, xi = *(const v8 *)(xk + 16);
-			v8 hr0 = { 0 }, hi0 = { 0 }, hr1 = { 0 }, hi1 = { 0 };
-			for (unsigned j = 0; j < n; j++) {
-				const v8 hr = *(const v8 *)(p->h[j] + o), hi = *(const v8 *)(p->h[j] + o + 16);
-				hr0 += p->u[j] * hr;
-				hi0 += p->u[j] * hi;
-				hr1 += p->v[j] * hr;
-				hi1 += p->v[j] * hi;
-			}
-			re0 += xr * hr0 - xi * hi0;
-			im0 += xr * hi0 + xi * hr0;
-			re1 += xr * hr1 - xi * hi1;
-			im1 += xr * hi1 + xi * hr1;
-		}
-		*(v8 *)(ar0 + 8 * c) = re0;
-		*(v8 *)(ai0 + 8 * c) = im0;
-		*(v8 *)(ar1 + 8 * c) = re1;
-		*(v8 *)(ai1 + 8 * c) = im1;
+		*(v8 *)a = re;
+		*(v8 *)m = im;
 	}
 }
 
@@ -507,12 +432,11 @@ static void blend_of(const struct binaural *b, const uint32_t v[3], const float 
 	}
 }
 
-/* Both ears' products into acc0 with blend (v0, w0) or, when from_slot,
- * the source's stored filter; and into acc1 with blend (v1, w1) when
- * acc1 >= 0. store: also write blend (v0, w0) into the source's slot. */
-static void accumulate_blend(struct binaural *b, const struct binaural_source *src, int acc0, bool from_slot,
-			     const uint32_t v0[3], const float w0[3], int acc1, const uint32_t v1[3],
-			     const float w1[3], bool store)
+/* Both ears' products of the source's own line into acc, with blend
+ * (v, w) or, when from_slot, the source's stored filter. store: also
+ * write blend (v, w) into the source's slot. */
+static void accumulate_blend(struct binaural *b, const struct binaural_source *src, int acc, bool from_slot,
+			     const uint32_t v[3], const float w[3], bool store)
 {
 	/* The engine adds sources in order: the next one is read next. */
 	const struct binaural_source *next = src + 1 < b->src + b->n_sources ? src + 1 : NULL;
@@ -526,70 +450,34 @@ static void accumulate_blend(struct binaural *b, const struct binaural_source *s
 	float *filter = filter_of(b, src);
 	for (int ear = 0; ear < 2; ear++) {
 		const size_t e = spec_at(b, ear, 0, 0);
-		struct blend b0, b1;
+		struct blend bl;
 		if (from_slot)
-			b0 = (struct blend){ { filter + e, NULL, NULL }, { 1.0f, 0.0f, 0.0f }, 1 };
+			bl = (struct blend){ { filter + e, NULL, NULL }, { 1.0f, 0.0f, 0.0f }, 1 };
 		else
-			blend_of(b, v0, w0, e, &b0);
-		if (acc1 >= 0)
-			blend_of(b, v1, w1, e, &b1);
-		float *ar0 = b->acc_re[acc0][ear], *ai0 = b->acc_im[acc0][ear];
-		float *ar1 = acc1 >= 0 ? b->acc_re[acc1][ear] : NULL, *ai1 = acc1 >= 0 ? b->acc_im[acc1][ear] : NULL;
-		float dc0 = ar0[0], ny0 = ai0[0], dc1 = ar1 ? ar1[0] : 0.0f, ny1 = ai1 ? ai1[0] : 0.0f;
+			blend_of(b, v, w, e, &bl);
+		float *ar = b->acc_re[acc][ear], *ai = b->acc_im[acc][ear];
+		float dc = ar[0], ny = ai[0];
 		/* Bin 0: DC and Nyquist, real each, multiply apart (the products'
 		 * sums there are overwritten). */
 		const float *xe = x + e;
 		for (unsigned k = 0; k < K; k++) {
-			const float xd = xe[slot[k] * 32], xn = xe[slot[k] * 32 + 16];
-			dc0 += xd * blend_at(&b0, k * 32);
-			ny0 += xn * blend_at(&b0, k * 32 + 16);
-			if (acc1 >= 0) {
-				dc1 += xd * blend_at(&b1, k * 32);
-				ny1 += xn * blend_at(&b1, k * 32 + 16);
-			}
+			dc += xe[slot[k] * 32] * blend_at(&bl, k * 32);
+			ny += xe[slot[k] * 32 + 16] * blend_at(&bl, k * 32 + 16);
 		}
 		/* The next source's spectra, and its filter slot when it is
-		 * steady. Not the directions a moving one blends: they are
-		 * shared, most likely in the cache already, and asking for them
-		 * too stalls on a full queue of prefetches. */
+		 * steady. */
 		struct ahead ah = { .n = 0 };
 		if (next) {
 			ah.p[ah.n++] = (const char *)(fdl_of(b, next) + e);
 			if (next->filter_ok)
 				ah.p[ah.n++] = (const char *)(filter_of(b, next) + e);
 		}
-		if (from_slot && acc1 < 0) {
-			mac_parts(ar0, ai0, x + e, filter + e, slot, 0, K, chunks, &ah);
-		} else if (!from_slot && acc1 >= 0 && !store) {
-			/* Both filters from the directions: each read once. */
-			struct pair pr = { .n = 0 };
-			for (unsigned i = 0; i < b0.n; i++) {
-				pr.h[pr.n] = b0.h[i];
-				pr.u[pr.n] = b0.w[i];
-				pr.v[pr.n++] = 0.0f;
-			}
-			for (unsigned i = 0; i < b1.n; i++) {
-				unsigned j = 0;
-				while (j < b0.n && pr.h[j] != b1.h[i])
-					j++;
-				if (j == b0.n) {
-					j = pr.n++;
-					pr.h[j] = b1.h[i];
-					pr.u[j] = 0.0f;
-				}
-				pr.v[j] = b1.w[i];
-			}
-			mac_pair(ar0, ai0, ar1, ai1, &pr, x + e, slot, K, chunks, &ah);
-		} else {
-			mac_blend(ar0, ai0, &b0, ar1, ai1, acc1 >= 0 ? &b1 : NULL, store ? filter + e : NULL, x + e,
-				  slot, K, chunks, &ah);
-		}
-		ar0[0] = dc0;
-		ai0[0] = ny0;
-		if (ar1) {
-			ar1[0] = dc1;
-			ai1[0] = ny1;
-		}
+		if (from_slot)
+			mac_parts(ar, ai, x + e, filter + e, slot, 0, K, chunks, &ah);
+		else
+			mac_blend(ar, ai, &bl, store ? filter + e : NULL, x + e, slot, K, chunks, &ah);
+		ar[0] = dc;
+		ai[0] = ny;
 	}
 }
 
@@ -613,19 +501,19 @@ static void zero_slot(const struct binaural *b, float *x, unsigned i)
 			memset(x + spec_at(b, ear, c, i), 0, 32 * sizeof *x);
 }
 
-/* An aggregated source's newest spectra (b->spec), weighted by its blend,
- * into the newest slot of each of its directions' delay lines. The first
- * source to reach a direction in a block zeroes the slots the direction
- * missed since it was last written (the products skipped them meanwhile)
- * and sets the newest one; the others add to it. */
-HOT static void to_directions(struct binaural *b, const struct binaural_source *src)
+/* Spectra (both ears, [ear][chunk][16 re, 16 im]), weighted by blend
+ * (v, wt), into the newest slot of each of its directions' delay lines.
+ * The first source to reach a direction in a block zeroes the slots the
+ * direction missed since it was last written (the products skipped them
+ * meanwhile) and sets the newest one; the others add to it. */
+HOT static void to_directions(struct binaural *b, const float *spec, const uint32_t v[3], const float wt[3])
 {
 	const unsigned K = b->parts, chunks = b->row / 16;
 	const uint64_t n = b->n;
 	for (int i = 0; i < 3; i++) {
-		if (!(src->wt[i] > 0.0f))
+		if (!(wt[i] > 0.0f))
 			continue;
-		const uint32_t d = src->v[i];
+		const uint32_t d = v[i];
 		float *restrict D = dir_fdl_of(b, d) + (size_t)b->pos * 32;
 		const uint64_t last = b->dir_last[d];
 		const bool first = last != n;
@@ -640,25 +528,25 @@ HOT static void to_directions(struct binaural *b, const struct binaural_source *
 				zero_slot(b, dir_fdl_of(b, d), (unsigned)(m % K));
 			b->dir_last[d] = n;
 		}
-		const float w = src->wt[i];
-		const float *restrict sp = b->spec;
+		const float w = wt[i];
+		const float *restrict sp = spec;
 		for (unsigned c = 0; c < 2 * chunks; c++, sp += 32) {
 			/* Chunk c of both ears in turn: the right ear's come after
 			 * all of the left ear's, in either layout. */
 			float *o = D + (size_t)c * K * 32;
 			for (int j = 0; j < 32; j += 8) {
-				const v8 v = w * *(const v8 *)(sp + j);
+				const v8 y = w * *(const v8 *)(sp + j);
 				if (first)
-					*(v8 *)(o + j) = v;
+					*(v8 *)(o + j) = y;
 				else
-					*(v8 *)(o + j) += v;
+					*(v8 *)(o + j) += y;
 			}
 		}
 	}
 }
 
 /* The directions written within the last K blocks, each multiplied once
- * with its spectra from the table into the steady accumulators; the
+ * with its spectra from the table into the directions' accumulators; the
  * partitions of the blocks since it was last written are stale and
  * skipped. A direction not written for K - 1 blocks leaves the list after
  * its last product. */
@@ -674,7 +562,7 @@ static void directions_mac(struct binaural *b)
 		const float *x = dir_fdl_of(b, d), *h = hrtf_of(b, d);
 		for (int ear = 0; ear < 2; ear++) {
 			const size_t e = spec_at(b, ear, 0, 0);
-			float *ar = b->acc_re[BIN_STEADY][ear], *ai = b->acc_im[BIN_STEADY][ear];
+			float *ar = b->acc_re[BIN_AGG][ear], *ai = b->acc_im[BIN_AGG][ear];
 			float dc = ar[0], ny = ai[0];
 			for (unsigned k = k0; k < K; k++) {
 				dc += x[e + slot[k] * 32] * h[e + k * 32];
@@ -854,18 +742,21 @@ HOT static void read_delayed(const struct binaural *b, const struct binaural_sou
 	}
 }
 
-/* Both ears' [previous | this] blocks through one complex FFT (left
- * real, right imaginary), separated into dst: with Z the transform, left
- * = Z[k] + conj Z[N-k], right = -j (Z[k] - conj Z[N-k]) (twice the
- * spectra: the filters are scaled for it). dst is the newest slot of the
- * left ear's delay line, chunk 0, chunks cs floats apart (the source's
- * line: K * 32), the right ear's after the left's. */
-HOT static void transform(struct binaural *b, struct binaural_source *src, float *dst, size_t cs)
+/* Both ears' 2P samples, [first | second] halves (f[ear], s[ear]: P
+ * each), through one complex FFT (left real, right imaginary), separated
+ * into dst: with Z the transform, left = Z[k] + conj Z[N-k], right = -j
+ * (Z[k] - conj Z[N-k]) (twice the spectra: the filters are scaled for
+ * it). A source's own line takes [previous block | this block] (overlap-
+ * save), the directions' lines [zeros | this block] (overlap-add). dst is
+ * the newest slot of the left ear's delay line, chunk 0, chunks cs floats
+ * apart (the source's line: K * 32), the right ear's after the left's. */
+HOT static void transform(struct binaural *b, const float *const f[2], const float *const s[2], float *dst,
+			  size_t cs)
 {
 	const unsigned P = b->block, N = 2 * P;
 	float *restrict in = b->cin;
-	float *hl = hist_of(b, src, 0), *hr = hist_of(b, src, 1);
-	const float *yl = b->y[0], *yr = b->y[1];
+	const float *hl = f[0], *hr = f[1];
+	const float *yl = s[0], *yr = s[1];
 	const bool vec = P % 16 == 0;
 	if (vec) {
 		for (unsigned i = 0; i < P; i += 8) {
@@ -885,8 +776,6 @@ HOT static void transform(struct binaural *b, struct binaural_source *src, float
 			in[2 * (P + i) + 1] = yr[i];
 		}
 	}
-	memcpy(hl, yl, P * sizeof *hl);
-	memcpy(hr, yr, P * sizeof *hr);
 	fftwf_execute(b->fwd);
 	float *restrict z = b->cout;
 	z[2 * N] = z[0]; /* Z[N] = Z[0]: the mirrored reads run on past the end */
@@ -963,7 +852,7 @@ static void near_run(float *y, unsigned P, struct bin_fo f0, struct bin_fo f1, f
 void binaural_begin(struct binaural *b)
 {
 	clear_acc(b, BIN_STEADY);
-	b->changed = false;
+	clear_acc(b, BIN_AGG);
 	b->n++;
 	b->pos = (unsigned)(b->n % b->parts);
 }
@@ -1197,31 +1086,37 @@ void binaural_add(struct binaural *b, unsigned s, const float *x, const struct b
 		t.kept = true;
 	}
 	const bool reblend = moved && !same_blend(src, &t);
+	bool join = false;
 	if (reblend) {
-		/* Its past stays where it was sent; its new input goes to its
-		 * own line (drained to zeros, or still holding its older
-		 * spectra, which the crossfade moves to the new filter). */
 		if (src->counted)
 			count_users(b, src, -1);
-		src->agg = false;
 		src->steady = 0;
-		if (src->fresh)
+		if (src->fresh) {
+			/* Nothing sounds from before: the new blend at once, on
+			 * its own line (zeros). */
+			src->agg = false;
 			src->filter_ok = false;
-	} else if (src->filter_ok && src->steady >= b->agg_after) {
+		} else if (!src->agg) {
+			/* On the move: to the directions' lines, where a change
+			 * of blend costs a transform and no products. */
+			src->agg = join = true;
+		}
+	} else if (src->steady >= b->agg_after) {
 		if (!src->counted)
 			count_users(b, src, 1);
 		/* Summed in when the steady sources share few directions
 		 * between them, or this one's are shared by many, or it has
-		 * only one (which costs no more than its own product). */
+		 * only one (which costs no more than its own product). Back
+		 * to its own line when they are not, once it has drained (or
+		 * while its stored filter is still its blend). */
 		const float share = dir_share(b, src);
 		const unsigned used = b->n_used, steady = b->n_steady;
 		const bool one = !(src->wt[1] > 0.0f);
-		if (!src->agg && (4 * used <= 3 * steady || share <= 0.5f || one)) {
-			src->agg = true;
-			src->drain = K;
-		} else if (src->agg && 20 * used > 17 * steady && share > 0.6f && !one) {
-			src->agg = false; /* its own line is valid: zeros, or its older spectra */
-		}
+		if (!src->agg && src->filter_ok && (4 * used <= 3 * steady || share <= 0.5f || one))
+			src->agg = join = true;
+		else if (src->agg && (src->filter_ok || !src->drain) && 20 * used > 17 * steady && share > 0.6f &&
+			 !one)
+			src->agg = false; /* its own line: zeros, or its older spectra with this filter */
 	}
 
 	/* The two ears hear the source at different delays, and through
@@ -1237,44 +1132,65 @@ void binaural_add(struct binaural *b, unsigned s, const float *x, const struct b
 			memcpy(y, b->scratch, P * sizeof *y);
 		near_run(y, P, src->near[ear], t.near[ear], &src->near_x1[ear], &src->near_y1[ear]);
 	}
+	float *hist[2] = { hist_of(b, src, 0), hist_of(b, src, 1) };
+	const float *const zeros[2] = { b->zeros, b->zeros }, *const ys[2] = { b->y[0], b->y[1] };
+	float *own = fdl_of(b, src) + (size_t)b->pos * 32;
 	if (src->agg) {
-		/* Into its directions' lines; its own line drains: zeros in,
-		 * its older spectra still multiplied with its filter until the
-		 * last of them has left. */
-		transform(b, src, b->spec, 32);
-		to_directions(b, src);
-		if (src->drain) {
+		if (join) {
+			/* Its own line's newest slot: the end of the last block
+			 * (which rings on into this one), heard with the filter it
+			 * had; that filter stays in the slot while the line drains.
+			 * From now on the history is zeros, ready for a return. */
+			transform(b, (const float *const *)hist, zeros, own, (size_t)K * 32);
+			memset(hist[0], 0, P * sizeof(float));
+			memset(hist[1], 0, P * sizeof(float));
+			accumulate_blend(b, src, BIN_STEADY, src->filter_ok, src->v, src->wt, !src->filter_ok);
+			src->filter_ok = true;
+			src->drain = K;
+		} else if (src->drain) {
+			/* Draining: zeros in, its older spectra still multiplied
+			 * with its stored filter until the last of them has left. */
 			zero_slot(b, fdl_of(b, src), b->pos);
 			if (src->drain > 1)
-				accumulate_blend(b, src, BIN_STEADY, true, NULL, NULL, -1, NULL, NULL, false);
+				accumulate_blend(b, src, BIN_STEADY, true, NULL, NULL, false);
 			src->drain--;
 		}
-	} else {
-		transform(b, src, fdl_of(b, src) + (size_t)b->pos * 32, (size_t)K * 32);
-		if (reblend && !src->fresh) {
-			/* A new filter: the block with the old one fades out, the
-			 * block with the new one in. Neither is stored: if the source
-			 * moves again next block, it would only be overwritten. */
-			if (!b->changed) {
-				/* First mover this block: the crossfade sets start empty. */
-				clear_acc(b, BIN_OLD);
-				clear_acc(b, BIN_NEW);
-				b->changed = true;
-			}
-			accumulate_blend(b, src, BIN_OLD, src->filter_ok, src->v, src->wt, BIN_NEW, t.v, t.wt, false);
+		if (reblend) {
+			/* A new blend: the block fades out of the old directions
+			 * and into the new ones, on the way in (each sample heard
+			 * through the blend of the two its place in the block
+			 * gives; what came before keeps its place). */
+			const float *fi = b->fade_in;
+			for (int ear = 0; ear < 2; ear++)
+				for (unsigned i = 0; i < P; i++)
+					b->yx[ear][i] = b->y[ear][i] * (1.0f - fi[i]);
+			transform(b, zeros, (const float *const *)b->yx, b->spec, 32);
+			to_directions(b, b->spec, src->v, src->wt);
+			for (int ear = 0; ear < 2; ear++)
+				for (unsigned i = 0; i < P; i++)
+					b->yx[ear][i] = b->y[ear][i] * fi[i];
+			transform(b, zeros, (const float *const *)b->yx, b->spec, 32);
+			to_directions(b, b->spec, t.v, t.wt);
 			src->filter_ok = false;
-		} else if (src->filter_ok) {
-			accumulate_blend(b, src, BIN_STEADY, true, NULL, NULL, -1, NULL, NULL, false);
 		} else {
-			/* Steady (or the first sound since it was placed: nothing
-			 * to fade from): the blend goes into the source's slot,
-			 * which the next blocks use alone. */
-			accumulate_blend(b, src, BIN_STEADY, false, t.v, t.wt, -1, NULL, NULL, true);
+			transform(b, zeros, ys, b->spec, 32);
+			to_directions(b, b->spec, t.v, t.wt);
+		}
+	} else {
+		transform(b, (const float *const *)hist, ys, own, (size_t)K * 32);
+		memcpy(hist[0], b->y[0], P * sizeof(float));
+		memcpy(hist[1], b->y[1], P * sizeof(float));
+		if (src->filter_ok) {
+			accumulate_blend(b, src, BIN_STEADY, true, NULL, NULL, false);
+		} else {
+			/* The first sound since it was placed: the blend goes into
+			 * the source's slot, which the next blocks use alone. */
+			accumulate_blend(b, src, BIN_STEADY, false, t.v, t.wt, true);
 			src->filter_ok = true;
 		}
-		if (!reblend && src->steady < UINT_MAX)
-			src->steady++;
 	}
+	if (!reblend && src->steady < UINT_MAX)
+		src->steady++;
 	src->fresh = false;
 	take_target(src, &t);
 }
@@ -1294,21 +1210,27 @@ void binaural_end(struct binaural *b, float *left, float *right)
 {
 	const unsigned P = b->block;
 	float *out[2] = { left, right };
+	const bool products = b->n_on > 0;
 	directions_mac(b);
-	b->inverse_ffts = b->changed ? 6 : 2;
+	b->inverse_ffts = products ? 4 : 2;
 	for (int ear = 0; ear < 2; ear++) {
-		float *o = out[ear];
+		float *o = out[ear], *tail = b->tail[ear];
 		inverse(b, BIN_STEADY, ear);
 		memcpy(o, b->t_out + P, P * sizeof(float));
-		if (!b->changed)
-			continue;
-		inverse(b, BIN_OLD, ear);
-		for (unsigned i = 0; i < P; i++)
-			o[i] += (1.0f - b->fade_in[i]) * b->t_out[P + i];
-		inverse(b, BIN_NEW, ear);
-		for (unsigned i = 0; i < P; i++)
-			o[i] += b->fade_in[i] * b->t_out[P + i];
+		if (products) {
+			/* Overlap-add: this block, and what rings on into the
+			 * next (the first half: [zeros | block] was transformed). */
+			inverse(b, BIN_AGG, ear);
+			for (unsigned i = 0; i < P; i++)
+				o[i] += b->t_out[P + i] + tail[i];
+			memcpy(tail, b->t_out, P * sizeof(float));
+		} else if (b->tail_live) {
+			for (unsigned i = 0; i < P; i++)
+				o[i] += tail[i];
+			memset(tail, 0, P * sizeof(float));
+		}
 	}
+	b->tail_live = products;
 }
 
 void binaural_init_sources(struct binaural *b)

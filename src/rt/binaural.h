@@ -1,5 +1,5 @@
 /* Binaural rendering: every source heard from its place around the head,
- * by uniformly partitioned overlap-save convolution with the HRIR pair
+ * by uniformly partitioned convolution with the HRIR pair
  * interpolated for that place.
  *
  * Per source and block of P samples:
@@ -28,55 +28,55 @@
  *    (the triangle of the set's triangulation that holds it, found through
  *    a per-degree table and a step or two across edges) are summed with
  *    barycentric weights into the source's own filter slot, so a source
- *    costs only the products with its own filter.
+ *    that stays put costs only the products with its own filter.
  * Products are summed per ear in the frequency domain: a block costs two
- * inverse FFTs whatever the number of sources. When a source's filter
- * changes, the block is rendered with the old and the new filter into two
- * more accumulators, crossfaded with amplitude-complementary windows: at
- * most six inverse FFTs per block, however many sources move. A source
- * that glides changes filter once it is BIN_FILTER_STEP_DEG from where
- * its filter was made for, and when it stops (its delays, near field and
- * air follow every block): a hand-speed glide crossfades every few
- * blocks, not every block. While a
- * source moves, both filters are blended where they are multiplied (from
- * the directions' spectra, which stay in the cache; a direction in both
- * blends, as when the source moves within a triangle, is read once for
- * both), and the slot is written in the first block it stays put.
- * (Reading the old filter from the slot and writing the new one there in
- * the same pass was tried: it streams the slot from memory both ways
- * every block, and was slower from a few hundred moving sources on.)
+ * inverse FFTs whatever the number of sources (four with the directions'
+ * lines below).
  *
- * Sources that stay put share the work by direction. By linearity,
+ * Sources share the work by direction. By linearity,
  * sum_k X_s(n-k) sum_d w_sd H_d(k) = sum_d sum_k [sum_s w_sd X_s(n-k)] H_d(k):
  * every direction (measured or virtual) has its own frequency-domain
  * delay line, in a source's layout, and one slot position, b->pos,
  * rotates once a block for every delay line, the sources' and the
- * directions'. A source whose blend has not changed for BIN_AGG_SECONDS
- * adds its newest spectra, weighted, into the newest slot of its
- * directions' lines instead of its own, and the directions that were
- * written within the last K blocks are multiplied with their spectra from
- * the table, once, at binaural_end. That pays only where directions are
- * shared (each costs one product, as a source does): steady sources are
- * summed in while all of them (awake, blend unchanged that long) blend
- * at most 3/4 as many directions as there are of them, or when a
- * source's own directions are shared enough (the sum over them of 1 /
- * the steady sources blending each is 1/2 at most), or when it blends
- * one direction only (a measured one: no dearer than its own product).
- * They go back to their own lines past 0.85 and 0.6: with the same
- * filter, a seamless change either way. Its own line drains first: for K
- * blocks zeros go into it, and for the first K - 1 of them its older
- * spectra still meet its stored filter; after that the source's block
- * touches only its delay line and history, and the directions' lines and
- * the table (a few MB each) stay in the cache where thousands of
- * per-source lines and filters would stream from memory. A direction's
- * slots are zeroed lazily: when it is written after a gap, the slots of
- * the blocks it missed; the product skips the partitions not yet zeroed.
- * When such a source's blend changes, its past stays in the directions'
- * lines with the weights it was sent with (sound already on its way
- * keeps its place) and its new input goes to its own line again (drained
- * to zeros, or still holding its older spectra) with the usual crossfade.
- * A source reset (binaural_reset_source) forgets what is in its own line;
- * what it sent to the directions drains within K blocks.
+ * directions'. A source on the directions' lines adds its newest spectra,
+ * weighted by its blend, into the newest slot of each of its directions'
+ * lines instead of its own, and the directions written within the last K
+ * blocks are multiplied with their spectra from the table, once, at
+ * binaural_end. The directions' lines are overlap-add ([zeros | block]
+ * transformed, the half that rings into the next block kept), so each
+ * input block is in exactly one slot and goes there with the blend of its
+ * own moment: what a source sent keeps its place when it moves.
+ *
+ * A source whose blend changes goes to the directions' lines, and the
+ * change costs a second transform and no products: the block fades out of
+ * the old blend and into the new one on the way in (its input times
+ * fade_out to the old directions, times fade_in to the new; the windows
+ * sum to one), so each sample is heard through the blend of the two its
+ * place in the block gives. A source that glides changes blend once it is
+ * BIN_FILTER_STEP_DEG from where its blend was made for, and when it
+ * stops (its delays, near field and air follow every block).
+ *
+ * A source whose blend has not changed for BIN_AGG_SECONDS stays on the
+ * directions' lines, or goes there from its own, while that pays: each
+ * direction costs one product, as a source does. Steady sources are
+ * summed in while all of them (awake, blend unchanged that long) blend at
+ * most 3/4 as many directions as there are of them, or when a source's
+ * own directions are shared enough (the sum over them of 1 / the steady
+ * sources blending each is 1/2 at most), or when it blends one direction
+ * only (a measured one: no dearer than its own product). They go back to
+ * their own lines past 0.85 and 0.6. On the way there, its own line
+ * drains: its newest slot takes the end of the last block (which rings on
+ * into this one), its stored filter the blend it had, and for K blocks
+ * zeros go in while its older spectra still meet that filter; after that
+ * the source's block touches only its delay line and history, and the
+ * directions' lines and the table (a few MB each) stay in the cache where
+ * thousands of per-source lines and filters would stream from memory. Its
+ * history is kept at zeros meanwhile, so that a return to its own line
+ * starts clean. A direction's slots are zeroed lazily: when it is written
+ * after a gap, the slots of the blocks it missed; the product skips the
+ * partitions not yet zeroed. A source reset (binaural_reset_source)
+ * forgets what is in its own line; what it sent to the directions drains
+ * within K blocks.
  *
  * Memory is laid out for thousands of sources: each source's delay line,
  * history, spectra and filter are one contiguous run of an arena in huge
@@ -105,12 +105,13 @@ struct bin_place {
 	float distance;   /* metres from the centre of the head */
 };
 
-enum { BIN_STEADY = 0, BIN_OLD = 1, BIN_NEW = 2, BIN_ACCS = 3 };
+/* Accumulators: the sources on their own lines (overlap-save), and the
+ * directions' lines (overlap-add). */
+enum { BIN_STEADY = 0, BIN_AGG = 1, BIN_ACCS = 2 };
 
-/* How long a source's blend must stay the same before its spectra go to
- * its directions' delay lines (at least K blocks): a movement that pauses
- * for less (a step, then the next) stays on the source's own line, where
- * each change of filter crossfades its whole past to the new filter. */
+/* How long a source's blend must stay the same before it is counted as
+ * steady, and goes to its directions' delay lines or back to its own
+ * line as sharing pays (at least K blocks). */
 #define BIN_AGG_SECONDS 0.1
 
 #define BIN_MIN_DISTANCE 0.1f   /* metres: nearer sources are pushed out to this */
@@ -239,8 +240,11 @@ struct binaural {
 	float *scratch;           /* P: the block's input after the air */
 	float *fd_tmp;            /* P: the second read of a short glide */
 	float *fade_in;           /* P: rises 0..1, fade_out = 1 - fade_in */
-	bool changed;             /* a source changed filter this block */
-	unsigned inverse_ffts;    /* in the last block (2, or 6 when a filter changed) */
+	float *zeros;             /* P zeros */
+	float *yx[2];             /* P each: this block of each ear, faded */
+	float *tail[2];           /* P each: the directions' products' overlap into the next block */
+	bool tail_live;           /* tail holds sound */
+	unsigned inverse_ffts;    /* in the last block (2, or 4 with directions' products) */
 	struct binaural_source *src;
 };
 
