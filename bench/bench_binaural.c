@@ -2,7 +2,8 @@
  * 2000 sources, each fed noise from its own place.
  *   bench_binaural [--hrtf FILE] [--rate HZ] [--block N] [--blocks N] [--sources LIST] [--moving]
  * --moving: every source moves every block (a new place each block, so its
- * filter is blended anew and crossfaded, and its delays glide), as when
+ * blend changes, its block fading from the old one into the new one, and
+ * its delays glide), as when
  * everything orbits at once. Reports CPU time per block (thread CPU clock:
  * mean, and the 99th percentile) and what share of the block's real-time
  * budget the mean uses. */
@@ -98,8 +99,8 @@ int main(int argc, char **argv)
 	double budget = (double)block / rate;
 	printf("HRTF %s: %u directions, %u taps at %u Hz; block %u (%.3f ms); %s\n", sofa, h->n_dirs,
 	       h->length, rate, block, budget * 1e3,
-	       moving ? "MOVING sources: every source has a new place every block (filters blended "
-			"anew and crossfaded, delays gliding)"
+	       moving ? "MOVING sources: every source has a new place every block (blends faded "
+			"into the new ones on the way in, delays gliding)"
 		      : "static sources");
 	printf("%8s %14s %14s %10s\n", "sources", "mean us/block", "p99 us/block", "% of block");
 	for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {

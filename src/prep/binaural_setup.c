@@ -221,7 +221,7 @@ struct binaural *binaural_new(const struct hrtf_set *h, unsigned block, unsigned
 	b->dir_last = calloc(b->n_filters, sizeof *b->dir_last);
 	b->dir_users = calloc(b->n_filters, sizeof *b->dir_users);
 	b->dir_on = malloc(b->n_filters * sizeof *b->dir_on);
-	b->spec = big_alloc((size_t)2 * 2 * row * sizeof(float));
+	b->spec = big_alloc((size_t)2 * 2 * 2 * row * sizeof(float));
 	b->cin = fftwf_malloc(2 * N * sizeof(float));
 	b->cout = fftwf_malloc((2 * N + 2) * sizeof(float)); /* one bin more: Z[N] = Z[0] */
 	b->y[0] = fftwf_malloc(P * sizeof(float));
@@ -357,7 +357,7 @@ struct binaural *binaural_new(const struct hrtf_set *h, unsigned block, unsigned
 	/* Every page of the arena touched now, not on the audio thread. */
 	memset(b->arena, 0, (size_t)n_sources * b->per_source * sizeof(float));
 	memset(b->dir_fdl, 0, spec * sizeof(float));
-	memset(b->spec, 0, (size_t)2 * 2 * row * sizeof(float));
+	memset(b->spec, 0, (size_t)2 * 2 * 2 * row * sizeof(float));
 	memset(b->zeros, 0, 5 * P * sizeof(float));
 	b->tail_live = false;
 	b->n = K; /* no direction was written within the last K blocks (dir_last 0) */

@@ -501,19 +501,39 @@ static void zero_slot(const struct binaural *b, float *x, unsigned i)
 			memset(x + spec_at(b, ear, c, i), 0, 32 * sizeof *x);
 }
 
-/* Spectra (both ears, [ear][chunk][16 re, 16 im]), weighted by blend
- * (v, wt), into the newest slot of each of its directions' delay lines.
- * The first source to reach a direction in a block zeroes the slots the
- * direction missed since it was last written (the products skipped them
- * meanwhile) and sets the newest one; the others add to it. */
-HOT static void to_directions(struct binaural *b, const float *spec, const uint32_t v[3], const float wt[3])
+/* What a source sends to the directions' lines this block: to each
+ * direction, spectra F times a plus spectra G times c. */
+struct sends {
+	uint32_t d[6];
+	float a[6], c[6];
+	unsigned n;
+};
+
+/* Direction d's share: a of F, c of G (added to any it has). */
+static void send_to(struct sends *o, uint32_t d, float a, float c)
+{
+	unsigned j = 0;
+	while (j < o->n && o->d[j] != d)
+		j++;
+	if (j == o->n) {
+		o->d[o->n++] = d;
+		o->a[j] = o->c[j] = 0.0f;
+	}
+	o->a[j] += a;
+	o->c[j] += c;
+}
+
+/* Spectra F and G (both ears, [ear][chunk][16 re, 16 im]; G unused when
+ * every c is 0), weighted, into the newest slot of each direction's delay
+ * line. The first source to reach a direction in a block zeroes the slots
+ * the direction missed since it was last written (the products skipped
+ * them meanwhile) and sets the newest one; the others add to it. */
+HOT static void to_directions(struct binaural *b, const float *F, const float *G, const struct sends *o)
 {
 	const unsigned K = b->parts, chunks = b->row / 16;
 	const uint64_t n = b->n;
-	for (int i = 0; i < 3; i++) {
-		if (!(wt[i] > 0.0f))
-			continue;
-		const uint32_t d = v[i];
+	for (unsigned i = 0; i < o->n; i++) {
+		const uint32_t d = o->d[i];
 		float *restrict D = dir_fdl_of(b, d) + (size_t)b->pos * 32;
 		const uint64_t last = b->dir_last[d];
 		const bool first = last != n;
@@ -528,18 +548,20 @@ HOT static void to_directions(struct binaural *b, const float *spec, const uint3
 				zero_slot(b, dir_fdl_of(b, d), (unsigned)(m % K));
 			b->dir_last[d] = n;
 		}
-		const float w = wt[i];
-		const float *restrict sp = spec;
-		for (unsigned c = 0; c < 2 * chunks; c++, sp += 32) {
-			/* Chunk c of both ears in turn: the right ear's come after
+		const float a = o->a[i], c = o->c[i];
+		const float *restrict f = F, *restrict g = G;
+		for (unsigned ch = 0; ch < 2 * chunks; ch++, f += 32, g += 32) {
+			/* Chunk ch of both ears in turn: the right ear's come after
 			 * all of the left ear's, in either layout. */
-			float *o = D + (size_t)c * K * 32;
+			float *q = D + (size_t)ch * K * 32;
 			for (int j = 0; j < 32; j += 8) {
-				const v8 y = w * *(const v8 *)(sp + j);
+				v8 y = a * *(const v8 *)(f + j);
+				if (c != 0.0f)
+					y += c * *(const v8 *)(g + j);
 				if (first)
-					*(v8 *)(o + j) = y;
+					*(v8 *)(q + j) = y;
 				else
-					*(v8 *)(o + j) += y;
+					*(v8 *)(q + j) += y;
 			}
 		}
 	}
@@ -955,8 +977,9 @@ static void prefetch_start(const struct binaural *b, unsigned s)
 			__builtin_prefetch(m + (((from + o) & (R - 1)) + R) * sizeof(float), 1, 1);
 		}
 	}
-	for (size_t o = b->off_hist * sizeof(float); o < b->off_fdl * sizeof(float); o += 64)
-		__builtin_prefetch(m + o, 1, 1);
+	if (!src->agg) /* on the directions' lines its history is zeros, unread */
+		for (size_t o = b->off_hist * sizeof(float); o < b->off_fdl * sizeof(float); o += 64)
+			__builtin_prefetch(m + o, 1, 1);
 	if (src->agg) {
 		/* Its directions' newest slots. */
 		for (int i = 0; i < 3 && src->wt[i] > 0.0f; i++) {
@@ -1155,27 +1178,34 @@ void binaural_add(struct binaural *b, unsigned s, const float *x, const struct b
 				accumulate_blend(b, src, BIN_STEADY, true, NULL, NULL, false);
 			src->drain--;
 		}
+		/* The block, and when the blend changes the block faded in
+		 * (G): it fades out of the old directions and into the new
+		 * ones on the way in, each sample heard through the blend of
+		 * the two its place in the block gives, what came before
+		 * keeping its place. The old blend's share, F (1 - fade_in),
+		 * is F - G. */
+		struct sends o = { .n = 0 };
+		float *F = b->spec, *G = b->spec + 4 * (size_t)b->row;
+		transform(b, zeros, ys, F, 32);
 		if (reblend) {
-			/* A new blend: the block fades out of the old directions
-			 * and into the new ones, on the way in (each sample heard
-			 * through the blend of the two its place in the block
-			 * gives; what came before keeps its place). */
 			const float *fi = b->fade_in;
 			for (int ear = 0; ear < 2; ear++)
 				for (unsigned i = 0; i < P; i++)
-					b->yx[ear][i] = b->y[ear][i] * (1.0f - fi[i]);
-			transform(b, zeros, (const float *const *)b->yx, b->spec, 32);
-			to_directions(b, b->spec, src->v, src->wt);
-			for (int ear = 0; ear < 2; ear++)
-				for (unsigned i = 0; i < P; i++)
 					b->yx[ear][i] = b->y[ear][i] * fi[i];
-			transform(b, zeros, (const float *const *)b->yx, b->spec, 32);
-			to_directions(b, b->spec, t.v, t.wt);
+			transform(b, zeros, (const float *const *)b->yx, G, 32);
+			for (int k = 0; k < 3; k++)
+				if (src->wt[k] > 0.0f)
+					send_to(&o, src->v[k], src->wt[k], -src->wt[k]);
+			for (int k = 0; k < 3; k++)
+				if (t.wt[k] > 0.0f)
+					send_to(&o, t.v[k], 0.0f, t.wt[k]);
 			src->filter_ok = false;
 		} else {
-			transform(b, zeros, ys, b->spec, 32);
-			to_directions(b, b->spec, t.v, t.wt);
+			for (int k = 0; k < 3; k++)
+				if (t.wt[k] > 0.0f)
+					send_to(&o, t.v[k], t.wt[k], 0.0f);
 		}
+		to_directions(b, F, G, &o);
 	} else {
 		transform(b, (const float *const *)hist, ys, own, (size_t)K * 32);
 		memcpy(hist[0], b->y[0], P * sizeof(float));

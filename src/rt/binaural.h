@@ -227,7 +227,8 @@ struct binaural {
 	unsigned n_steady;        /* awake steady sources */
 	uint32_t *dir_on;         /* the filters written within the last K blocks ... */
 	unsigned n_on;            /* ... and how many */
-	float *spec;              /* an aggregated source's newest spectra, [ear][chunk][16 re, 16 im] */
+	float *spec;              /* a source's newest spectra for the directions' lines, [ear][chunk]
+				   * [16 re, 16 im], then the same faded in */
 	/* Scratch. */
 	fftwf_plan fwd, inv;
 	float *cin;               /* 2P complex: [previous block | this block], left ear in the
