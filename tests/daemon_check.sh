@@ -72,3 +72,12 @@ status=0
 [ "$status" -eq 2 ] || fail "--check with a broken scene: exit $status"
 grep -q "bowl-meditation.scene:[0-9]*:.*note" "$TMP/broken.out" || fail "broken scene not named: $(cat "$TMP/broken.out")"
 pass "--check names a broken scene: $(cat "$TMP/broken.out")"
+
+# A binding at one of tingled's own addresses takes it over: said, with
+# file and line, and the rest still checks.
+printf '[bind]\nosc /1/push1 = panic\nosc /ping = panic\n' >"$TMP/shadow.conf"
+"$TINGLED" --check -c "$TMP/shadow.conf" >"$TMP/shadow.out" 2>&1 || fail "--check refused: $(cat "$TMP/shadow.out")"
+grep -q "warning: .*shadow.conf:3: \[bind\] osc /ping: this is also a command" "$TMP/shadow.out" ||
+	fail "no warning for /ping: $(cat "$TMP/shadow.out")"
+! grep -q "/1/push1: this is also" "$TMP/shadow.out" || fail "a warning for /1/push1"
+pass "a binding at a command's address is said: $(grep /ping "$TMP/shadow.out")"

@@ -513,6 +513,13 @@ START_TEST(feedback_and_learn)
 	ck_assert_int_eq(n_said, 0); /* nobody listens */
 	struct ctl_sender from = { .len = 1 };
 	struct ctl_reply reply;
+	/* /state answers its sender in full, bound controls too, with
+	 * nobody subscribed. */
+	ck_assert_int_eq(control_dispatch_from(ctl, q, 0, "/state", NULL, 0, &from, &reply, err, sizeof err), 0);
+	ck_assert(was_said("/input/harp/gain -10.000"));
+	ck_assert(was_said("/1/fader1 0.750"));
+	ck_assert(was_said("/scene/index -1"));
+	n_said = 0;
 	ck_assert_int_eq(control_dispatch_from(ctl, q, 0, "/subscribe", NULL, 0, &from, &reply, err, sizeof err), 0);
 	/* The whole state, bound controls at their own addresses in their range. */
 	ck_assert(was_said("/input/harp/gain -10.000"));
@@ -527,6 +534,15 @@ START_TEST(feedback_and_learn)
 	ck_assert(was_said("/input/harp/gain -20.000"));
 	control_send_meters(ctl, 0.5f, 0.0f);
 	ck_assert(was_said("/meter/out -6.021 -120.000"));
+	/* A place shows on the XY pads too: 2 m to the right is the right
+	 * edge's middle, 0.1 m in front near the centre. */
+	n_said = 0;
+	ck_assert_int_eq(run("/source/harp/position", "fff", -90.0, 0.0, 2.0), 0);
+	ck_assert(was_said("/source/harp/position -90.000 0.000 2.000"));
+	ck_assert(was_said("/source/harp/xy 1.000 0.500"));
+	n_said = 0;
+	ck_assert_int_eq(run("/source/harp/xy", "ff", 0.25, 0.9), 0);
+	ck_assert(was_said("/source/harp/xy 0.250 0.900"));
 	/* Without a sender these are refused. */
 	ck_assert_int_eq(run("/state", ""), -1);
 	ck_assert_ptr_nonnull(strstr(err, "only over OSC"));

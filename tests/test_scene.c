@@ -461,9 +461,11 @@ START_TEST(test_foreign_input_and_binds)
 				    "midi cc 64 = hold\n"
 				    "midi cc 80 channel 2 = scene next on=release\n"
 				    "midi pc = scene\n"
-				    "osc /1/xy1 = source s xy\n",
+				    "osc /1/xy1 = source s xy\n"
+				    /* the drum travels with the scene: said, unused */
+				    "osc /1/fader2 = input drum gain -40 0\n",
 				    test_conf());
-	ck_assert_uint_eq(d->n_binds, 6);
+	ck_assert_uint_eq(d->n_binds, 7);
 	const struct conf_bind *b = d->binds;
 	ck_assert_int_eq(b[0].way, BIND_OSC);
 	ck_assert_str_eq(b[0].osc, "/1/push1");

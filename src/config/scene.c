@@ -961,6 +961,14 @@ static bool has_sound(const struct scene_desc *d, const char *name)
 	return false;
 }
 
+static bool has_scene_input(const struct scene_desc *d, const char *name)
+{
+	for (size_t i = 0; i < d->n_inputs; i++)
+		if (!strcmp(d->inputs[i].name, name))
+			return true;
+	return false;
+}
+
 /* What a [bind] line names must be in the scene (or a live input). */
 static void finish_binds(struct parse *p)
 {
@@ -974,7 +982,9 @@ static void finish_binds(struct parse *p)
 			continue;
 		bool input = is_live_input(p, b->target);
 		if (b->target_input && !input) {
-			if (p->conf && p->conf->n_inputs)
+			/* An input the scene has an [input] section for travels
+			 * with it: on a rig without it, said and left unused. */
+			if (p->conf && p->conf->n_inputs && !has_scene_input(d, b->target))
 				ini_fail(&p->ini, b->line, "[bind] %s: no live input named '%s'", b->control, b->target);
 			else
 				log_warn("%s:%d: [bind] %s: no live input named '%s' here; the binding does nothing",

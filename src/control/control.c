@@ -61,6 +61,8 @@ bool ctl_number(const struct ctl_arg *a, float *out)
 	return false;
 }
 
+static bool is_command(const char *path);
+
 static int fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t n, const char *fmt, ...)
 {
@@ -278,7 +280,14 @@ int control_apply_conf(struct control *c, struct engine_queue *q, const struct t
 		rc = send_source_all(c, q, slot, 0.0f, err, errlen);
 	}
 	if (rc == 0) {
-		/* The configuration's bindings (pedals), fresh. */
+		/* The configuration's bindings (pedals), fresh. An OSC control
+		 * at one of tingled's own addresses takes it over: said. */
+		for (size_t i = 0; i < conf->n_binds; i++)
+			if (conf->binds[i].way == BIND_OSC && is_command(conf->binds[i].osc))
+				log_warn("%s:%d: [bind] osc %s: this is also a command of tingled; the binding "
+					 "takes it, and the command is not heard at this address",
+					 conf->path[0] ? conf->path : "(config)", conf->binds[i].line,
+					 conf->binds[i].osc);
 		c->n_global = conf->n_binds;
 		memcpy(c->global, conf->binds, conf->n_binds * sizeof conf->binds[0]);
 		memset(c->global_state, 0, sizeof c->global_state);
@@ -912,6 +921,16 @@ static bool pattern_match(const char *pattern, const char *path, char *name, siz
 	return !*pattern && !*path;
 }
 
+/* Is the address one of the command table's? */
+static bool is_command(const char *path)
+{
+	char name[CONF_NAME_MAX * 2];
+	for (size_t i = 0; i < TINGLE_ARRAY_LEN(commands); i++)
+		if (pattern_match(commands[i].pattern, path, name, sizeof name))
+			return true;
+	return false;
+}
+
 static bool form_fits(const char *form, size_t len, const struct ctl_arg *argv, int argc)
 {
 	float v;
@@ -1404,6 +1423,13 @@ static void send_place_feedback_to(struct control *c, const struct ctl_sender *t
 	char path[160];
 	snprintf(path, sizeof path, "/source/%s/position", s->name);
 	say(c, to, path, "fff", (double)s->azimuth, (double)s->elevation, (double)s->distance);
+	/* And where it is on an XY pad (as /source/NAME/xy reads one), so
+	 * pads follow. */
+	float r = (s->distance - ENGINE_MIN_DISTANCE) / (XY_PAD_RADIUS - ENGINE_MIN_DISTANCE);
+	r = fminf(fmaxf(r, 0.0f), 1.0f);
+	const float az = s->azimuth * (float)M_PI / 180.0f;
+	snprintf(path, sizeof path, "/source/%s/xy", s->name);
+	say(c, to, path, "ff", (double)(0.5f - 0.5f * r * sinf(az)), (double)(0.5f + 0.5f * r * cosf(az)));
 }
 
 static void send_gain_feedback_to(struct control *c, const struct ctl_sender *to, int slot)
@@ -1504,7 +1530,7 @@ static bool same_control(const char *command, const struct conf_bind *b)
  * given). */
 static void send_bound_values(struct control *c, const struct ctl_sender *to, const char *command)
 {
-	if (!listening(c))
+	if (!to && !listening(c))
 		return;
 	struct bind_list l[3];
 	size_t nl = bind_lists(c, l);
