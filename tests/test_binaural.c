@@ -120,6 +120,10 @@ START_TEST(static_source_matches_direct_convolution)
 			ck_assert(b->acc_im[a][ear] - b->acc_re[a][ear] == b->acc_im[0][0] - b->acc_re[0][0]);
 			ck_assert_int_eq(fftwf_alignment_of(b->acc_re[a][ear]), fftwf_alignment_of(b->acc_re[0][0]));
 		}
+	for (unsigned a = 0; a < 2 * b->parts; a++) {
+		ck_assert(b->y_im[a] - b->y_re[a] == b->acc_im[0][0] - b->acc_re[0][0]);
+		ck_assert_int_eq(fftwf_alignment_of(b->y_re[a]), fftwf_alignment_of(b->acc_re[0][0]));
+	}
 	/* Long enough for the source to be summed into its direction's delay
 	 * line, its own drained, and then some. */
 	const size_t total = (size_t)P * (b->agg_after + 2 * b->parts + 8);

@@ -217,7 +217,7 @@ struct binaural *binaural_new(const struct hrtf_set *h, unsigned block, unsigned
 	b->fd = fftwf_malloc((size_t)BIN_FD_PHASES * BIN_FD_ROW * sizeof(float));
 	b->near_grid = malloc((size_t)BIN_NEAR_ANGLES * BIN_NEAR_RHO_STEPS * 3 * sizeof(float));
 	b->arena = big_alloc((size_t)n_sources * b->per_source * sizeof(float));
-	b->dir_fdl = big_alloc(spec * sizeof(float));
+	b->dir_in = big_alloc((size_t)b->n_filters * 4 * row * sizeof(float));
 	b->dir_last = calloc(b->n_filters, sizeof *b->dir_last);
 	b->dir_users = calloc(b->n_filters, sizeof *b->dir_users);
 	b->dir_on = malloc(b->n_filters * sizeof *b->dir_on);
@@ -240,7 +240,7 @@ struct binaural *binaural_new(const struct hrtf_set *h, unsigned block, unsigned
 	}
 	b->src = calloc(n_sources, sizeof *b->src);
 	bool ok = b->h && b->delay && b->shell_distance && b->tri && b->cell && b->fd && b->near_grid &&
-		  b->arena && b->dir_fdl && b->dir_last && b->dir_users && b->dir_on && b->spec && b->cin && b->cout &&
+		  b->arena && b->dir_in && b->dir_last && b->dir_users && b->dir_on && b->spec && b->cin && b->cout &&
 		  b->y[0] && b->y[1] && b->slot && b->t_out && b->scratch && b->fd_tmp && b->fade_in && b->zeros && b->src;
 	/* The inverse plan runs on every accumulator pair (new-array execute):
 	 * FFTW requires the same alignment and the same distance between the
@@ -252,6 +252,23 @@ struct binaural *binaural_new(const struct hrtf_set *h, unsigned block, unsigned
 			b->acc_im[a][ear] = b->acc_re[a][ear] ? b->acc_re[a][ear] + b->acc_stride : NULL;
 			ok = ok && b->acc_re[a][ear];
 		}
+	/* The directions' products: an accumulator pair per ear for each of
+	 * the K blocks they reach into, laid out as the others. */
+	b->y_re = ok ? calloc(2 * (size_t)K, sizeof *b->y_re) : NULL;
+	b->y_im = ok ? calloc(2 * (size_t)K, sizeof *b->y_im) : NULL;
+	b->y_live = ok ? calloc(K, sizeof *b->y_live) : NULL;
+	b->yk_re = ok ? calloc(K, sizeof *b->yk_re) : NULL;
+	b->yk_im = ok ? calloc(K, sizeof *b->yk_im) : NULL;
+	b->dc_k = ok ? calloc(K, sizeof *b->dc_k) : NULL;
+	b->ny_k = ok ? calloc(K, sizeof *b->ny_k) : NULL;
+	ok = ok && b->y_re && b->y_im && b->y_live && b->yk_re && b->yk_im && b->dc_k && b->ny_k;
+	for (size_t a = 0; ok && a < 2 * (size_t)K; a++) {
+		b->y_re[a] = fftwf_malloc(2 * b->acc_stride * sizeof(float));
+		b->y_im[a] = b->y_re[a] ? b->y_re[a] + b->acc_stride : NULL;
+		ok = b->y_re[a] != NULL;
+		if (ok)
+			memset(b->y_re[a], 0, 2 * b->acc_stride * sizeof(float));
+	}
 	if (!ok) {
 		binaural_free(b);
 		return NULL;
@@ -356,7 +373,7 @@ struct binaural *binaural_new(const struct hrtf_set *h, unsigned block, unsigned
 			memset(b->acc_re[a][ear], 0, 2 * b->acc_stride * sizeof(float));
 	/* Every page of the arena touched now, not on the audio thread. */
 	memset(b->arena, 0, (size_t)n_sources * b->per_source * sizeof(float));
-	memset(b->dir_fdl, 0, spec * sizeof(float));
+	memset(b->dir_in, 0, (size_t)b->n_filters * 4 * row * sizeof(float));
 	memset(b->spec, 0, (size_t)2 * 2 * 2 * row * sizeof(float));
 	memset(b->zeros, 0, 5 * P * sizeof(float));
 	b->tail_live = false;
@@ -393,7 +410,17 @@ void binaural_free(struct binaural *b)
 	fftwf_free(b->fd);
 	free(b->near_grid);
 	free(b->arena);
-	free(b->dir_fdl);
+	free(b->dir_in);
+	if (b->y_re)
+		for (size_t a = 0; a < 2 * (size_t)b->parts; a++)
+			fftwf_free(b->y_re[a]); /* y_im is part of it */
+	free(b->y_re);
+	free(b->y_im);
+	free(b->y_live);
+	free(b->yk_re);
+	free(b->yk_im);
+	free(b->dc_k);
+	free(b->ny_k);
 	free(b->dir_last);
 	free(b->dir_users);
 	free(b->dir_on);

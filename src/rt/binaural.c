@@ -66,11 +66,11 @@ static inline const float *hrtf_of(const struct binaural *b, uint32_t f)
 	return b->h + (size_t)f * b->filt_size;
 }
 
-/* A direction's frequency-domain delay lines (both ears, a source's
- * layout): what the aggregated sources sent it. */
-static inline float *dir_fdl_of(const struct binaural *b, uint32_t f)
+/* A direction's input this block (both ears, [ear][chunk][16 re, 16 im]):
+ * what the sources on the directions' lines sent it. */
+static inline float *dir_in_of(const struct binaural *b, uint32_t f)
 {
-	return b->dir_fdl + (size_t)f * b->filt_size;
+	return b->dir_in + (size_t)f * 4 * b->row;
 }
 
 /* ------------------------------------------------------------------ */
@@ -524,36 +524,27 @@ static void send_to(struct sends *o, uint32_t d, float a, float c)
 }
 
 /* Spectra F and G (both ears, [ear][chunk][16 re, 16 im]; G unused when
- * every c is 0), weighted, into the newest slot of each direction's delay
- * line. The first source to reach a direction in a block zeroes the slots
- * the direction missed since it was last written (the products skipped
- * them meanwhile) and sets the newest one; the others add to it. */
+ * every c is 0), weighted, into each direction's input of this block. The
+ * first source to reach a direction in a block sets it (and lists the
+ * direction); the others add to it. */
 HOT static void to_directions(struct binaural *b, const float *F, const float *G, const struct sends *o)
 {
-	const unsigned K = b->parts, chunks = b->row / 16;
+	const unsigned chunks = b->row / 16;
 	const uint64_t n = b->n;
 	for (unsigned i = 0; i < o->n; i++) {
 		const uint32_t d = o->d[i];
-		float *restrict D = dir_fdl_of(b, d) + (size_t)b->pos * 32;
-		const uint64_t last = b->dir_last[d];
-		const bool first = last != n;
+		float *restrict D = dir_in_of(b, d);
+		const bool first = b->dir_last[d] != n;
 		if (first) {
-			/* Off the list since K blocks: every slot is stale. */
-			uint64_t from = last + 1;
-			if (n - last >= K) {
-				b->dir_on[b->n_on++] = d;
-				from = n - K + 1;
-			}
-			for (uint64_t m = from; m < n; m++)
-				zero_slot(b, dir_fdl_of(b, d), (unsigned)(m % K));
+			b->dir_on[b->n_on++] = d;
 			b->dir_last[d] = n;
 		}
 		const float a = o->a[i], c = o->c[i];
 		const float *restrict f = F, *restrict g = G;
 		for (unsigned ch = 0; ch < 2 * chunks; ch++, f += 32, g += 32) {
 			/* Chunk ch of both ears in turn: the right ear's come after
-			 * all of the left ear's, in either layout. */
-			float *q = D + (size_t)ch * K * 32;
+			 * all of the left ear's. */
+			float *q = D + (size_t)ch * 32;
 			for (int j = 0; j < 32; j += 8) {
 				v8 y = a * *(const v8 *)(f + j);
 				if (c != 0.0f)
@@ -567,43 +558,82 @@ HOT static void to_directions(struct binaural *b, const float *F, const float *G
 	}
 }
 
-/* The directions written within the last K blocks, each multiplied once
- * with its spectra from the table into the directions' accumulators; the
- * partitions of the blocks since it was last written are stale and
- * skipped. A direction not written for K - 1 blocks leaves the list after
- * its last product. */
+/* Up to BIN_DIR_GROUP directions' inputs (x[j], one ear) times all K
+ * partitions of their spectra (h[j], that ear), into the K accumulators
+ * of the blocks they sound in (y_re/y_im[k]: block n + k), 8 bins at a
+ * time: the inputs stay in registers across the partitions, each
+ * accumulator is read and written once for the group, and the spectra
+ * are read once, in order. */
+HOT static void group_mac(float *const *y_re, float *const *y_im, const float *const *x, const float *const *h,
+			 unsigned nd, unsigned K, unsigned chunks)
+{
+	for (unsigned c = 0; c < 2 * chunks; c++) {
+		const size_t xo = (size_t)(c / 2) * 32 + 8 * (c % 2), ho = (size_t)(c / 2) * K * 32 + 8 * (c % 2);
+		v8 xr[BIN_DIR_GROUP], xi[BIN_DIR_GROUP];
+		for (unsigned j = 0; j < nd; j++) {
+			xr[j] = *(const v8 *)(x[j] + xo);
+			xi[j] = *(const v8 *)(x[j] + xo + 16);
+		}
+		for (unsigned k = 0; k < K; k++) {
+			float *ar = y_re[k] + 8 * c, *ai = y_im[k] + 8 * c;
+			v8 re = *(const v8 *)ar, im = *(const v8 *)ai;
+			for (unsigned j = 0; j < nd; j++) {
+				const float *hk = h[j] + ho + (size_t)k * 32;
+				const v8 hr = *(const v8 *)hk, hi = *(const v8 *)(hk + 16);
+				re += xr[j] * hr - xi[j] * hi;
+				im += xr[j] * hi + xi[j] * hr;
+			}
+			*(v8 *)ar = re;
+			*(v8 *)ai = im;
+		}
+	}
+}
+
+/* The directions written this block, each multiplied once with its
+ * spectra from the table (transposed: this block's input times partition
+ * k goes to the output of block n + k), a few at a time. A direction
+ * nobody sends anything costs nothing: what it was sent before is in the
+ * accumulators already. */
 static void directions_mac(struct binaural *b)
 {
 	const unsigned K = b->parts, chunks = b->row / 16;
-	unsigned *slot = b->slot;
-	for (unsigned k = 0; k < K; k++)
-		slot[k] = (b->pos + K - k) % K;
-	for (unsigned i = 0; i < b->n_on;) {
-		const uint32_t d = b->dir_on[i];
-		const unsigned k0 = (unsigned)(b->n - b->dir_last[d]); /* < K */
-		const float *x = dir_fdl_of(b, d), *h = hrtf_of(b, d);
+	float **y_re = b->yk_re, **y_im = b->yk_im, *dc = b->dc_k, *ny = b->ny_k;
+	for (unsigned i = 0; i < b->n_on; i += BIN_DIR_GROUP) {
+		const unsigned nd = b->n_on - i < BIN_DIR_GROUP ? b->n_on - i : BIN_DIR_GROUP;
+		if (i + nd < b->n_on) /* the next group's first spectra */
+			for (unsigned j = 0; j < nd && i + nd + j < b->n_on; j++)
+				__builtin_prefetch(hrtf_of(b, b->dir_on[i + nd + j]), 0, 1);
 		for (int ear = 0; ear < 2; ear++) {
 			const size_t e = spec_at(b, ear, 0, 0);
-			float *ar = b->acc_re[BIN_AGG][ear], *ai = b->acc_im[BIN_AGG][ear];
-			float dc = ar[0], ny = ai[0];
-			for (unsigned k = k0; k < K; k++) {
-				dc += x[e + slot[k] * 32] * h[e + k * 32];
-				ny += x[e + slot[k] * 32 + 16] * h[e + k * 32 + 16];
+			const float *x[BIN_DIR_GROUP], *h[BIN_DIR_GROUP];
+			for (unsigned j = 0; j < nd; j++) {
+				x[j] = dir_in_of(b, b->dir_on[i + j]) + (size_t)ear * 2 * b->row;
+				h[j] = hrtf_of(b, b->dir_on[i + j]) + e;
 			}
-			struct ahead ah = { .n = 0 };
-			if (i + 1 < b->n_on) {
-				ah.p[ah.n++] = (const char *)(dir_fdl_of(b, b->dir_on[i + 1]) + e);
-				ah.p[ah.n++] = (const char *)(hrtf_of(b, b->dir_on[i + 1]) + e);
+			for (unsigned k = 0; k < K; k++) {
+				const unsigned a = (b->pos + k) % K;
+				y_re[k] = b->y_re[2 * a + (unsigned)ear];
+				y_im[k] = b->y_im[2 * a + (unsigned)ear];
+				/* Bin 0: DC and Nyquist, real each, multiply apart (the
+				 * products' sums there are overwritten). */
+				dc[k] = y_re[k][0];
+				ny[k] = y_im[k][0];
+				for (unsigned j = 0; j < nd; j++) {
+					dc[k] += x[j][0] * h[j][k * 32];
+					ny[k] += x[j][16] * h[j][k * 32 + 16];
+				}
 			}
-			mac_parts(ar, ai, x + e, h + e, slot, k0, K, chunks, &ah);
-			ar[0] = dc;
-			ai[0] = ny;
+			group_mac(y_re, y_im, x, h, nd, K, chunks);
+			for (unsigned k = 0; k < K; k++) {
+				y_re[k][0] = dc[k];
+				y_im[k][0] = ny[k];
+			}
 		}
-		if (k0 + 1 >= K)
-			b->dir_on[i] = b->dir_on[--b->n_on];
-		else
-			i++;
 	}
+	if (b->n_on)
+		for (unsigned k = 0; k < K; k++)
+			b->y_live[(b->pos + k) % K] = true;
+	b->n_on = 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -874,7 +904,6 @@ static void near_run(float *y, unsigned P, struct bin_fo f0, struct bin_fo f1, f
 void binaural_begin(struct binaural *b)
 {
 	clear_acc(b, BIN_STEADY);
-	clear_acc(b, BIN_AGG);
 	b->n++;
 	b->pos = (unsigned)(b->n % b->parts);
 }
@@ -983,11 +1012,9 @@ static void prefetch_start(const struct binaural *b, unsigned s)
 	if (src->agg) {
 		/* Its directions' newest slots. */
 		for (int i = 0; i < 3 && src->wt[i] > 0.0f; i++) {
-			const char *at = (const char *)(dir_fdl_of(b, src->v[i]) + (size_t)b->pos * 32);
-			for (unsigned c = 0; c < 2 * (b->row / 16); c++) {
-				__builtin_prefetch(at + (size_t)c * b->parts * 128, 1, 1);
-				__builtin_prefetch(at + (size_t)c * b->parts * 128 + 64, 1, 1);
-			}
+			const char *at = (const char *)dir_in_of(b, src->v[i]);
+			for (size_t o = 0; o < 4 * b->row * sizeof(float); o += 64)
+				__builtin_prefetch(at + o, 1, 1);
 		}
 		if (!src->drain)
 			return;
@@ -1225,11 +1252,11 @@ void binaural_add(struct binaural *b, unsigned s, const float *x, const struct b
 	take_target(src, &t);
 }
 
-/* Spread the packed bin 0 back into DC and Nyquist, and transform. */
-static void inverse(struct binaural *b, int a, int ear)
+/* Spread the packed bin 0 back into DC and Nyquist, and transform (the
+ * accumulator is garbage after). */
+static void inverse(struct binaural *b, float *re, float *im)
 {
 	const unsigned P = b->block;
-	float *re = b->acc_re[a][ear], *im = b->acc_im[a][ear];
 	re[P] = im[0];
 	im[0] = 0.0f;
 	im[P] = 0.0f;
@@ -1240,20 +1267,25 @@ void binaural_end(struct binaural *b, float *left, float *right)
 {
 	const unsigned P = b->block;
 	float *out[2] = { left, right };
-	const bool products = b->n_on > 0;
 	directions_mac(b);
+	const unsigned a = b->pos;
+	const bool products = b->y_live[a];
 	b->inverse_ffts = products ? 4 : 2;
 	for (int ear = 0; ear < 2; ear++) {
 		float *o = out[ear], *tail = b->tail[ear];
-		inverse(b, BIN_STEADY, ear);
+		inverse(b, b->acc_re[BIN_STEADY][ear], b->acc_im[BIN_STEADY][ear]);
 		memcpy(o, b->t_out + P, P * sizeof(float));
 		if (products) {
 			/* Overlap-add: this block, and what rings on into the
-			 * next (the first half: [zeros | block] was transformed). */
-			inverse(b, BIN_AGG, ear);
+			 * next (the first half: [zeros | block] was transformed).
+			 * The accumulator is then the one of block n + K. */
+			float *re = b->y_re[2 * a + (unsigned)ear], *im = b->y_im[2 * a + (unsigned)ear];
+			inverse(b, re, im);
 			for (unsigned i = 0; i < P; i++)
 				o[i] += b->t_out[P + i] + tail[i];
 			memcpy(tail, b->t_out, P * sizeof(float));
+			memset(re, 0, b->acc_stride * sizeof(float));
+			memset(im, 0, b->acc_stride * sizeof(float));
 		} else if (b->tail_live) {
 			for (unsigned i = 0; i < P; i++)
 				o[i] += tail[i];
@@ -1261,6 +1293,7 @@ void binaural_end(struct binaural *b, float *left, float *right)
 		}
 	}
 	b->tail_live = products;
+	b->y_live[a] = false;
 }
 
 void binaural_init_sources(struct binaural *b)

@@ -35,17 +35,19 @@
  *
  * Sources share the work by direction. By linearity,
  * sum_k X_s(n-k) sum_d w_sd H_d(k) = sum_d sum_k [sum_s w_sd X_s(n-k)] H_d(k):
- * every direction (measured or virtual) has its own frequency-domain
- * delay line, in a source's layout, and one slot position, b->pos,
- * rotates once a block for every delay line, the sources' and the
- * directions'. A source on the directions' lines adds its newest spectra,
- * weighted by its blend, into the newest slot of each of its directions'
- * lines instead of its own, and the directions written within the last K
- * blocks are multiplied with their spectra from the table, once, at
- * binaural_end. The directions' lines are overlap-add ([zeros | block]
+ * a source on the directions' lines adds its newest spectra, weighted by
+ * its blend, into the input of this block of each of its directions
+ * (measured or virtual) instead of its own line, and at binaural_end each
+ * direction written this block is multiplied with all K partitions of its
+ * spectra from the table, once, a few directions at a time (transposed:
+ * this block's input times partition k goes into the accumulator of block
+ * n + k, one of K that rotate). A direction nobody sends anything to costs
+ * nothing, and no direction keeps a delay line: per block, the table's
+ * spectra of the directions in use are read once and nothing else of
+ * theirs but their input. These products are overlap-add ([zeros | block]
  * transformed, the half that rings into the next block kept), so each
- * input block is in exactly one slot and goes there with the blend of its
- * own moment: what a source sent keeps its place when it moves.
+ * input block goes in with the blend of its own moment: what a source
+ * sent keeps its place when it moves.
  *
  * A source whose blend changes goes to the directions' lines, and the
  * change costs a second transform and no products: the block fades out of
@@ -68,15 +70,12 @@
  * drains: its newest slot takes the end of the last block (which rings on
  * into this one), its stored filter the blend it had, and for K blocks
  * zeros go in while its older spectra still meet that filter; after that
- * the source's block touches only its delay line and history, and the
- * directions' lines and the table (a few MB each) stay in the cache where
+ * the source's block touches only its delay line, and the directions'
+ * inputs and the table (a few MB) stay in the cache where
  * thousands of per-source lines and filters would stream from memory. Its
  * history is kept at zeros meanwhile, so that a return to its own line
- * starts clean. A direction's slots are zeroed lazily: when it is written
- * after a gap, the slots of the blocks it missed; the product skips the
- * partitions not yet zeroed. A source reset (binaural_reset_source)
- * forgets what is in its own line; what it sent to the directions drains
- * within K blocks.
+ * starts clean. A source reset (binaural_reset_source) forgets what is in
+ * its own line; what it sent to the directions rings out within K blocks.
  *
  * Memory is laid out for thousands of sources: each source's delay line,
  * history, spectra and filter are one contiguous run of an arena in huge
@@ -105,12 +104,14 @@ struct bin_place {
 	float distance;   /* metres from the centre of the head */
 };
 
-/* Accumulators: the sources on their own lines (overlap-save), and the
- * directions' lines (overlap-add). */
-enum { BIN_STEADY = 0, BIN_AGG = 1, BIN_ACCS = 2 };
+/* The accumulator of the sources on their own lines (overlap-save); the
+ * directions' products have K of their own (y_re, y_im). */
+enum { BIN_STEADY = 0, BIN_ACCS = 1 };
+/* Directions multiplied together (their inputs held in registers). */
+#define BIN_DIR_GROUP 4
 
 /* How long a source's blend must stay the same before it is counted as
- * steady, and goes to its directions' delay lines or back to its own
+ * steady, and goes to its directions' inputs or back to its own
  * line as sharing pays (at least K blocks). */
 #define BIN_AGG_SECONDS 0.1
 
@@ -163,7 +164,7 @@ struct binaural_source {
 	bool filter_ok;           /* its filter slot holds the blend of (v, wt) */
 	bool fresh;               /* nothing sounds from before: a new filter needs no crossfade */
 	bool asleep;              /* silent long enough: history cleared, skipped */
-	bool agg;                 /* its spectra go to its directions' delay lines */
+	bool agg;                 /* its spectra go to its directions' inputs */
 	unsigned drain;           /* agg: blocks its own line still takes zeros (K at first) */
 	unsigned steady;          /* blocks since its blend last changed (saturates) */
 	float fq[3];              /* the direction its blend was made for (unit vector) */
@@ -218,15 +219,21 @@ struct binaural {
 	size_t off_hist, off_fdl, off_filt, filt_size;
 	/* Steady sources, summed by direction. */
 	uint64_t n;               /* blocks begun, from K on (so that K blocks before 0 exist) */
-	unsigned pos;             /* n % K: every delay line's slot of the newest spectra */
+	unsigned pos;             /* n % K: every source line's slot of the newest spectra, and the
+				   * directions' accumulator of this block */
 	unsigned agg_after;       /* blocks of the same blend before a source is aggregated */
-	float *dir_fdl;           /* [filter]: a frequency-domain delay line pair (filt_size) */
+	float *dir_in;            /* [filter]: its input this block, both ears (4 row floats) */
 	uint64_t *dir_last;       /* [filter]: the block it was last written in (0: never) */
 	uint32_t *dir_users;      /* [filter]: awake steady sources that blend it ... */
 	unsigned n_used;          /* ... the filters with any */
 	unsigned n_steady;        /* awake steady sources */
-	uint32_t *dir_on;         /* the filters written within the last K blocks ... */
+	uint32_t *dir_on;         /* the filters written this block ... */
 	unsigned n_on;            /* ... and how many */
+	float **y_re, **y_im;     /* [K * 2]: the directions' products for block n + k, at
+				   * [(n + k) % K][ear] (accumulator pairs, as acc_re/acc_im) */
+	bool *y_live;             /* [K]: which hold products */
+	float **yk_re, **yk_im;   /* K: scratch, the accumulators from block n on */
+	float *dc_k, *ny_k;       /* K: scratch, their bin 0 */
 	float *spec;              /* a source's newest spectra for the directions' lines, [ear][chunk]
 				   * [16 re, 16 im], then the same faded in */
 	/* Scratch. */
