@@ -149,12 +149,18 @@ static void *big_alloc(size_t bytes)
 {
 	const size_t huge = (size_t)2 << 20;
 	void *p = NULL;
-	if (posix_memalign(&p, bytes >= 2 * huge ? huge : 64, bytes) != 0)
+	if (bytes < 2 * huge)
+		return posix_memalign(&p, 64, bytes) == 0 ? p : NULL;
+	/* Whole huge pages, every one touched now: the kernel may merge
+	 * small pages into huge ones at any time later, and a merge must not
+	 * make the daemon grow (nor fault on the audio thread). */
+	const size_t size = (bytes + huge - 1) & ~(huge - 1);
+	if (posix_memalign(&p, huge, size) != 0)
 		return NULL;
 #ifdef MADV_HUGEPAGE
-	if (bytes >= 2 * huge)
-		(void)madvise(p, (bytes + huge - 1) & ~(huge - 1), MADV_HUGEPAGE); /* a hint */
+	(void)madvise(p, size, MADV_HUGEPAGE); /* a hint */
 #endif
+	memset(p, 0, size);
 	return p;
 }
 
