@@ -192,7 +192,7 @@ static void steal(struct engine *e, const struct eng_sound *snd, uint32_t at)
 			continue;
 		if (snd && v->sound != snd)
 			continue;
-		float sc = voice_score(v, e->frames);
+		float sc = voice_score(v, e->frames, engine_rate(e));
 		if (sc < best) {
 			best = sc;
 			victim = v;

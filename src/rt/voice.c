@@ -245,7 +245,7 @@ void voice_render(struct voice *v, float *buf, unsigned n)
 		v->event_at = -1;
 }
 
-float voice_score(const struct voice *v, uint64_t now)
+float voice_score(const struct voice *v, uint64_t now, float rate)
 {
 	if (v->stage == VOICE_OFF)
 		return -2.0f;
@@ -256,6 +256,6 @@ float voice_score(const struct voice *v, uint64_t now)
 	if (v->stage == VOICE_RELEASE)
 		s *= 0.25f;
 	/* Older voices matter a little less than new ones. */
-	float age = (float)(now - v->born) / 48000.0f;
+	float age = (float)(now - v->born) / rate;
 	return s / (1.0f + age);
 }

@@ -80,6 +80,6 @@ void voice_release(struct voice *v, uint32_t at, uint32_t frames, bool fade);
 
 /* How much the voice still matters, for stealing: lower goes first.
  * Released and fading voices score lowest, then quiet ones, then old ones. */
-float voice_score(const struct voice *v, uint64_t now);
+float voice_score(const struct voice *v, uint64_t now, float rate);
 
 #endif
