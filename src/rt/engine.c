@@ -810,34 +810,10 @@ void engine_process(struct engine *e, const float *const *in, unsigned n_in, flo
 	engine_process_reader(e, in, n_in, out, nframes, &r);
 }
 
-void engine_process_reader(struct engine *e, const float *const *in, unsigned n_in,
-			   float *const out[2], unsigned nframes, const struct engine_midi_reader *midi)
+/* Voices sum into their sources: ten taps at one place cost one
+ * convolution. Returns how many still sound. */
+static unsigned render_voices(struct engine *e, struct engine_core *c, unsigned nframes)
 {
-	fpu_flush_denormals();
-	take_core(e);
-	if (e->n_unreported)
-		hand_back_retry(e);
-	drain(e, nframes);
-	for (uint32_t k = 0; midi && midi->get && k < midi->count; k++) {
-		struct engine_midi_view ev;
-		if (midi->get(midi->ctx, k, &ev) && ev.size <= 3) /* longer: sysex, not for us */
-			midi_event(e, ev.data, (unsigned)ev.size,
-				   ev.frame < nframes ? ev.frame : (nframes ? nframes - 1 : 0));
-	}
-
-	struct engine_core *c = e->core;
-	if (!c || nframes != c->block) {
-		for (unsigned k = 0; k < e->n_voice_slots; k++) /* time passes for voices too */
-			if (e->voice[k].stage != VOICE_OFF)
-				voice_end(e, &e->voice[k]);
-		memset(out[0], 0, nframes * sizeof(float));
-		memset(out[1], 0, nframes * sizeof(float));
-		e->frames += nframes;
-		return;
-	}
-
-	/* Voices sum into their sources: ten taps at one place cost one
-	 * convolution. */
 	memset(c->touched, 0, e->n_sources * sizeof(bool));
 	unsigned sounding = 0;
 	for (unsigned k = 0; k < e->n_voice_slots; k++) {
@@ -855,7 +831,14 @@ void engine_process_reader(struct engine *e, const float *const *in, unsigned n_
 		else
 			sounding++;
 	}
+	return sounding;
+}
 
+/* Every source heard from its place (and sent to the room), summed into
+ * out. */
+static void add_sources(struct engine *e, struct engine_core *c, const float *const *in, unsigned n_in,
+			float *const out[2], unsigned nframes)
+{
 	struct binaural *b = c->bin;
 	binaural_begin(b);
 	memset(c->room_bus, 0, nframes * sizeof(float));
@@ -910,8 +893,11 @@ void engine_process_reader(struct engine *e, const float *const *in, unsigned n_
 	binaural_end(b, out[0], out[1]);
 	/* The room adds to the direct sound, with no delay to it. */
 	room_process(c->room, c->room_bus, out[0], out[1], nframes);
+}
 
-	/* Output stage: master gain, fade (shutdown, scene), safety limiter. */
+/* Output stage: master gain, fade (shutdown, scene), safety limiter. */
+static void output_stage(struct engine *e, struct engine_core *c, float *const out[2], unsigned nframes)
+{
 	float mnext = approach(e->master_gain, e->master_target, c->smooth);
 	float fnext = e->fade_gain;
 	if (fnext < e->fade_target)
@@ -928,7 +914,13 @@ void engine_process_reader(struct engine *e, const float *const *in, unsigned n_
 		emit(e, &ev);
 	}
 	limiter_process(&e->lim, out[0], out[1], nframes);
+}
 
+/* Peaks, and about 15 times a second the meters, the voice count and
+ * each fed input's peak, for the control side. */
+static void report_meters(struct engine *e, struct engine_core *c, float *const out[2], unsigned nframes,
+			  unsigned sounding)
+{
 	for (int ch = 0; ch < 2; ch++)
 		e->peak[ch] = peak_of(out[ch], nframes, e->peak[ch]);
 	e->meter_count += nframes;
@@ -956,5 +948,37 @@ void engine_process_reader(struct engine *e, const float *const *in, unsigned n_
 		e->lim.min_gain = 1.0f;
 		e->meter_count = 0;
 	}
+}
+
+void engine_process_reader(struct engine *e, const float *const *in, unsigned n_in,
+			   float *const out[2], unsigned nframes, const struct engine_midi_reader *midi)
+{
+	fpu_flush_denormals();
+	take_core(e);
+	if (e->n_unreported)
+		hand_back_retry(e);
+	drain(e, nframes);
+	for (uint32_t k = 0; midi && midi->get && k < midi->count; k++) {
+		struct engine_midi_view ev;
+		if (midi->get(midi->ctx, k, &ev) && ev.size <= 3) /* longer: sysex, not for us */
+			midi_event(e, ev.data, (unsigned)ev.size,
+				   ev.frame < nframes ? ev.frame : (nframes ? nframes - 1 : 0));
+	}
+
+	struct engine_core *c = e->core;
+	if (!c || nframes != c->block) {
+		for (unsigned k = 0; k < e->n_voice_slots; k++) /* time passes for voices too */
+			if (e->voice[k].stage != VOICE_OFF)
+				voice_end(e, &e->voice[k]);
+		memset(out[0], 0, nframes * sizeof(float));
+		memset(out[1], 0, nframes * sizeof(float));
+		e->frames += nframes;
+		return;
+	}
+
+	const unsigned sounding = render_voices(e, c, nframes);
+	add_sources(e, c, in, n_in, out, nframes);
+	output_stage(e, c, out, nframes);
+	report_meters(e, c, out, nframes, sounding);
 	e->frames += nframes;
 }
