@@ -48,4 +48,10 @@
 #define TINGLE_SOURCES_MAX 4096
 #define TINGLE_VOICES_MAX 4096
 
+/* Gains in dB (master, inputs, sources, sounds, bindings, sessions), and
+ * room sends (below the minimum: off). */
+#define TINGLE_GAIN_DB_MIN (-120.0f)
+#define TINGLE_GAIN_DB_MAX 24.0f
+#define TINGLE_SEND_DB_MAX 12.0f
+
 #endif

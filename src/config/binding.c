@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/limits.h"
 #include "common/util.h"
 #include "config/conf.h"
 
@@ -36,12 +37,12 @@ struct param {
 };
 
 static const struct param params[] = {
-	{ "gain", -120.0f, 24.0f, -60.0f, 0.0f, false, true },
+	{ "gain", TINGLE_GAIN_DB_MIN, TINGLE_GAIN_DB_MAX, -60.0f, 0.0f, false, true },
 	{ "mute", 0.0f, 1.0f, 0.0f, 1.0f, true, true },
 	{ "azimuth", -180.0f, 180.0f, -180.0f, 180.0f, false, false },
 	{ "elevation", -90.0f, 90.0f, -90.0f, 90.0f, false, false },
 	{ "distance", 0.1f, 100.0f, 0.1f, 3.0f, false, false },
-	{ "room", -120.0f, 12.0f, -60.0f, 0.0f, false, false },
+	{ "room", TINGLE_GAIN_DB_MIN, TINGLE_SEND_DB_MAX, -60.0f, 0.0f, false, false },
 };
 
 /* The listener's head: a head tracker's angles. */
@@ -248,7 +249,7 @@ static int parse_action(struct conf_bind *b, char *err, size_t n)
 	} else if (!strcmp(verb, "master")) {
 		if (nw < 2 || strcmp(w[1], "gain"))
 			return fail(err, n, "'%s': expected master gain [MIN MAX]", b->action);
-		static const struct param master = { "gain", -120.0f, 24.0f, -60.0f, 0.0f, false, false };
+		static const struct param master = { "gain", TINGLE_GAIN_DB_MIN, TINGLE_GAIN_DB_MAX, -60.0f, 0.0f, false, false };
 		if (parse_range(b, &master, w + 2, nw - 2, err, n) < 0)
 			return -1;
 		b->kind = BIND_VALUE;

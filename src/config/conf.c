@@ -1,6 +1,7 @@
 #include "config.h"
 #include "config/conf.h"
 
+#include "common/limits.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "config/inifile.h"
@@ -349,7 +350,7 @@ static int set_value(struct parse *p, enum key k, const char *v)
 	case K_ENGINE_CEILING:
 		return ini_set_float(&p->ini, v, -40.0f, 0.0f, &c->ceiling_db);
 	case K_ENGINE_MASTER:
-		return ini_set_float(&p->ini, v, -120.0f, 24.0f, &c->master_gain_db);
+		return ini_set_float(&p->ini, v, TINGLE_GAIN_DB_MIN, TINGLE_GAIN_DB_MAX, &c->master_gain_db);
 	case K_ENGINE_NEAR_GAIN:
 		return ini_set_float(&p->ini, v, 0.0f, 24.0f, &c->near_gain_db);
 	case K_SCENES_DIR:
@@ -379,7 +380,7 @@ static int set_value(struct parse *p, enum key k, const char *v)
 		}
 		return set_port_name(p, v, in->port, sizeof in->port);
 	case K_INPUT_GAIN:
-		return ini_set_float(&p->ini, v, -120.0f, 24.0f, &in->gain_db);
+		return ini_set_float(&p->ini, v, TINGLE_GAIN_DB_MIN, TINGLE_GAIN_DB_MAX, &in->gain_db);
 	case K_INPUT_MUTE:
 		return ini_set_bool(&p->ini, v, &in->mute);
 	case K_INPUT_AZIMUTH:
@@ -389,7 +390,7 @@ static int set_value(struct parse *p, enum key k, const char *v)
 	case K_INPUT_DISTANCE:
 		return ini_set_float(&p->ini, v, 0.1f, 100.0f, &in->distance);
 	case K_INPUT_ROOM:
-		return ini_set_db_or_off(&p->ini, v, -120.0f, 12.0f, &in->room_db);
+		return ini_set_db_or_off(&p->ini, v, TINGLE_GAIN_DB_MIN, TINGLE_SEND_DB_MAX, &in->room_db);
 	default:
 		return set_list(p, k, v, false);
 	}

@@ -1,6 +1,7 @@
 #include "config.h"
 #include "config/scene.h"
 
+#include "common/limits.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "config/inifile.h"
@@ -512,7 +513,7 @@ static int set_sound(struct parse *p, enum key k, const char *v)
 		sd->mode = (enum sound_mode)w;
 		return 1;
 	case K_SOUND_GAIN:
-		return ini_set_float(ini, v, -120.0f, 24.0f, &sd->gain_db);
+		return ini_set_float(ini, v, TINGLE_GAIN_DB_MIN, TINGLE_GAIN_DB_MAX, &sd->gain_db);
 	case K_SOUND_VELOCITY:
 		return ini_set_float(ini, v, 0.0f, 1.0f, &sd->velocity);
 	case K_SOUND_SELECT:
@@ -582,12 +583,12 @@ static int set_value(struct parse *p, enum key k, const char *v)
 	case K_SOURCE_DISTANCE:
 		return ini_set_float(ini, v, 0.1f, 100.0f, &src->distance);
 	case K_SOURCE_ROOM:
-		return ini_set_db_or_off(ini, v, -120.0f, 12.0f, &src->room_db);
+		return ini_set_db_or_off(ini, v, TINGLE_GAIN_DB_MIN, TINGLE_SEND_DB_MAX, &src->room_db);
 	case K_SOURCE_MOTION:
 		return set_motion(ini, v, &src->motion);
 	case K_INPUT_GAIN:
 		in->has_gain = true;
-		return ini_set_float(ini, v, -120.0f, 24.0f, &in->gain_db);
+		return ini_set_float(ini, v, TINGLE_GAIN_DB_MIN, TINGLE_GAIN_DB_MAX, &in->gain_db);
 	case K_INPUT_MUTE:
 		in->has_mute = true;
 		return ini_set_bool(ini, v, &in->mute);
@@ -602,7 +603,7 @@ static int set_value(struct parse *p, enum key k, const char *v)
 		return ini_set_float(ini, v, 0.1f, 100.0f, &in->distance);
 	case K_INPUT_ROOM:
 		in->has_room = true;
-		return ini_set_db_or_off(ini, v, -120.0f, 12.0f, &in->room_db);
+		return ini_set_db_or_off(ini, v, TINGLE_GAIN_DB_MIN, TINGLE_SEND_DB_MAX, &in->room_db);
 	case K_INPUT_MOTION:
 		in->has_motion = true;
 		return set_motion(ini, v, &in->motion);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/limits.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "prep/scene_build.h"
@@ -462,8 +463,9 @@ static int numbers(const char *path, const struct ctl_arg *argv, int argc, int w
 
 static int check_gain(const char *path, float db, char *err, size_t n)
 {
-	if (db < -120.0f || db > 24.0f)
-		return fail(err, n, "%s: gain %g dB out of range -120..24", path, db);
+	if (db < TINGLE_GAIN_DB_MIN || db > TINGLE_GAIN_DB_MAX)
+		return fail(err, n, "%s: gain %g dB out of range %g..%g", path, db,
+			    (double)TINGLE_GAIN_DB_MIN, (double)TINGLE_GAIN_DB_MAX);
 	return 0;
 }
 
@@ -553,9 +555,9 @@ static int source_command(struct control *c, struct engine_queue *q, uint32_t of
 	if (!strcmp(prop, "room")) {
 		if (numbers(path, argv, argc, 1, v, "one number (the room send in dB, below -120 off)", err, n) < 0)
 			return -1;
-		if (v[0] > 12.0f)
+		if (v[0] > TINGLE_SEND_DB_MAX)
 			return fail(err, n, "%s: room send %g dB out of range (-120..12, lower is off)", path, v[0]);
-		s->room_db = v[0] < -120.0f ? -INFINITY : v[0];
+		s->room_db = v[0] < TINGLE_GAIN_DB_MIN ? -INFINITY : v[0];
 		struct engine_cmd cmd = { .type = ENGINE_CMD_SOURCE_ROOM, .target = slot, .offset = offset,
 					  .f = { s->room_db } };
 		return push(q, &cmd, path, err, n);
@@ -1496,7 +1498,7 @@ static bool bound_value(struct control *c, const struct conf_bind *b, float v[2]
 		else if (!strcmp(param, "elevation"))
 			now = s->elevation;
 		else if (!strcmp(param, "room"))
-			now = isfinite(s->room_db) ? s->room_db : -120.0f;
+			now = isfinite(s->room_db) ? s->room_db : TINGLE_GAIN_DB_MIN;
 		else
 			now = s->distance;
 	}

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/limits.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "config/inifile.h"
@@ -140,7 +141,7 @@ int session_read(const char *path, struct session *s, char *err, size_t errlen)
 		} else if (sect == STATE && !strcmp(key, "scene")) {
 			str_copy(s->scene, sizeof s->scene, val);
 		} else if (sect == STATE && !strcmp(key, "master")) {
-			if (!parse_float(val, &s->master_db) || s->master_db < -120.0f || s->master_db > 24.0f)
+			if (!parse_float(val, &s->master_db) || s->master_db < TINGLE_GAIN_DB_MIN || s->master_db > TINGLE_GAIN_DB_MAX)
 				rc = bad(err, errlen, path, lineno, "master: not a gain -120..24 dB", val);
 			s->has_master = true;
 		} else if (sect == SOURCE && !strcmp(key, "mute")) {
@@ -150,7 +151,7 @@ int session_read(const char *path, struct session *s, char *err, size_t errlen)
 		} else if (sect == SOURCE && (!strcmp(key, "azimuth") || !strcmp(key, "elevation") ||
 					      !strcmp(key, "distance") || !strcmp(key, "gain"))) {
 			static const struct { char key; float lo, hi; } range[] = {
-				{ 'a', -360.0f, 360.0f }, { 'e', -90.0f, 90.0f }, { 'd', 0.0f, 100.0f }, { 'g', -120.0f, 24.0f },
+				{ 'a', -360.0f, 360.0f }, { 'e', -90.0f, 90.0f }, { 'd', 0.0f, 100.0f }, { 'g', TINGLE_GAIN_DB_MIN, TINGLE_GAIN_DB_MAX },
 			};
 			size_t r = 0;
 			while (range[r].key != key[0])

@@ -543,7 +543,7 @@ static void apply(struct engine *e, const struct engine_cmd *c)
 	}
 	case ENGINE_CMD_SOURCE_ROOM:
 		if (c->target >= 0 && (unsigned)c->target < e->n_sources)
-			e->src[c->target].room_send = c->f[0] >= -120.0f ? db_to_gain(fminf(c->f[0], 12.0f)) : 0.0f;
+			e->src[c->target].room_send = c->f[0] >= TINGLE_GAIN_DB_MIN ? db_to_gain(fminf(c->f[0], TINGLE_SEND_DB_MAX)) : 0.0f;
 		break;
 	case ENGINE_CMD_SOURCE_MOTION: {
 		if (c->target < 0 || (unsigned)c->target >= e->n_sources)
