@@ -4,6 +4,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <float.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -207,4 +209,15 @@ size_t str_split(char *buf, char **words, size_t max)
 	for (char *w = strtok_r(buf, " \t,", &save); w && n < max; w = strtok_r(NULL, " \t,", &save))
 		words[n++] = w;
 	return n;
+}
+
+int tingle_err(char *err, size_t n, const char *fmt, ...)
+{
+	if (err && n) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, n, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
 }

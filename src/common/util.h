@@ -26,6 +26,11 @@ bool parse_bool(const char *s, bool *out);
 bool parse_azimuth(const char *s, float *out);
 bool parse_elevation(const char *s, float *out);
 
+/* An error message, formatted into err (n bytes; nothing when err is NULL
+ * or n is 0). Returns -1, so that "return tingle_err(err, n, ...);" reports
+ * and fails at once. */
+int tingle_err(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Azimuth wrapped into [-180, 180). */
 float wrap_azimuth(float az);
 

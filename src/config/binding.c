@@ -2,7 +2,6 @@
 #include "config/binding.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,16 +14,6 @@
 	"trigger SOUND, release SOUND, scene NAME|next|prev, scene, source NAME PARAM [MIN MAX], " \
 	"input NAME PARAM [MIN MAX], master gain [MIN MAX], listener yaw|pitch|roll [MIN MAX], " \
 	"source NAME xy, hold or panic"
-
-static int fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* A parameter a binding may set, with the range its command takes and
  * the range a control covers when the line gives none. */
@@ -95,31 +84,31 @@ static int parse_control(struct conf_bind *b, char *err, size_t n)
 	b->number = -1;
 	if (nw >= 1 && !strcmp(w[0], "osc")) {
 		if (nw != 2 || !osc_address_ok(w[1]))
-			return fail(err, n, "'%s' is not an OSC control (expected osc /ADDRESS, such as 'osc /1/push1')",
+			return tingle_err(err, n, "'%s' is not an OSC control (expected osc /ADDRESS, such as 'osc /1/push1')",
 				    b->control);
 		b->way = BIND_OSC;
 		str_copy(b->osc, sizeof b->osc, w[1]);
 		return 0;
 	}
 	if (nw < 2 || strcmp(w[0], "midi"))
-		return fail(err, n, "'%s' is not a control (expected osc /ADDRESS, midi note N, midi cc N or "
+		return tingle_err(err, n, "'%s' is not a control (expected osc /ADDRESS, midi note N, midi cc N or "
 			    "midi pc, each MIDI one with an optional channel C)", b->control);
 	size_t k = 2;
 	if (!strcmp(w[1], "note") || !strcmp(w[1], "cc")) {
 		b->way = w[1][0] == 'n' ? BIND_NOTE : BIND_CC;
 		if (nw < 3 || !int_in(w[2], 0, 127, &b->number))
-			return fail(err, n, "'%s': %s number missing or out of range (expected 0..127)", b->control,
+			return tingle_err(err, n, "'%s': %s number missing or out of range (expected 0..127)", b->control,
 				    b->way == BIND_NOTE ? "note" : "controller");
 		k = 3;
 	} else if (!strcmp(w[1], "pc")) {
 		b->way = BIND_PC;
 	} else {
-		return fail(err, n, "'%s': unknown MIDI message '%s' (expected note N, cc N or pc)", b->control, w[1]);
+		return tingle_err(err, n, "'%s': unknown MIDI message '%s' (expected note N, cc N or pc)", b->control, w[1]);
 	}
 	if (k < nw) {
 		int ch;
 		if (strcmp(w[k], "channel") || k + 2 != nw || !int_in(w[k + 1], 1, 16, &ch))
-			return fail(err, n, "'%s': expected nothing more or 'channel C' with C 1..16 after '%s'",
+			return tingle_err(err, n, "'%s': expected nothing more or 'channel C' with C 1..16 after '%s'",
 				    b->control, w[k - 1]);
 		b->channel = ch - 1;
 	}
@@ -133,11 +122,11 @@ static int parse_range(struct conf_bind *b, const struct param *p, char **w, siz
 	if (nw == 0)
 		return 0;
 	if (p->toggle)
-		return fail(err, n, "'%s': %s is on or off and takes no range", b->action, p->name);
+		return tingle_err(err, n, "'%s': %s is on or off and takes no range", b->action, p->name);
 	if (nw != 2 || !parse_float(w[0], &b->min) || !parse_float(w[1], &b->max))
-		return fail(err, n, "'%s': expected a range MIN MAX of two numbers after %s", b->action, p->name);
+		return tingle_err(err, n, "'%s': expected a range MIN MAX of two numbers after %s", b->action, p->name);
 	if (b->min < p->lo || b->min > p->hi || b->max < p->lo || b->max > p->hi || b->min == b->max)
-		return fail(err, n, "'%s': range %g %g out of bounds (expected two different values within %g..%g)",
+		return tingle_err(err, n, "'%s': range %g %g out of bounds (expected two different values within %g..%g)",
 			    b->action, (double)b->min, (double)b->max, (double)p->lo, (double)p->hi);
 	return 0;
 }
@@ -149,7 +138,7 @@ static int parse_action(struct conf_bind *b, char *err, size_t n)
 	str_copy(buf, sizeof buf, b->action);
 	size_t nw = str_split(buf, w, TINGLE_ARRAY_LEN(w));
 	if (nw == TINGLE_ARRAY_LEN(w))
-		return fail(err, n, "'%s': too many words (expected %s)", b->action, ACTIONS_EXPECTED);
+		return tingle_err(err, n, "'%s': too many words (expected %s)", b->action, ACTIONS_EXPECTED);
 
 	/* "on=WHEN" or "on WHEN" at the end. */
 	b->on = BIND_ON_PRESS;
@@ -171,13 +160,13 @@ static int parse_action(struct conf_bind *b, char *err, size_t n)
 		while (k < TINGLE_ARRAY_LEN(names) && strcmp(when, names[k]))
 			k++;
 		if (k == TINGLE_ARRAY_LEN(names))
-			return fail(err, n, "'%s': on=%s (expected on=press, on=release, on=both or on=toggle)",
+			return tingle_err(err, n, "'%s': on=%s (expected on=press, on=release, on=both or on=toggle)",
 				    b->action, when);
 		b->on = (enum bind_on)k;
 		b->on_given = true;
 	}
 	if (nw == 0)
-		return fail(err, n, "no action (expected %s)", ACTIONS_EXPECTED);
+		return tingle_err(err, n, "no action (expected %s)", ACTIONS_EXPECTED);
 
 	const char *verb = w[0];
 	b->target[0] = '\0';
@@ -185,7 +174,7 @@ static int parse_action(struct conf_bind *b, char *err, size_t n)
 	b->toggle_param = false;
 	if (!strcmp(verb, "trigger") || !strcmp(verb, "release")) {
 		if (nw != 2 || !conf_valid_name(w[1]))
-			return fail(err, n, "'%s': expected %s SOUND with one sound name", b->action, verb);
+			return tingle_err(err, n, "'%s': expected %s SOUND with one sound name", b->action, verb);
 		b->kind = verb[0] == 't' ? BIND_TRIGGER : BIND_RELEASE;
 		str_copy(b->target, sizeof b->target, w[1]);
 		snprintf(b->command, sizeof b->command, "/%s/%s", verb, w[1]);
@@ -198,7 +187,7 @@ static int parse_action(struct conf_bind *b, char *err, size_t n)
 			b->kind = BIND_SCENE_INDEX;
 			str_copy(b->command, sizeof b->command, "/scene/index");
 			if (b->way == BIND_NOTE)
-				return fail(err, n, "'%s': a note cannot choose a scene by number (expected scene NAME, "
+				return tingle_err(err, n, "'%s': a note cannot choose a scene by number (expected scene NAME, "
 					    "next or prev)", b->action);
 		} else if (nw == 2 && (!strcmp(w[1], "next") || !strcmp(w[1], "prev"))) {
 			b->kind = BIND_SCENE_STEP;
@@ -208,25 +197,25 @@ static int parse_action(struct conf_bind *b, char *err, size_t n)
 			str_copy(b->target, sizeof b->target, w[1]);
 			str_copy(b->command, sizeof b->command, "/scene");
 		} else {
-			return fail(err, n, "'%s': expected scene NAME, scene next, scene prev or scene alone", b->action);
+			return tingle_err(err, n, "'%s': expected scene NAME, scene next, scene prev or scene alone", b->action);
 		}
 	} else if (!strcmp(verb, "source") || !strcmp(verb, "input")) {
 		bool input = verb[0] == 'i';
 		if (nw < 3 || !conf_valid_name(w[1]))
-			return fail(err, n, "'%s': expected %s NAME PARAM [MIN MAX]", b->action, verb);
+			return tingle_err(err, n, "'%s': expected %s NAME PARAM [MIN MAX]", b->action, verb);
 		str_copy(b->target, sizeof b->target, w[1]);
 		b->target_input = input;
 		if (!input && !strcmp(w[2], "xy")) {
 			if (nw != 3)
-				return fail(err, n, "'%s': xy takes no range (x and y 0..1 cover the pad)", b->action);
+				return tingle_err(err, n, "'%s': xy takes no range (x and y 0..1 cover the pad)", b->action);
 			if (b->way != BIND_OSC)
-				return fail(err, n, "'%s': xy needs an OSC XY pad (two values), not a MIDI control", b->action);
+				return tingle_err(err, n, "'%s': xy needs an OSC XY pad (two values), not a MIDI control", b->action);
 			b->kind = BIND_XY;
 			snprintf(b->command, sizeof b->command, "/source/%s/xy", w[1]);
 		} else {
 			const struct param *p = find_param(w[2]);
 			if (!p)
-				return fail(err, n, "'%s': unknown parameter '%s' (expected gain, mute, azimuth, elevation, "
+				return tingle_err(err, n, "'%s': unknown parameter '%s' (expected gain, mute, azimuth, elevation, "
 					    "distance, room%s)", b->action, w[2], input ? "" : " or xy");
 			if (parse_range(b, p, w + 3, nw - 3, err, n) < 0)
 				return -1;
@@ -241,14 +230,14 @@ static int parse_action(struct conf_bind *b, char *err, size_t n)
 			if (!strcmp(head_params[k].name, w[1]))
 				p = &head_params[k];
 		if (!p)
-			return fail(err, n, "'%s': expected listener yaw|pitch|roll [MIN MAX]", b->action);
+			return tingle_err(err, n, "'%s': expected listener yaw|pitch|roll [MIN MAX]", b->action);
 		if (parse_range(b, p, w + 2, nw - 2, err, n) < 0)
 			return -1;
 		b->kind = BIND_VALUE;
 		snprintf(b->command, sizeof b->command, "/listener/%s", p->name);
 	} else if (!strcmp(verb, "master")) {
 		if (nw < 2 || strcmp(w[1], "gain"))
-			return fail(err, n, "'%s': expected master gain [MIN MAX]", b->action);
+			return tingle_err(err, n, "'%s': expected master gain [MIN MAX]", b->action);
 		static const struct param master = { "gain", TINGLE_GAIN_DB_MIN, TINGLE_GAIN_DB_MAX, -60.0f, 0.0f, false, false };
 		if (parse_range(b, &master, w + 2, nw - 2, err, n) < 0)
 			return -1;
@@ -256,17 +245,17 @@ static int parse_action(struct conf_bind *b, char *err, size_t n)
 		str_copy(b->command, sizeof b->command, "/master/gain");
 	} else if (!strcmp(verb, "hold") || !strcmp(verb, "panic")) {
 		if (nw != 1)
-			return fail(err, n, "'%s': %s takes nothing more", b->action, verb);
+			return tingle_err(err, n, "'%s': %s takes nothing more", b->action, verb);
 		b->kind = verb[0] == 'h' ? BIND_HOLD : BIND_PANIC;
 		/* The hold pedal follows the pedal: down holds, up lets go. */
 		if (b->kind == BIND_HOLD && !b->on_given)
 			b->on = BIND_ON_BOTH;
 		snprintf(b->command, sizeof b->command, "/%s", verb);
 	} else {
-		return fail(err, n, "unknown action '%s' (expected %s)", verb, ACTIONS_EXPECTED);
+		return tingle_err(err, n, "unknown action '%s' (expected %s)", verb, ACTIONS_EXPECTED);
 	}
 	if (b->on_given && (b->kind == BIND_VALUE || b->kind == BIND_XY || b->kind == BIND_SCENE_INDEX))
-		return fail(err, n, "'%s': on= is for switches; %s follows the control's value", b->action, verb);
+		return tingle_err(err, n, "'%s': on= is for switches; %s follows the control's value", b->action, verb);
 	return 0;
 }
 

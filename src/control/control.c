@@ -64,21 +64,11 @@ bool ctl_number(const struct ctl_arg *a, float *out)
 
 static bool is_command(const char *path);
 
-static int fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static int push(struct engine_queue *q, const struct engine_cmd *cmd, const char *path, char *err,
 		size_t n)
 {
 	if (!engine_queue_push(q, cmd)) {
-		fail(err, n, "%s: engine queue full, command dropped", path);
+		tingle_err(err, n, "%s: engine queue full, command dropped", path);
 		return CONTROL_QUEUE_FULL;
 	}
 	return 0;
@@ -239,12 +229,12 @@ int control_apply_conf(struct control *c, struct engine_queue *q, const struct t
 			needed++;
 		else if (!c->src[slot].is_input) {
 			pthread_mutex_unlock(&c->lock);
-			return fail(err, errlen, "input %s: a source of that name exists", conf->inputs[k].name);
+			return tingle_err(err, errlen, "input %s: a source of that name exists", conf->inputs[k].name);
 		}
 	}
 	if (needed > free_slots) {
 		pthread_mutex_unlock(&c->lock);
-		return fail(err, errlen, "%zu inputs need more sources than the engine has free (%u); "
+		return tingle_err(err, errlen, "%zu inputs need more sources than the engine has free (%u); "
 			    "[engine] sources changes at the next start", conf->n_inputs, free_slots);
 	}
 	/* Free the inputs that are gone. */
@@ -261,14 +251,14 @@ int control_apply_conf(struct control *c, struct engine_queue *q, const struct t
 		const struct conf_input *in = &conf->inputs[k];
 		int slot = find_locked(c, in->name);
 		if (slot >= 0 && !c->src[slot].is_input) {
-			rc = fail(err, errlen, "input %s: a source of that name exists", in->name);
+			rc = tingle_err(err, errlen, "input %s: a source of that name exists", in->name);
 			break;
 		}
 		for (unsigned i = 0; slot < 0 && i < c->n_slots; i++)
 			if (!c->src[i].name[0] && !c->src[i].reserved)
 				slot = (int)i;
 		if (slot < 0) {
-			rc = fail(err, errlen, "input %s: no free source (raise [engine] sources)", in->name);
+			rc = tingle_err(err, errlen, "input %s: no free source (raise [engine] sources)", in->name);
 			break;
 		}
 		struct control_source *s = &c->src[slot];
@@ -456,7 +446,7 @@ static int numbers(const char *path, const struct ctl_arg *argv, int argc, int w
 	for (int i = 0; ok && i < want; i++)
 		ok = ctl_number(&argv[i], &v[i]);
 	if (!ok)
-		return fail(err, n, "%s: expected %s, got %s", path, what,
+		return tingle_err(err, n, "%s: expected %s, got %s", path, what,
 			    type_list(argv, argc, types, sizeof types));
 	return 0;
 }
@@ -464,7 +454,7 @@ static int numbers(const char *path, const struct ctl_arg *argv, int argc, int w
 static int check_gain(const char *path, float db, char *err, size_t n)
 {
 	if (db < TINGLE_GAIN_DB_MIN || db > TINGLE_GAIN_DB_MAX)
-		return fail(err, n, "%s: gain %g dB out of range %g..%g", path, db,
+		return tingle_err(err, n, "%s: gain %g dB out of range %g..%g", path, db,
 			    (double)TINGLE_GAIN_DB_MIN, (double)TINGLE_GAIN_DB_MAX);
 	return 0;
 }
@@ -486,9 +476,9 @@ static int source_command(struct control *c, struct engine_queue *q, uint32_t of
 		if (numbers(path, argv, argc, 3, v, "three numbers (azimuth, elevation, distance)", err, n) < 0)
 			return -1;
 		if (v[1] < -90.0f || v[1] > 90.0f)
-			return fail(err, n, "%s: elevation %g out of range -90..90", path, v[1]);
+			return tingle_err(err, n, "%s: elevation %g out of range -90..90", path, v[1]);
 		if (v[2] < 0.0f || v[2] > ENGINE_MAX_DISTANCE)
-			return fail(err, n, "%s: distance %g out of range 0..100 m", path, v[2]);
+			return tingle_err(err, n, "%s: distance %g out of range 0..100 m", path, v[2]);
 		s->azimuth = wrap_azimuth(v[0]);
 		s->elevation = v[1];
 		s->distance = fmaxf(v[2], ENGINE_MIN_DISTANCE);
@@ -505,7 +495,7 @@ static int source_command(struct control *c, struct engine_queue *q, uint32_t of
 		if (numbers(path, argv, argc, 1, v, "one number (degrees)", err, n) < 0)
 			return -1;
 		if (v[0] < -90.0f || v[0] > 90.0f)
-			return fail(err, n, "%s: elevation %g out of range -90..90", path, v[0]);
+			return tingle_err(err, n, "%s: elevation %g out of range -90..90", path, v[0]);
 		s->elevation = v[0];
 		return send_place(c, q, offset, slot, ENGINE_PLACE_EL, path, err, n);
 	}
@@ -513,7 +503,7 @@ static int source_command(struct control *c, struct engine_queue *q, uint32_t of
 		if (numbers(path, argv, argc, 1, v, "one number (metres)", err, n) < 0)
 			return -1;
 		if (v[0] < 0.0f || v[0] > ENGINE_MAX_DISTANCE)
-			return fail(err, n, "%s: distance %g out of range 0..100 m", path, v[0]);
+			return tingle_err(err, n, "%s: distance %g out of range 0..100 m", path, v[0]);
 		s->distance = fmaxf(v[0], ENGINE_MIN_DISTANCE);
 		return send_place(c, q, offset, slot, ENGINE_PLACE_DIST, path, err, n);
 	}
@@ -521,7 +511,7 @@ static int source_command(struct control *c, struct engine_queue *q, uint32_t of
 		if (numbers(path, argv, argc, 2, v, "two numbers 0..1 (x, y)", err, n) < 0)
 			return -1;
 		if (v[0] < 0.0f || v[0] > 1.0f || v[1] < 0.0f || v[1] > 1.0f)
-			return fail(err, n, "%s: x and y must be 0..1", path);
+			return tingle_err(err, n, "%s: x and y must be 0..1", path);
 		/* Centre of the pad is the head, x = 1 right, y = 1 front. */
 		float dx = 2.0f * v[0] - 1.0f, dy = 2.0f * v[1] - 1.0f;
 		s->azimuth = wrap_azimuth(atan2f(-dx, dy) * 180.0f / (float)M_PI);
@@ -546,17 +536,17 @@ static int source_command(struct control *c, struct engine_queue *q, uint32_t of
 		/* One string ("orbit 30"), or its words one by one (as an
 		 * events file writes them: orbit 30). */
 		if (argc < 1 || argv[0].type != 's' || join_words(argv, argc, text, sizeof text) < 0)
-			return fail(err, n, "%s: expected a motion (orbit DEG_PER_S, wander DEG [SECONDS], "
+			return tingle_err(err, n, "%s: expected a motion (orbit DEG_PER_S, wander DEG [SECONDS], "
 				    "sweep AZ EL DIST SECONDS or none)", path);
 		if (motion_parse(text, &m, why, sizeof why) < 0)
-			return fail(err, n, "%s: %s", path, why);
+			return tingle_err(err, n, "%s: %s", path, why);
 		return send_motion(q, offset, slot, &m, path, err, n);
 	}
 	if (!strcmp(prop, "room")) {
 		if (numbers(path, argv, argc, 1, v, "one number (the room send in dB, below -120 off)", err, n) < 0)
 			return -1;
 		if (v[0] > TINGLE_SEND_DB_MAX)
-			return fail(err, n, "%s: room send %g dB out of range (-120..12, lower is off)", path, v[0]);
+			return tingle_err(err, n, "%s: room send %g dB out of range (-120..12, lower is off)", path, v[0]);
 		s->room_db = v[0] < TINGLE_GAIN_DB_MIN ? -INFINITY : v[0];
 		struct engine_cmd cmd = { .type = ENGINE_CMD_SOURCE_ROOM, .target = slot, .offset = offset,
 					  .f = { s->room_db } };
@@ -570,7 +560,7 @@ static int source_command(struct control *c, struct engine_queue *q, uint32_t of
 					  .offset = offset, .i = s->mute };
 		return push(q, &cmd, path, err, n);
 	}
-	return fail(err, n, "unknown address %s", path);
+	return tingle_err(err, n, "unknown address %s", path);
 }
 
 /* --------------------------------------------------------------------- */
@@ -619,11 +609,11 @@ static int play_sound(struct call *k, const char *sound, float vel, bool release
 	struct control *c = k->c;
 	int index;
 	if (!c->scene)
-		return fail(k->err, k->n, "%s %s: no scene is playing", k->path, sound);
+		return tingle_err(k->err, k->n, "%s %s: no scene is playing", k->path, sound);
 	if ((index = scene_sound_index(c->scene, sound)) < 0)
-		return fail(k->err, k->n, "%s: no sound named '%s' in scene %s", k->path, sound, c->scene->desc.name);
+		return tingle_err(k->err, k->n, "%s: no sound named '%s' in scene %s", k->path, sound, c->scene->desc.name);
 	if (!(vel >= 0.0f && vel <= 1.0f))
-		return fail(k->err, k->n, "%s: velocity %g out of range (0..1 or 0..127i)", k->path, vel);
+		return tingle_err(k->err, k->n, "%s: velocity %g out of range (0..1 or 0..127i)", k->path, vel);
 	/* Velocity 0 lets go, as a note-on with velocity 0 does (a TouchOSC
 	 * button sends 0 when released). */
 	release = release || vel == 0.0f;
@@ -707,12 +697,12 @@ static int cmd_scene(struct call *k)
 	int index;
 	if (k->argv[0].type == 's') {
 		if (!conf_valid_name(k->argv[0].s))
-			return fail(k->err, k->n, "%s: '%s' is not a scene name", k->path, k->argv[0].s);
+			return tingle_err(k->err, k->n, "%s: '%s' is not a scene name", k->path, k->argv[0].s);
 		scene_request(k, k->argv[0].s, -1, 0);
 		return 0;
 	}
 	if (!index_arg(&k->argv[0], &index))
-		return fail(k->err, k->n, "%s: expected a scene name or a setlist index", k->path);
+		return tingle_err(k->err, k->n, "%s: expected a scene name or a setlist index", k->path);
 	scene_request(k, NULL, index, 0);
 	return 0;
 }
@@ -721,7 +711,7 @@ static int cmd_scene_index(struct call *k)
 {
 	int index;
 	if (!index_arg(&k->argv[0], &index))
-		return fail(k->err, k->n, "%s: expected a setlist index 0..999 (0 is the first scene)", k->path);
+		return tingle_err(k->err, k->n, "%s: expected a setlist index 0..999 (0 is the first scene)", k->path);
 	scene_request(k, NULL, index, 0);
 	return 0;
 }
@@ -752,7 +742,7 @@ static int cmd_source(struct call *k)
 	bool input = k->path[1] == 'i';
 	int slot = find_locked(k->c, k->name);
 	if (slot < 0 || (input && !k->c->src[slot].is_input))
-		return fail(k->err, k->n, "%s: no %s named '%s'", k->path, input ? "input" : "source", k->name);
+		return tingle_err(k->err, k->n, "%s: no %s named '%s'", k->path, input ? "input" : "source", k->name);
 	int rc = source_command(k->c, k->q, k->offset, k->path, slot, k->last, k->argv, k->argc, k->err, k->n);
 	if (rc == 0) {
 		if (!strcmp(k->last, "gain") || !strcmp(k->last, "mute"))
@@ -780,7 +770,7 @@ static int cmd_listener(struct call *k)
 	} else if (!strcmp(k->last, "quaternion")) {
 		float norm = sqrtf(v[0] * v[0] + v[1] * v[1] + v[2] * v[2] + v[3] * v[3]);
 		if (!(norm > 1e-6f) || !isfinite(norm))
-			return fail(k->err, k->n, "%s: not a rotation (w x y z all 0 or too large)", k->path);
+			return tingle_err(k->err, k->n, "%s: not a rotation (w x y z all 0 or too large)", k->path);
 		cmd.i = 2;
 		for (int i = 0; i < 4; i++)
 			cmd.f[i] = v[i] / norm;
@@ -791,7 +781,7 @@ static int cmd_listener(struct call *k)
 		else
 			ypr[k->last[0] == 'y' ? 0 : k->last[0] == 'p' ? 1 : 2] = v[0];
 		if (ypr[1] < -90.0f || ypr[1] > 90.0f)
-			return fail(k->err, k->n, "%s: pitch %g out of range -90..90", k->path, ypr[1]);
+			return tingle_err(k->err, k->n, "%s: pitch %g out of range -90..90", k->path, ypr[1]);
 		c->yaw = wrap_azimuth(ypr[0]);
 		c->pitch = ypr[1];
 		c->roll = wrap_azimuth(ypr[2]);
@@ -811,11 +801,11 @@ static int cmd_subscribe(struct call *k)
 		float v = 0.0f;
 		ctl_number(&k->argv[0], &v);
 		if (v < 1.0f || v > 65535.0f || v != floorf(v))
-			return fail(k->err, k->n, "%s: %g is not a UDP port (1..65535)", k->path, v);
+			return tingle_err(k->err, k->n, "%s: %g is not a UDP port (1..65535)", k->path, v);
 		port = (int)v;
 	}
 	if (!k->from || !c->sink.subscribe)
-		return fail(k->err, k->n, "%s: only over OSC", k->path);
+		return tingle_err(k->err, k->n, "%s: only over OSC", k->path);
 	struct ctl_sender where;
 	if (c->sink.subscribe(c->sink.ctx, k->from, port, &where, k->err, k->n) < 0)
 		return -1;
@@ -826,7 +816,7 @@ static int cmd_subscribe(struct call *k)
 static int cmd_unsubscribe(struct call *k)
 {
 	if (!k->from || !k->c->sink.unsubscribe)
-		return fail(k->err, k->n, "%s: only over OSC", k->path);
+		return tingle_err(k->err, k->n, "%s: only over OSC", k->path);
 	k->c->sink.unsubscribe(k->c->sink.ctx, k->from);
 	return 0;
 }
@@ -834,7 +824,7 @@ static int cmd_unsubscribe(struct call *k)
 static int cmd_state(struct call *k)
 {
 	if (!k->from || !k->c->sink.send)
-		return fail(k->err, k->n, "%s: only over OSC", k->path);
+		return tingle_err(k->err, k->n, "%s: only over OSC", k->path);
 	control_send_state_locked(k->c, k->from);
 	return 0;
 }
@@ -844,13 +834,13 @@ static int cmd_learn(struct call *k)
 	struct control *c = k->c;
 	char action[BIND_TEXT_MAX] = "";
 	if (join_words(k->argv, k->argc, action, sizeof action) < 0)
-		return fail(k->err, k->n, "%s: action too long", k->path);
+		return tingle_err(k->err, k->n, "%s: action too long", k->path);
 	/* Checked now, so that a typo is answered at once. */
 	struct conf_bind b = { .control = "midi cc 0" };
 	str_copy(b.action, sizeof b.action, action);
 	char why[384];
 	if (bind_parse(&b, why, sizeof why) < 0)
-		return fail(k->err, k->n, "%s: %s", k->path, why);
+		return tingle_err(k->err, k->n, "%s: %s", k->path, why);
 	str_copy(c->learn_action, sizeof c->learn_action, action);
 	c->learning = true;
 	c->learn_has_from = k->from != NULL;
@@ -974,12 +964,12 @@ static int run_command(struct control *c, struct engine_queue *q, uint32_t offse
 		if (!pattern_match(cmd->pattern, path, name, sizeof name))
 			continue;
 		if (!forms_fit(cmd->forms, argv, argc))
-			return fail(err, errlen, "%s: expected %s, got %s", path, cmd->expect,
+			return tingle_err(err, errlen, "%s: expected %s, got %s", path, cmd->expect,
 				    type_list(argv, argc, types, sizeof types));
 		struct call k = { c, q, offset, path, name, last, argv, argc, from, reply, err, errlen };
 		return cmd->fn(&k);
 	}
-	return fail(err, errlen, "unknown address %s", path);
+	return tingle_err(err, errlen, "unknown address %s", path);
 }
 
 /* --------------------------------------------------------------------- */
@@ -1075,7 +1065,7 @@ static int run_binding(struct control *c, struct engine_queue *q, const struct c
 	struct ctl_arg a[2];
 	if (b->kind == BIND_VALUE) {
 		if (!s->nvalues)
-			return fail(err, n, "%s (bound to %s): expected a value", b->control, b->action);
+			return tingle_err(err, n, "%s (bound to %s): expected a value", b->control, b->action);
 		float u = bind_unit(b, s->value);
 		float v = b->toggle_param ? (u >= 0.5f ? 1.0f : 0.0f) : b->min + u * (b->max - b->min);
 		a[0] = (struct ctl_arg){ .type = 'f', .f = v };
@@ -1083,7 +1073,7 @@ static int run_binding(struct control *c, struct engine_queue *q, const struct c
 	}
 	if (b->kind == BIND_XY) {
 		if (s->nvalues != 2)
-			return fail(err, n, "%s (bound to %s): expected two values x y 0..1 (an XY pad)", b->control,
+			return tingle_err(err, n, "%s (bound to %s): expected two values x y 0..1 (an XY pad)", b->control,
 				    b->action);
 		a[0] = (struct ctl_arg){ .type = 'f', .f = fminf(fmaxf(s->value, 0.0f), 1.0f) };
 		a[1] = (struct ctl_arg){ .type = 'f', .f = fminf(fmaxf(s->value2, 0.0f), 1.0f) };
@@ -1091,7 +1081,7 @@ static int run_binding(struct control *c, struct engine_queue *q, const struct c
 	}
 	if (b->kind == BIND_SCENE_INDEX) {
 		if (!s->nvalues)
-			return fail(err, n, "%s (bound to %s): expected a value", b->control, b->action);
+			return tingle_err(err, n, "%s (bound to %s): expected a value", b->control, b->action);
 		a[0] = (struct ctl_arg){ .type = 'i', .i = (int32_t)lroundf(fmaxf(s->value, 0.0f)) };
 		if (s->midi && !s->is_pc && b->way == BIND_CC)
 			a[0].i = (int32_t)s->value;
@@ -1169,12 +1159,12 @@ static bool osc_bound(struct control *c, struct engine_queue *q, const char *pat
 			float v[2] = { 0.0f, 0.0f };
 			for (int a = 0; a < argc && a < 2; a++) {
 				if (!ctl_number(&argv[a], &v[a])) {
-					*rc = fail(err, n, "%s (bound to %s): expected numbers, got a string", path, b->action);
+					*rc = tingle_err(err, n, "%s (bound to %s): expected numbers, got a string", path, b->action);
 					return true;
 				}
 			}
 			if (argc > 2) {
-				*rc = fail(err, n, "%s (bound to %s): expected one or two numbers", path, b->action);
+				*rc = tingle_err(err, n, "%s (bound to %s): expected one or two numbers", path, b->action);
 				return true;
 			}
 			s.nvalues = argc;
@@ -1348,11 +1338,11 @@ int control_dispatch_from(struct control *c, struct engine_queue *q, uint32_t of
 			  struct ctl_reply *reply, char *err, size_t errlen)
 {
 	if (!path || path[0] != '/' || strlen(path) >= 256)
-		return fail(err, errlen, "bad address %s", path ? path : "(none)");
+		return tingle_err(err, errlen, "bad address %s", path ? path : "(none)");
 	/* An empty part ("//trigger", "/trigger/") names nothing. */
 	for (const char *p = path; *p; p++)
 		if (*p == '/' && (p[1] == '/' || p[1] == '\0'))
-			return fail(err, errlen, "bad address %s: an empty part", path);
+			return tingle_err(err, errlen, "bad address %s: an empty part", path);
 	int rc;
 	pthread_mutex_lock(&c->lock);
 	if (!osc_bound(c, q, path, argv, argc, from, &rc, err, errlen)) {

@@ -128,7 +128,6 @@
 #include "prep/generator.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -848,31 +847,18 @@ static void render_breath(const struct gen_params *p, double rate, unsigned v, f
 
 /* ---- rendering ---- */
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 static int check_params(const struct gen_params *p, unsigned rate, unsigned v, char *err, size_t errlen)
 {
 	if ((int)p->kind <= GEN_NONE || (int)p->kind > GEN_BREATH)
-		return fail(err, errlen, "unknown generator kind %d", (int)p->kind);
+		return tingle_err(err, errlen, "unknown generator kind %d", (int)p->kind);
 	if (p->variants < 1 || p->variants > 32)
-		return fail(err, errlen, "variants %u is out of range (1..32)", p->variants);
+		return tingle_err(err, errlen, "variants %u is out of range (1..32)", p->variants);
 	if (v >= p->variants)
-		return fail(err, errlen, "variant %u does not exist (there are %u)", v + 1, p->variants);
+		return tingle_err(err, errlen, "variant %u does not exist (there are %u)", v + 1, p->variants);
 	if (!(p->length >= 0.01f && p->length <= 30.0f))
-		return fail(err, errlen, "length %g s is out of range (0.01..30)", (double)p->length);
+		return tingle_err(err, errlen, "length %g s is out of range (0.01..30)", (double)p->length);
 	if (rate < 8000 || rate > 384000)
-		return fail(err, errlen, "rate %u Hz is out of range (8000..384000)", rate);
+		return tingle_err(err, errlen, "rate %u Hz is out of range (8000..384000)", rate);
 	const struct {
 		enum gen_param id;
 		float value;
@@ -883,7 +869,7 @@ static int check_params(const struct gen_params *p, unsigned rate, unsigned v, c
 	};
 	for (size_t i = 0; i < TINGLE_ARRAY_LEN(unit); i++)
 		if (!(unit[i].value >= 0.0f && unit[i].value <= 1.0f))
-			return fail(err, errlen, "%s %g is out of range (0..1)", gen_param_name(unit[i].id),
+			return tingle_err(err, errlen, "%s %g is out of range (0..1)", gen_param_name(unit[i].id),
 				    (double)unit[i].value);
 	return 0;
 }
@@ -933,7 +919,7 @@ static int render_any(const struct gen_params *p, unsigned rate, uint32_t v, flo
 	size_t n = frames_of(p, rate);
 	float *buf = calloc(n, sizeof *buf);
 	if (!buf)
-		return fail(err, errlen, "out of memory for %zu frames", n);
+		return tingle_err(err, errlen, "out of memory for %zu frames", n);
 	double r = (double)rate;
 	size_t fade_in = secs(0.005, r), fade_out = secs(0.010, r);
 	v %= SERIAL_SPAN;
@@ -979,7 +965,7 @@ static int render_any(const struct gen_params *p, unsigned rate, uint32_t v, flo
 		double y = py * edge_env(i, n, fade_in, fade_out);
 		if (!isfinite(y)) {
 			free(buf);
-			return fail(err, errlen, "%s: synthesis diverged", gen_kind_name(p->kind));
+			return tingle_err(err, errlen, "%s: synthesis diverged", gen_kind_name(p->kind));
 		}
 		buf[i] = (float)y;
 		if (fabs(y) > peak)
@@ -993,7 +979,7 @@ static int render_any(const struct gen_params *p, unsigned rate, uint32_t v, flo
 	}
 	if (!(peak > 1e-20)) {
 		free(buf);
-		return fail(err, errlen, "%s: synthesis produced silence", gen_kind_name(p->kind));
+		return tingle_err(err, errlen, "%s: synthesis produced silence", gen_kind_name(p->kind));
 	}
 	float g = (float)(db_to_gain(GEN_PEAK_DB) / peak);
 	for (size_t i = 0; i < n; i++)
@@ -1009,7 +995,7 @@ int gen_render(const struct gen_params *p, unsigned rate, unsigned v, float **ou
 	       char *err, size_t errlen)
 {
 	if (!p || !out || !frames)
-		return fail(err, errlen, "no parameters or no place for the result");
+		return tingle_err(err, errlen, "no parameters or no place for the result");
 	if (check_params(p, rate, v, err, errlen) < 0)
 		return -1;
 	return render_any(p, rate, v, out, frames, NULL, err, errlen);
@@ -1019,7 +1005,7 @@ int gen_render_fresh(const struct gen_params *p, unsigned rate, uint32_t serial,
 		     float *norm, char *err, size_t errlen)
 {
 	if (!p || !out || !frames)
-		return fail(err, errlen, "no parameters or no place for the result");
+		return tingle_err(err, errlen, "no parameters or no place for the result");
 	if (check_params(p, rate, 0, err, errlen) < 0)
 		return -1;
 	return render_any(p, rate, p->variants + serial % (SERIAL_SPAN - 32u), out, frames, norm, err, errlen);

@@ -12,7 +12,6 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,19 +57,6 @@
  * this happens once per load. */
 #define ALIGN_HALF 32
 #define ALIGN_BETA 9.0
-
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* libmysofa's error codes in words. Its reader also hands back errno
  * values (ENOENT for a missing file, EINVAL, ...). */
@@ -552,7 +538,7 @@ struct loader {
 
 static int out_of_memory(const struct loader *L)
 {
-	fail(L->err, L->errlen, "%s: out of memory", L->path);
+	tingle_err(L->err, L->errlen, "%s: out of memory", L->path);
 	return -1;
 }
 
@@ -567,71 +553,71 @@ static int check_raw(struct loader *L)
 	const unsigned M = mh->M, R = mh->R, N = mh->N;
 
 	if (R != 2) {
-		fail(err, errlen, "%s: has %u receivers; an HRTF set needs exactly 2 (the two ears)", path, R);
+		tingle_err(err, errlen, "%s: has %u receivers; an HRTF set needs exactly 2 (the two ears)", path, R);
 		return -1;
 	}
 	if (M < 2) {
-		fail(err, errlen, "%s: has %u measured direction%s; at least 2 are needed", path, M,
+		tingle_err(err, errlen, "%s: has %u measured direction%s; at least 2 are needed", path, M,
 		     M == 1 ? "" : "s");
 		return -1;
 	}
 	if (N == 0) {
-		fail(err, errlen, "%s: the impulse responses are empty (filter length 0)", path);
+		tingle_err(err, errlen, "%s: the impulse responses are empty (filter length 0)", path);
 		return -1;
 	}
 	if (mh->C != 3) {
-		fail(err, errlen, "%s: coordinates have %u components, not 3", path, mh->C);
+		tingle_err(err, errlen, "%s: coordinates have %u components, not 3", path, mh->C);
 		return -1;
 	}
 	if ((uint64_t)M * R * N > UINT32_MAX / 2) {
-		fail(err, errlen, "%s: the set is too large (%u directions of %u taps)", path, M, N);
+		tingle_err(err, errlen, "%s: the set is too large (%u directions of %u taps)", path, M, N);
 		return -1;
 	}
 	if (!mh->DataIR.values || mh->DataIR.elements != M * R * N) {
-		fail(err, errlen, "%s: Data.IR holds %u values, but %u directions x %u ears x %u taps "
+		tingle_err(err, errlen, "%s: Data.IR holds %u values, but %u directions x %u ears x %u taps "
 		     "need %u", path, mh->DataIR.elements, M, R, N, M * R * N);
 		return -1;
 	}
 	if (!mh->SourcePosition.values || mh->SourcePosition.elements != M * 3) {
-		fail(err, errlen, "%s: SourcePosition holds %u values; %u directions need %u", path,
+		tingle_err(err, errlen, "%s: SourcePosition holds %u values; %u directions need %u", path,
 		     mh->SourcePosition.elements, M, M * 3);
 		return -1;
 	}
 	if (!mh->DataSamplingRate.values || mh->DataSamplingRate.elements < 1) {
-		fail(err, errlen, "%s: has no sampling rate (Data.SamplingRate)", path);
+		tingle_err(err, errlen, "%s: has no sampling rate (Data.SamplingRate)", path);
 		return -1;
 	}
 	if (mh->DataSamplingRate.elements != 1) {
-		fail(err, errlen, "%s: has %u sampling rates; one for all measurements is needed", path,
+		tingle_err(err, errlen, "%s: has %u sampling rates; one for all measurements is needed", path,
 		     mh->DataSamplingRate.elements);
 		return -1;
 	}
 	const double file_rate = mh->DataSamplingRate.values[0];
 	if (!isfinite(file_rate) || file_rate <= 0.0) {
-		fail(err, errlen, "%s: invalid sampling rate %g Hz", path, file_rate);
+		tingle_err(err, errlen, "%s: invalid sampling rate %g Hz", path, file_rate);
 		return -1;
 	}
 	if (file_rate < FILE_RATE_MIN || file_rate > FILE_RATE_MAX) {
-		fail(err, errlen, "%s: implausible sampling rate %g Hz (accepted: %g to %g Hz)", path,
+		tingle_err(err, errlen, "%s: implausible sampling rate %g Hz (accepted: %g to %g Hz)", path,
 		     file_rate, FILE_RATE_MIN, FILE_RATE_MAX);
 		return -1;
 	}
 	if (!all_finite(mh->DataIR.values, mh->DataIR.elements)) {
-		fail(err, errlen, "%s: the impulse responses contain non-finite samples (NaN or infinity)", path);
+		tingle_err(err, errlen, "%s: the impulse responses contain non-finite samples (NaN or infinity)", path);
 		return -1;
 	}
 	if (!all_finite(mh->SourcePosition.values, mh->SourcePosition.elements)) {
-		fail(err, errlen, "%s: a source position is not finite (NaN or infinity)", path);
+		tingle_err(err, errlen, "%s: a source position is not finite (NaN or infinity)", path);
 		return -1;
 	}
 	if ((double)N > MAX_IR_SECONDS * file_rate) {
-		fail(err, errlen, "%s: impulse responses of %u taps (%.2f s) are too long for an HRTF set",
+		tingle_err(err, errlen, "%s: impulse responses of %u taps (%.2f s) are too long for an HRTF set",
 		     path, N, N / file_rate);
 		return -1;
 	}
 	const double new_n = ceil((double)N * L->rate / file_rate);
 	if (new_n > MAX_IR_SECONDS * L->rate || new_n * M * R > (double)(UINT32_MAX / 2)) {
-		fail(err, errlen, "%s: resampled from %g to %u Hz, the impulse responses would be too long",
+		tingle_err(err, errlen, "%s: resampled from %g to %u Hz, the impulse responses would be too long",
 		     path, file_rate, L->rate);
 		return -1;
 	}
@@ -639,7 +625,7 @@ static int check_raw(struct loader *L)
 	for (size_t i = 0; i < mh->DataIR.elements; i++)
 		energy += (double)mh->DataIR.values[i] * (double)mh->DataIR.values[i];
 	if (!(energy > 0.0)) {
-		fail(err, errlen, "%s: all impulse responses are silent", path);
+		tingle_err(err, errlen, "%s: all impulse responses are silent", path);
 		return -1;
 	}
 	L->file_rate = file_rate;
@@ -662,7 +648,7 @@ static int read_delays(struct loader *L)
 	const double factor = (double)L->rate / L->file_rate;
 
 	if (nd != 0 && nd != R && nd != M * R) {
-		fail(L->err, L->errlen, "%s: Data.Delay holds %u values; expected %u (one pair) or %u (a pair "
+		tingle_err(L->err, L->errlen, "%s: Data.Delay holds %u values; expected %u (one pair) or %u (a pair "
 		     "per direction)", path, nd, R, M * R);
 		return -1;
 	}
@@ -674,12 +660,12 @@ static int read_delays(struct loader *L)
 		for (unsigned ear = 0; ear < 2; ear++) {
 			double raw = mh->DataDelay.values[nd == R ? ear : m * R + ear];
 			if (!isfinite(raw)) {
-				fail(L->err, L->errlen, "%s: Data.Delay of direction %u, ear %u is not finite",
+				tingle_err(L->err, L->errlen, "%s: Data.Delay of direction %u, ear %u is not finite",
 				     path, m, ear);
 				return -1;
 			}
 			if (fabs(raw) > MAX_DELAY_SECONDS * L->file_rate) {
-				fail(L->err, L->errlen, "%s: Data.Delay of direction %u, ear %u is %g samples "
+				tingle_err(L->err, L->errlen, "%s: Data.Delay of direction %u, ear %u is %g samples "
 				     "(%.3f s); more than %g s is not plausible", path, m, ear, raw,
 				     raw / L->file_rate, MAX_DELAY_SECONDS);
 				return -1;
@@ -701,7 +687,7 @@ static int read_delays(struct loader *L)
 		L->delay_shift = -dmin; /* logged by the parent */
 	}
 	if (dmax > MAX_DELAY_SECONDS * L->rate) {
-		fail(L->err, L->errlen, "%s: the delays in Data.Delay span %.3f s; more than %g s is not "
+		tingle_err(L->err, L->errlen, "%s: the delays in Data.Delay span %.3f s; more than %g s is not "
 		     "plausible", path, dmax / L->rate, MAX_DELAY_SECONDS);
 		return -1;
 	}
@@ -727,7 +713,7 @@ static int run_libmysofa(struct loader *L)
 	if (!L->mh) {
 		if (e == MYSOFA_OK)
 			e = MYSOFA_INTERNAL_ERROR;
-		fail(L->err, L->errlen, "%s: cannot load HRTF set: %s", path,
+		tingle_err(L->err, L->errlen, "%s: cannot load HRTF set: %s", path,
 		     mysofa_strerror(e, ebuf, sizeof ebuf));
 		return -1;
 	}
@@ -736,37 +722,37 @@ static int run_libmysofa(struct loader *L)
 	struct MYSOFA_HRTF *mh = L->mh;
 	e = mysofa_check(mh);
 	if (e != MYSOFA_OK) {
-		fail(L->err, L->errlen, "%s: %s", path, mysofa_strerror(e, ebuf, sizeof ebuf));
+		tingle_err(L->err, L->errlen, "%s: %s", path, mysofa_strerror(e, ebuf, sizeof ebuf));
 		return -1;
 	}
 	e = mysofa_resample(mh, (float)L->rate);
 	if (e != MYSOFA_OK) {
-		fail(L->err, L->errlen, "%s: resampling from %g to %u Hz failed: %s", path, L->file_rate,
+		tingle_err(L->err, L->errlen, "%s: resampling from %g to %u Hz failed: %s", path, L->file_rate,
 		     L->rate, mysofa_strerror(e, ebuf, sizeof ebuf));
 		return -1;
 	}
 	if (mh->N == 0 || mh->M != L->M || mh->R != 2 || !mh->DataIR.values ||
 	    mh->DataIR.elements != mh->M * mh->R * mh->N) {
-		fail(L->err, L->errlen, "%s: resampling from %g to %u Hz gave inconsistent data", path,
+		tingle_err(L->err, L->errlen, "%s: resampling from %g to %u Hz gave inconsistent data", path,
 		     L->file_rate, L->rate);
 		return -1;
 	}
 	mysofa_loudness(mh);
 	if (!all_finite(mh->DataIR.values, mh->DataIR.elements)) {
-		fail(L->err, L->errlen, "%s: loudness normalisation failed (the frontal impulse response "
+		tingle_err(L->err, L->errlen, "%s: loudness normalisation failed (the frontal impulse response "
 		     "is silent?)", path);
 		return -1;
 	}
 	mysofa_tocartesian(mh);
 	if (!mh->SourcePosition.values || mh->SourcePosition.elements != L->M * 3 ||
 	    !all_finite(mh->SourcePosition.values, mh->SourcePosition.elements)) {
-		fail(L->err, L->errlen, "%s: the source positions cannot be converted to Cartesian "
+		tingle_err(L->err, L->errlen, "%s: the source positions cannot be converted to Cartesian "
 		     "coordinates", path);
 		return -1;
 	}
 	L->lookup = mysofa_lookup_init(mh);
 	if (!L->lookup) {
-		fail(L->err, L->errlen, "%s: libmysofa cannot build its direction lookup (source positions "
+		tingle_err(L->err, L->errlen, "%s: libmysofa cannot build its direction lookup (source positions "
 		     "are neither Cartesian nor spherical, or out of memory)", path);
 		return -1;
 	}
@@ -801,7 +787,7 @@ static int copy_out(struct loader *L)
 		double x = p[0], y = p[1], z = p[2];
 		double r = sqrt(x * x + y * y + z * z);
 		if (!(r > 0.0) || !isfinite(r)) {
-			fail(L->err, L->errlen, "%s: measurement %u has its source at the centre of the head, "
+			tingle_err(L->err, L->errlen, "%s: measurement %u has its source at the centre of the head, "
 			     "which is no direction", path, m);
 			return -1;
 		}
@@ -900,7 +886,7 @@ static int copy_out(struct loader *L)
 	for (size_t i = 0; i < (size_t)M * 2; i++)
 		h->max_delay = fmaxf(h->max_delay, h->delay[i]);
 	if (!all_finite(h->ir, total) || !all_finite(h->delay, (size_t)M * 2)) {
-		fail(L->err, L->errlen, "%s: non-finite samples after aligning the responses", path);
+		tingle_err(L->err, L->errlen, "%s: non-finite samples after aligning the responses", path);
 		return -1;
 	}
 	build_table(h, L->lookup, L->unit);
@@ -1244,18 +1230,18 @@ static void child_failed(const char *path, bool known, int status, char *err, si
 		int sig = WTERMSIG(status);
 		switch (sig) {
 		case SIGSEGV: case SIGBUS: case SIGILL: case SIGFPE: case SIGABRT: case SIGSYS: case SIGTRAP:
-			fail(err, errlen, "%s: libmysofa crashed reading it (signal %d)", path, sig);
+			tingle_err(err, errlen, "%s: libmysofa crashed reading it (signal %d)", path, sig);
 			break;
 		default:
-			fail(err, errlen, "%s: the loader process was killed (signal %d%s)", path, sig,
+			tingle_err(err, errlen, "%s: the loader process was killed (signal %d%s)", path, sig,
 			     sig == SIGKILL ? "; out of memory?" : "");
 			break;
 		}
 	} else if (known && WIFEXITED(status)) {
-		fail(err, errlen, "%s: libmysofa crashed reading it (the loader process exited with "
+		tingle_err(err, errlen, "%s: libmysofa crashed reading it (the loader process exited with "
 		     "status %d before sending the set)", path, WEXITSTATUS(status));
 	} else {
-		fail(err, errlen, "%s: the loader process ended before sending the set", path);
+		tingle_err(err, errlen, "%s: the loader process ended before sending the set", path);
 	}
 }
 
@@ -1278,19 +1264,19 @@ static int open_sofa(const char *path, char *err, size_t errlen)
 	if (!S_ISREG(st.st_mode))
 		goto not_regular;
 	if ((long long)st.st_size > TINGLE_SOFA_FILE_MAX_BYTES) {
-		fail(err, errlen, "%s: larger than %s (%lld MiB); not an HRTF set", path,
+		tingle_err(err, errlen, "%s: larger than %s (%lld MiB); not an HRTF set", path,
 		     TINGLE_SOFA_FILE_MAX_TEXT, (long long)(st.st_size >> 20));
 		close(fd);
 		return -1;
 	}
 	return fd;
 failed:
-	fail(err, errlen, "%s: cannot load HRTF set: %s", path, mysofa_strerror(errno, ebuf, sizeof ebuf));
+	tingle_err(err, errlen, "%s: cannot load HRTF set: %s", path, mysofa_strerror(errno, ebuf, sizeof ebuf));
 	if (fd >= 0)
 		close(fd);
 	return -1;
 not_regular:
-	fail(err, errlen, "%s: not a regular file (%s)", path, file_type_name(st.st_mode));
+	tingle_err(err, errlen, "%s: not a regular file (%s)", path, file_type_name(st.st_mode));
 	if (fd >= 0)
 		close(fd);
 	return -1;
@@ -1304,22 +1290,22 @@ int hrtf_load_limited(const char *path, unsigned rate, double timeout_s, const a
 	if (out)
 		*out = NULL;
 	if (!path || !*path) {
-		fail(err, errlen, "no HRTF (SOFA) file given");
+		tingle_err(err, errlen, "no HRTF (SOFA) file given");
 		return HRTF_LOAD_ERROR;
 	}
 	if (!out) {
-		fail(err, errlen, "%s: internal error: nowhere to put the HRTF set", path);
+		tingle_err(err, errlen, "%s: internal error: nowhere to put the HRTF set", path);
 		return HRTF_LOAD_ERROR;
 	}
 	if (rate < ENGINE_RATE_MIN || rate > ENGINE_RATE_MAX) {
-		fail(err, errlen, "%s: cannot prepare HRTFs for %u Hz (supported: %u to %u Hz)", path,
+		tingle_err(err, errlen, "%s: cannot prepare HRTFs for %u Hz (supported: %u to %u Hz)", path,
 		     rate, ENGINE_RATE_MIN, ENGINE_RATE_MAX);
 		return HRTF_LOAD_ERROR;
 	}
 	if (!(timeout_s > 0.0))
 		timeout_s = HRTF_LOAD_TIMEOUT_S;
 	if (cancel && atomic_load(cancel)) {
-		fail(err, errlen, "%s: loading cancelled", path);
+		tingle_err(err, errlen, "%s: loading cancelled", path);
 		return HRTF_LOAD_CANCELLED;
 	}
 	int fd = open_sofa(path, err, errlen);
@@ -1329,7 +1315,7 @@ int hrtf_load_limited(const char *path, unsigned rate, double timeout_s, const a
 	char ebuf[256];
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		fail(err, errlen, "%s: cannot create a pipe for the loader: %s", path,
+		tingle_err(err, errlen, "%s: cannot create a pipe for the loader: %s", path,
 		     mysofa_strerror(errno, ebuf, sizeof ebuf));
 		close(fd);
 		return HRTF_LOAD_ERROR;
@@ -1346,7 +1332,7 @@ int hrtf_load_limited(const char *path, unsigned rate, double timeout_s, const a
 	close(fd);
 	if (pid < 0) {
 		close(pfd[0]);
-		fail(err, errlen, "%s: cannot start the loader process: %s", path,
+		tingle_err(err, errlen, "%s: cannot start the loader process: %s", path,
 		     mysofa_strerror(fork_errno, ebuf, sizeof ebuf));
 		return HRTF_LOAD_ERROR;
 	}
@@ -1355,7 +1341,7 @@ int hrtf_load_limited(const char *path, unsigned rate, double timeout_s, const a
 	if (!R) {
 		close(pfd[0]);
 		kill_and_reap(pid);
-		fail(err, errlen, "%s: out of memory", path);
+		tingle_err(err, errlen, "%s: out of memory", path);
 		return HRTF_LOAD_ERROR;
 	}
 	R->rate = rate;
@@ -1368,7 +1354,7 @@ int hrtf_load_limited(const char *path, unsigned rate, double timeout_s, const a
 	int status = 0, ret = 0;
 	for (;;) {
 		if (cancel && atomic_load(cancel)) {
-			fail(err, errlen, "%s: loading cancelled", path);
+			tingle_err(err, errlen, "%s: loading cancelled", path);
 			ret = HRTF_LOAD_CANCELLED;
 			break;
 		}
@@ -1376,7 +1362,7 @@ int hrtf_load_limited(const char *path, unsigned rate, double timeout_s, const a
 		if (!(left > 0.0)) {
 			if (R->done)
 				break; /* all in, the child just has not ended yet */
-			fail(err, errlen, "%s: loading took longer than %g s; gave up", path, timeout_s);
+			tingle_err(err, errlen, "%s: loading took longer than %g s; gave up", path, timeout_s);
 			ret = HRTF_LOAD_TIMEOUT;
 			break;
 		}
@@ -1386,7 +1372,7 @@ int hrtf_load_limited(const char *path, unsigned rate, double timeout_s, const a
 			struct pollfd p = { .fd = pfd[0], .events = POLLIN };
 			int n = poll(&p, 1, ms);
 			if (n < 0 && errno != EINTR) {
-				fail(err, errlen, "%s: waiting for the loader failed: %s", path,
+				tingle_err(err, errlen, "%s: waiting for the loader failed: %s", path,
 				     mysofa_strerror(errno, ebuf, sizeof ebuf));
 				ret = HRTF_LOAD_ERROR;
 				break;
@@ -1409,12 +1395,12 @@ int hrtf_load_limited(const char *path, unsigned rate, double timeout_s, const a
 		if (r == RD_EOF)
 			eof = true;
 		if (r == RD_BAD) {
-			fail(err, errlen, "%s: the loader process sent malformed data (%s)", path, R->why);
+			tingle_err(err, errlen, "%s: the loader process sent malformed data (%s)", path, R->why);
 			ret = HRTF_LOAD_ERROR;
 			break;
 		}
 		if (r == RD_NOMEM) {
-			fail(err, errlen, "%s: out of memory", path);
+			tingle_err(err, errlen, "%s: out of memory", path);
 			ret = HRTF_LOAD_ERROR;
 			break;
 		}
@@ -1434,15 +1420,15 @@ int hrtf_load_limited(const char *path, unsigned rate, double timeout_s, const a
 	if (ret == 0 && R->head.ok != 1) {
 		/* The child's own message: it names the file already. */
 		R->msg[R->head.err_len] = '\0';
-		fail(err, errlen, "%s", R->msg);
+		tingle_err(err, errlen, "%s", R->msg);
 		ret = HRTF_LOAD_ERROR;
 	}
 	if (ret == 0 && !body_valid(R->h)) {
-		fail(err, errlen, "%s: the loader process sent malformed data (values out of range)", path);
+		tingle_err(err, errlen, "%s: the loader process sent malformed data (values out of range)", path);
 		ret = HRTF_LOAD_ERROR;
 	}
 	if (ret == 0 && !(R->h->path = strdup(path))) {
-		fail(err, errlen, "%s: out of memory", path);
+		tingle_err(err, errlen, "%s: out of memory", path);
 		ret = HRTF_LOAD_ERROR;
 	}
 	/* The triangulation is built here, from the checked directions, rather
