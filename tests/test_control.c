@@ -543,6 +543,15 @@ START_TEST(feedback_and_learn)
 	n_said = 0;
 	ck_assert_int_eq(run("/source/harp/xy", "ff", 0.25, 0.9), 0);
 	ck_assert(was_said("/source/harp/xy 0.250 0.900"));
+	/* Where a motion has taken it, as the engine reports it: said, and
+	 * the place it was set to stays what /state says. */
+	n_said = 0;
+	control_send_moving_place(ctl, control_find_source(ctl, "harp"), (const float[3]){ 90.0f, 0.0f, 2.0f });
+	ck_assert(was_said("/source/harp/position 90.000 0.000 2.000"));
+	ck_assert(was_said("/source/harp/xy 0.000 0.500"));
+	n_said = 0;
+	ck_assert_int_eq(control_dispatch_from(ctl, q, 0, "/state", NULL, 0, &from, &reply, err, sizeof err), 0);
+	ck_assert(!was_said("/source/harp/position 90.000 0.000 2.000"));
 	/* Without a sender these are refused. */
 	ck_assert_int_eq(run("/state", ""), -1);
 	ck_assert_ptr_nonnull(strstr(err, "only over OSC"));

@@ -13,6 +13,7 @@
 #include "common/util.h"
 #include "prep/hrtf.h"
 #include "rt/engine.h"
+#include "rt/motion.h"
 
 #define RATE 48000
 #define SETTLE 9600 /* frames of silence first: gains reach their targets */
@@ -503,6 +504,46 @@ START_TEST(input_meter_reports_each_fed_source)
 }
 END_TEST
 
+/* With every meter, where the sources that motions move are now: an
+ * orbit of 90 degrees a second is reported about 6 degrees further each
+ * time; a source that stays put is not reported. */
+START_TEST(moving_places_are_reported)
+{
+	struct engine_queue *q;
+	struct engine *e = make(128, &q);
+	place(q, 0, 30, 0, 1.0f);
+	place(q, 1, 0, 10, 1.5f);
+	cmd(q, (struct engine_cmd){ .type = ENGINE_CMD_SOURCE_MOTION, .target = 1, .i = MOTION_ORBIT,
+				    .f = { 90.0f } });
+	float l[128], r[128];
+	float *o[2] = { l, r };
+	unsigned meters = 0, places = 0;
+	float prev = NAN;
+	for (size_t t = 0; t + 128 <= RATE; t += 128) {
+		engine_process(e, NULL, 0, o, 128, NULL, 0);
+		struct engine_event ev;
+		while (engine_event_poll(e, &ev)) {
+			if (ev.type == ENGINE_EV_METER)
+				meters++;
+			if (ev.type != ENGINE_EV_PLACE)
+				continue;
+			ck_assert_uint_eq(ev.count, 1);
+			ck_assert_float_eq_tol(ev.f[1], 10.0f, 1e-4f);
+			ck_assert_float_eq_tol(ev.f[2], 1.5f, 1e-4f);
+			if (!isnan(prev)) {
+				float step = fmodf(ev.f[0] - prev + 540.0f, 360.0f) - 180.0f;
+				ck_assert_msg(step > 4.0f && step < 8.0f, "orbit reported %g degrees on", step);
+			}
+			prev = ev.f[0];
+			places++;
+		}
+	}
+	ck_assert_uint_ge(meters, 14);
+	ck_assert_uint_eq(places, meters);
+	engine_free(e);
+}
+END_TEST
+
 /* One engine: sources 0 (left) and 1 (right) fed noise; at block `at` the
  * gains of both go to -20 dB. group: 600 commands in one committed group,
  * the first for source 1, the last for source 0, filler between. */
@@ -619,6 +660,7 @@ int main(void)
 	tcase_add_test(tc, place_glides_the_shorter_way);
 	tcase_add_test(tc, input_meter_reports_each_fed_source);
 	tcase_add_test(tc, command_group_applies_in_one_block);
+	tcase_add_test(tc, moving_places_are_reported);
 	tcase_add_test(tc, command_group_commit_abort_full);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

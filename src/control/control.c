@@ -1409,19 +1409,25 @@ static void say(struct control *c, const struct ctl_sender *to, const char *path
 	c->sink.send(c->sink.ctx, &m, to);
 }
 
+static void say_place(struct control *c, const struct ctl_sender *to, const char *name, float azimuth,
+		      float elevation, float distance)
+{
+	char path[160];
+	snprintf(path, sizeof path, "/source/%s/position", name);
+	say(c, to, path, "fff", (double)azimuth, (double)elevation, (double)distance);
+	/* And where it is on an XY pad (as /source/NAME/xy reads one), so
+	 * pads follow. */
+	float r = (distance - ENGINE_MIN_DISTANCE) / (XY_PAD_RADIUS - ENGINE_MIN_DISTANCE);
+	r = fminf(fmaxf(r, 0.0f), 1.0f);
+	const float az = azimuth * (float)M_PI / 180.0f;
+	snprintf(path, sizeof path, "/source/%s/xy", name);
+	say(c, to, path, "ff", (double)(0.5f - 0.5f * r * sinf(az)), (double)(0.5f + 0.5f * r * cosf(az)));
+}
+
 static void send_place_feedback_to(struct control *c, const struct ctl_sender *to, int slot)
 {
 	const struct control_source *s = &c->src[slot];
-	char path[160];
-	snprintf(path, sizeof path, "/source/%s/position", s->name);
-	say(c, to, path, "fff", (double)s->azimuth, (double)s->elevation, (double)s->distance);
-	/* And where it is on an XY pad (as /source/NAME/xy reads one), so
-	 * pads follow. */
-	float r = (s->distance - ENGINE_MIN_DISTANCE) / (XY_PAD_RADIUS - ENGINE_MIN_DISTANCE);
-	r = fminf(fmaxf(r, 0.0f), 1.0f);
-	const float az = s->azimuth * (float)M_PI / 180.0f;
-	snprintf(path, sizeof path, "/source/%s/xy", s->name);
-	say(c, to, path, "ff", (double)(0.5f - 0.5f * r * sinf(az)), (double)(0.5f + 0.5f * r * cosf(az)));
+	say_place(c, to, s->name, s->azimuth, s->elevation, s->distance);
 }
 
 static void send_gain_feedback_to(struct control *c, const struct ctl_sender *to, int slot)
@@ -1600,6 +1606,14 @@ void control_send_input_meter(struct control *c, int slot, float peak)
 		snprintf(path, sizeof path, "/meter/input/%s", c->src[slot].name);
 		say(c, NULL, path, "f", peak_db(peak));
 	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+void control_send_moving_place(struct control *c, int slot, const float where[3])
+{
+	pthread_mutex_lock(&c->lock);
+	if (listening(c) && slot >= 0 && (unsigned)slot < c->n_slots && c->src[slot].name[0])
+		say_place(c, NULL, c->src[slot].name, where[0], where[1], where[2]);
 	pthread_mutex_unlock(&c->lock);
 }
 

@@ -199,6 +199,10 @@ void control_send_state(struct control *c, const struct ctl_sender *to);
 void control_send_scene(struct control *c);
 void control_send_meters(struct control *c, float peak_l, float peak_r);
 void control_send_input_meter(struct control *c, int slot, float peak);
+/* Where a motion has taken source slot (azimuth, elevation, distance),
+ * to the listeners: /source/NAME/position and /xy. The place it was set
+ * to (what /state, sessions and bindings use) stays. */
+void control_send_moving_place(struct control *c, int slot, const float where[3]);
 void control_set_voices(struct control *c, unsigned voices);
 /* The scene request in flight failed: tell its sender. */
 void control_scene_failed(struct control *c, const char *why);

@@ -949,6 +949,8 @@ static int run(struct daemon *d)
 				control_send_meters(d->ctl, ev.f[0], ev.f[1]);
 			else if (ev.type == ENGINE_EV_METER_INPUT)
 				control_send_input_meter(d->ctl, (int)ev.count, ev.f[0]);
+			else if (ev.type == ENGINE_EV_PLACE)
+				control_send_moving_place(d->ctl, (int)ev.count, ev.f);
 			else if (ev.type == ENGINE_EV_VOICES)
 				control_set_voices(d->ctl, ev.count);
 			else if (ev.type == ENGINE_EV_DROPPED)

@@ -916,8 +916,28 @@ static void output_stage(struct engine *e, struct engine_core *c, float *const o
 	limiter_process(&e->lim, out[0], out[1], nframes);
 }
 
-/* Peaks, and about 15 times a second the meters, the voice count and
- * each fed input's peak, for the control side. */
+/* Where the sources that motions move are now, for feedback: a few at a
+ * time, in turn. */
+static void report_places(struct engine *e)
+{
+	unsigned sent = 0, s = e->place_next;
+	for (unsigned k = 0; k < e->n_sources && sent < ENGINE_PLACES_PER_METER; k++) {
+		s = (e->place_next + k) % e->n_sources;
+		const struct engine_source *src = &e->src[s];
+		if (!src->active || !motion_active(&src->motion))
+			continue;
+		struct engine_event ev = { .type = ENGINE_EV_PLACE, .count = s,
+					   .f = { src->azimuth, src->elevation, src->distance } };
+		emit(e, &ev);
+		sent++;
+	}
+	if (e->n_sources)
+		e->place_next = (s + 1) % e->n_sources;
+}
+
+/* Peaks, and about 15 times a second the meters, the voice count, each
+ * fed input's peak and the places of moving sources, for the control
+ * side. */
 static void report_meters(struct engine *e, struct engine_core *c, float *const out[2], unsigned nframes,
 			  unsigned sounding)
 {
@@ -939,6 +959,7 @@ static void report_meters(struct engine *e, struct engine_core *c, float *const 
 			}
 			src->in_peak = 0.0f;
 		}
+		report_places(e);
 		if (e->stale) {
 			struct engine_event st = { .type = ENGINE_EV_STALE, .count = e->stale };
 			emit(e, &st);

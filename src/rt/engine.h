@@ -94,7 +94,14 @@ enum engine_event_type {
 	ENGINE_EV_METER_INPUT,     /* count: source slot of a live input, f[0]: its peak (linear,
 				    * after its gain and mute) since the last meter; with every
 				    * ENGINE_EV_METER, for each active source fed by an input */
+	ENGINE_EV_PLACE,           /* count: slot of an active source that a motion moves, f:
+				    * where it is now (azimuth, elevation, distance, in the room);
+				    * with every ENGINE_EV_METER, for up to ENGINE_PLACES_PER_METER
+				    * such sources, in turn */
 };
+
+/* Places of moving sources reported with each meter, at most. */
+#define ENGINE_PLACES_PER_METER 64
 
 struct engine_event {
 	uint16_t type;

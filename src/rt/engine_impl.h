@@ -108,6 +108,7 @@ struct engine {
 
 	float peak[2];
 	unsigned meter_count;
+	unsigned place_next;       /* the source to report the place of first, next meter */
 	unsigned dropped;          /* events lost since the last that got through */
 	/* Scenes handed back while the event ring was full: the main thread
 	 * frees a scene only when told, so these are told again each block
