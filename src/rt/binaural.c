@@ -309,8 +309,7 @@ static bool same_blend(const struct binaural_source *src, const struct target *t
  * and every block would otherwise wait for memory source by source. Into
  * the L2 cache, so that this source's data stays in L1. */
 struct ahead {
-	const char *p[5];  /* spectra to come, one ear: its delay line, its filter slot
-			    * and/or the (up to three) directions it blends */
+	const char *p[2];  /* spectra to come, one ear: its delay line and its filter slot */
 	unsigned n;
 };
 
@@ -323,11 +322,11 @@ static inline void prefetch_chunk(const struct ahead *a, unsigned c, unsigned K)
 }
 
 /* acc += sum over k of x[slot k] h[k] for one ear (complex; spectra in the
- * chunk layout, x's slots in the order slot[k]) for partitions k0 .. K - 1,
+ * chunk layout, x's slots in the order slot[k]) for partitions 0 .. K - 1,
  * 16 bins at a time with the partitions summed in registers: everything
  * is read in order, the accumulator once. */
 HOT static void mac_parts(float *restrict ar, float *restrict ai, const float *restrict x,
-			  const float *restrict h, const unsigned *slot, unsigned k0, unsigned K,
+			  const float *restrict h, const unsigned *slot, unsigned K,
 			  unsigned chunks, const struct ahead *next)
 {
 	for (unsigned c = 0; c < chunks; c++) {
@@ -335,8 +334,8 @@ HOT static void mac_parts(float *restrict ar, float *restrict ai, const float *r
 		float *a = ar + 16 * c, *m = ai + 16 * c;
 		v8 r0 = *(const v8 *)a, r1 = *(const v8 *)(a + 8);
 		v8 m0 = *(const v8 *)m, m1 = *(const v8 *)(m + 8);
-		const float *xc = x + (size_t)c * K * 32, *hk = h + ((size_t)c * K + k0) * 32;
-		for (unsigned k = k0; k < K; k++, hk += 32) {
+		const float *xc = x + (size_t)c * K * 32, *hk = h + (size_t)c * K * 32;
+		for (unsigned k = 0; k < K; k++, hk += 32) {
 			const float *xk = xc + slot[k] * 32;
 			v8 xr0 = *(const v8 *)xk, xr1 = *(const v8 *)(xk + 8);
 			v8 xi0 = *(const v8 *)(xk + 16), xi1 = *(const v8 *)(xk + 24);
@@ -473,7 +472,7 @@ static void accumulate_blend(struct binaural *b, const struct binaural_source *s
 				ah.p[ah.n++] = (const char *)(filter_of(b, next) + e);
 		}
 		if (from_slot)
-			mac_parts(ar, ai, x + e, filter + e, slot, 0, K, chunks, &ah);
+			mac_parts(ar, ai, x + e, filter + e, slot, K, chunks, &ah);
 		else
 			mac_blend(ar, ai, &bl, store ? filter + e : NULL, x + e, slot, K, chunks, &ah);
 		ar[0] = dc;
@@ -1099,7 +1098,6 @@ void binaural_add(struct binaural *b, unsigned s, const float *x, const struct b
 			/* Waking: nothing sounds from before, so whatever changed
 			 * takes effect at once. */
 			src->asleep = false;
-			src->fresh = true;
 			if (moved) {
 				if (!same_blend(src, &t))
 					new_blend(src);
@@ -1122,7 +1120,7 @@ void binaural_add(struct binaural *b, unsigned s, const float *x, const struct b
 		}
 		t.air = src->air;
 	}
-	if (moved && !settle && !src->fresh && t.shell == src->fshell && !same_blend(src, &t) &&
+	if (moved && !settle && t.shell == src->fshell && !same_blend(src, &t) &&
 	    src->fq[0] * t.q[0] + src->fq[1] * t.q[1] + src->fq[2] * t.q[2] > b->step_cos) {
 		/* On the move, but less than BIN_FILTER_STEP_DEG from where its
 		 * filter was made for: the filter stays (delays, near field and
@@ -1141,16 +1139,11 @@ void binaural_add(struct binaural *b, unsigned s, const float *x, const struct b
 		if (src->counted)
 			count_users(b, src, -1);
 		src->steady = 0;
-		if (src->fresh) {
-			/* Nothing sounds from before: the new blend at once, on
-			 * its own line (zeros). */
-			src->agg = false;
-			src->filter_ok = false;
-		} else if (!src->agg) {
-			/* On the move: to the directions' lines, where a change
-			 * of blend costs a transform and no products. */
+		/* On the move (a source waking takes its new place at once,
+		 * above): to the directions' lines, where a change of blend
+		 * costs a transform and no products. */
+		if (!src->agg)
 			src->agg = join = true;
-		}
 	} else if (src->steady >= b->agg_after) {
 		if (!src->counted)
 			count_users(b, src, 1);
@@ -1248,7 +1241,6 @@ void binaural_add(struct binaural *b, unsigned s, const float *x, const struct b
 	}
 	if (!reblend && src->steady < UINT_MAX)
 		src->steady++;
-	src->fresh = false;
 	take_target(src, &t);
 }
 

@@ -162,7 +162,6 @@ struct binaural_source {
 	unsigned w;               /* delay line: where the next input sample goes */
 	unsigned silent;          /* consecutive all-zero input blocks */
 	bool filter_ok;           /* its filter slot holds the blend of (v, wt) */
-	bool fresh;               /* nothing sounds from before: a new filter needs no crossfade */
 	bool asleep;              /* silent long enough: history cleared, skipped */
 	bool agg;                 /* its spectra go to its directions' inputs */
 	unsigned drain;           /* agg: blocks its own line still takes zeros (K at first) */
