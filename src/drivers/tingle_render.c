@@ -301,6 +301,17 @@ static int open_output(struct render *r)
 	return 0;
 }
 
+/* The scene a command asked for, if any, switched to. -1 when it cannot
+ * be (cerr says why). */
+static int switch_requested(struct render *r, char *cerr, size_t n)
+{
+	char want[CONF_NAME_MAX];
+	int index, step;
+	if (!control_take_scene_request(r->ctl, want, sizeof want, &index, &step))
+		return 0;
+	return setlist_switch(r->sl, want, false, index, step, cerr, n);
+}
+
 /* The events whose frame falls in the block from t0: commands carried
  * out at their frame, MIDI handed to the engine at its frame. Returns
  * how many MIDI events, or -1 when a command fails. */
@@ -321,11 +332,8 @@ static int block_events(struct render *r, size_t t0)
 		}
 		struct ctl_reply reply;
 		char cerr[512];
-		char want[CONF_NAME_MAX];
-		int index, step;
 		if (control_dispatch(r->ctl, r->q, offset, ev->path, ev->args, ev->argc, &reply, cerr, sizeof cerr) < 0 ||
-		    (control_take_scene_request(r->ctl, want, sizeof want, &index, &step) &&
-		     setlist_switch(r->sl, want, false, index, step, cerr, sizeof cerr) < 0)) {
+		    switch_requested(r, cerr, sizeof cerr) < 0) {
 			log_error("%s:%d: %s", r->events.name, ev->line, cerr);
 			return -1;
 		}
@@ -370,10 +378,8 @@ static void between_blocks(struct render *r, size_t t0)
 			control_midi(r->ctl, r->q, ev.count, (double)ev.frame / rate);
 	}
 	control_tick(r->ctl, r->q, (double)(t0 + (size_t)r->o->block) / rate);
-	char want[CONF_NAME_MAX], cerr[512];
-	int index, step;
-	if (control_take_scene_request(r->ctl, want, sizeof want, &index, &step) &&
-	    setlist_switch(r->sl, want, false, index, step, cerr, sizeof cerr) < 0)
+	char cerr[512];
+	if (switch_requested(r, cerr, sizeof cerr) < 0)
 		log_error("scene: %s; the scene playing goes on", cerr);
 }
 
