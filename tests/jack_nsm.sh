@@ -4,6 +4,8 @@
 # client id, state under the session path), says when it has unsaved
 # changes, saves on request, and a new start in the same session plays
 # what was saved: scene, places, gains and a binding learned with /learn.
+# Nobody but the manager is obeyed: an open or a save from another socket
+# on the machine is ignored.
 . "${top_srcdir:-.}/tests/lib.sh"
 clicks_setup
 start_jackd
@@ -14,7 +16,9 @@ MIDI_SEND="$top_builddir/tests/midi_send"
 cp "$TMP/scenes/clicks.scene" "$TMP/scenes/second.scene"
 sed -i 's/^setlist = clicks/setlist = clicks second/' "$TMP/clicks.conf"
 
-"$NSM" "$TMP/nsm.log" "$TMP/session/tingle.nTEST" nTEST &
+# The manager opens the session a second after the announce: time for a
+# stranger to try first.
+NSM_OPEN_DELAY_MS=1500 "$NSM" "$TMP/nsm.log" "$TMP/session/tingle.nTEST" nTEST &
 NSM_PID=$!
 i=0
 while ! grep -q '^url' "$TMP/nsm.log" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
@@ -32,10 +36,32 @@ wait_for() {
 
 TINGLE_NAME=nTEST
 export TINGLE_NAME
+# A stranger, between the announce and the manager's open: another
+# session folder, another name, and a save.
+(
+	wait_for "$TMP/nsm.log" '^client '
+	nsm_port=$(sed -n 's/^client //p' "$TMP/nsm.log" | tail -n 1)
+	"$OSC_ASK" "$nsm_port" /nsm/client/open sss "$TMP/evil" evil nEVIL -t 0
+	"$OSC_ASK" "$nsm_port" /nsm/client/save -t 0
+) &
+STRANGER_PID=$!
 start_tingled -c "$TMP/clicks.conf" --no-connect
+wait "$STRANGER_PID"
+nsm_port=$(sed -n 's/^client //p' "$TMP/nsm.log" | tail -n 1)
 wait_for "$TMP/nsm.log" '^reply /nsm/client/open ok'
 grep -q '^announce tingle :dirty: tingled 1 1 ' "$TMP/nsm.log" || fail "announce: $(grep announce "$TMP/nsm.log")"
-pass "announced with :dirty:, opened; JACK client nTEST:out_R exists"
+[ ! -e "$TMP/evil" ] || fail "a stranger's /nsm/client/open made $TMP/evil"
+jack_lsp 2>/dev/null | grep -q '^nEVIL:' && fail "a stranger's /nsm/client/open named the JACK client"
+grep -q '/nsm/client/open from .* ignored: not the manager' "$TMP/tingled.log" ||
+	fail "the stranger's open was not reported: $(cat "$TMP/tingled.log")"
+pass "announced with :dirty:, opened by the manager only (a stranger's open and save ignored); JACK client nTEST:out_R exists"
+
+# After the open, a stranger's save is ignored: nothing is written.
+"$OSC_ASK" "$nsm_port" /nsm/client/save -t 0
+sleep 0.3
+[ ! -e "$TMP/session/tingle.nTEST/state.ini" ] || fail "a stranger's /nsm/client/save wrote the state"
+grep -q 'reply /nsm/client/save' "$TMP/nsm.log" && fail "a stranger's save was answered to the manager"
+pass "a stranger's /nsm/client/save after the open writes nothing"
 
 # Changes: another scene, a place, the harp's gain, a learned binding.
 "$OSC_ASK" "$OSC_PORT" /scene s second -t 0

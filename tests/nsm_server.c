@@ -4,21 +4,31 @@
  * say ("announce NAME CAPS EXE MAJOR MINOR PID", "reply METHOD MESSAGE",
  * "error METHOD CODE MESSAGE", "dirty", "clean", "other PATH").
  *   nsm_server LOG SESSION_PATH CLIENT_ID
- * Every announce is answered and followed by /nsm/client/open
- * SESSION_PATH "test" CLIENT_ID; SIGUSR1 sends /nsm/client/save to the
- * client that announced last. Runs until SIGTERM. */
+ * Every announce is answered, logged with "client PORT" (the client's
+ * NSM port), and followed by /nsm/client/open SESSION_PATH "test"
+ * CLIENT_ID, NSM_OPEN_DELAY_MS (environment) later; SIGUSR1 sends
+ * /nsm/client/save to the client that announced last. Runs until SIGTERM. */
 #include <lo/lo.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static FILE *out;
 static lo_server server;
 static lo_address client;
 static const char *session_path, *client_id;
 static volatile sig_atomic_t want_save, stop;
+static double open_at = -1.0; /* when the open is due, monotonic seconds */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 static void on_signal(int sig)
 {
@@ -57,8 +67,10 @@ static int on_msg(const char *path, const char *types, lo_arg **argv, int argc, 
 						   lo_address_get_port(from));
 		lo_send_from(client, server, LO_TT_IMMEDIATE, "/reply", "ssss", "/nsm/server/announce", "hello",
 			     "test-nsm", ":server-control:");
-		lo_send_from(client, server, LO_TT_IMMEDIATE, "/nsm/client/open", "sss", session_path, "test",
-			     client_id);
+		fprintf(out, "client %s\n", lo_address_get_port(client));
+		fflush(out);
+		const char *delay = getenv("NSM_OPEN_DELAY_MS");
+		open_at = now_s() + (delay ? atof(delay) / 1000.0 : 0.0);
 	} else if (!strcmp(path, "/reply")) {
 		say("reply", path, types, argv, argc);
 	} else if (!strcmp(path, "/error")) {
@@ -100,6 +112,11 @@ int main(int argc, char **argv)
 	fflush(out);
 	while (!stop) {
 		lo_server_recv_noblock(server, 20);
+		if (open_at >= 0.0 && now_s() >= open_at) {
+			open_at = -1.0;
+			lo_send_from(client, server, LO_TT_IMMEDIATE, "/nsm/client/open", "sss", session_path, "test",
+				     client_id);
+		}
 		if (want_save) {
 			want_save = 0;
 			if (client)
