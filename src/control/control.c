@@ -465,6 +465,7 @@ static bool listening(struct control *c);
 static void say(struct control *c, const struct ctl_sender *to, const char *path, const char *types, ...);
 static void send_place_feedback(struct control *c, int slot);
 static void send_gain_feedback(struct control *c, int slot);
+static void send_room_feedback(struct control *c, int slot);
 
 static int source_command(struct control *c, struct engine_queue *q, uint32_t offset,
 			  const char *path, int slot, const char *prop, const struct ctl_arg *argv,
@@ -747,6 +748,8 @@ static int cmd_source(struct call *k)
 	if (rc == 0) {
 		if (!strcmp(k->last, "gain") || !strcmp(k->last, "mute"))
 			send_gain_feedback(k->c, slot);
+		else if (!strcmp(k->last, "room"))
+			send_room_feedback(k->c, slot);
 		else
 			send_place_feedback(k->c, slot);
 	}
@@ -1452,6 +1455,17 @@ static void send_gain_feedback(struct control *c, int slot)
 {
 	if (listening(c) && c->src[slot].name[0])
 		send_gain_feedback_to(c, NULL, slot);
+}
+
+/* The room send, at the address that sets it (off as the lowest send). */
+static void send_room_feedback(struct control *c, int slot)
+{
+	const struct control_source *s = &c->src[slot];
+	char path[160];
+	if (!listening(c) || !s->name[0])
+		return;
+	snprintf(path, sizeof path, "/%s/%s/room", s->is_input ? "input" : "source", s->name);
+	say(c, NULL, path, "f", isfinite(s->room_db) ? (double)s->room_db : (double)TINGLE_GAIN_DB_MIN);
 }
 
 /* A bound control's value, in its own range: 0..1 for a fader, x y for

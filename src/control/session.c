@@ -2,9 +2,12 @@
 #include "control/session.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/limits.h"
@@ -12,16 +15,40 @@
 #include "common/util.h"
 #include "config/inifile.h"
 
+/* The room send as the file says it: dB, or "off". */
+static void format_room(float db, char *out, size_t n)
+{
+	if (isfinite(db))
+		snprintf(out, n, "%.2f", (double)db);
+	else
+		str_copy(out, n, "off");
+}
+
 int session_write(struct control *c, const char *path, const char *scene, char *err, size_t errlen)
 {
-	char tmp[PATH_MAX + 8];
-	if (snprintf(tmp, sizeof tmp, "%s.new", path) >= (int)sizeof tmp) {
+	/* A fresh temporary of our own in the session folder (mkstemp: created
+	 * exclusively, never through a link someone planted there), written,
+	 * synced and renamed over the state, so that a crash never leaves half
+	 * a file and nothing outside the session is ever written. */
+	char tmp[PATH_MAX + 16];
+	if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp) {
 		snprintf(err, errlen, "%s: file name too long", path);
 		return -1;
 	}
-	FILE *f = fopen(tmp, "w");
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot create a temporary file beside it: %s", path, strerror(errno));
+		return -1;
+	}
+	/* Readable as a file saved by the user would be (mkstemp gives 0600). */
+	mode_t mask = umask(0);
+	umask(mask);
+	(void)fchmod(fd, 0666 & ~mask);
+	FILE *f = fdopen(fd, "w");
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
 		return -1;
 	}
 	pthread_mutex_lock(&c->lock);
@@ -30,11 +57,14 @@ int session_write(struct control *c, const char *path, const char *scene, char *
 		   "[state]\nscene = %s\nmaster = %.2f\n", scene, (double)c->master_db);
 	for (unsigned i = 0; i < c->n_slots; i++) {
 		const struct control_source *s = &c->src[i];
+		char room[32];
 		if (!s->name[0])
 			continue;
-		fprintf(f, "\n[%s %s]\nazimuth = %.2f\nelevation = %.2f\ndistance = %.3f\ngain = %.2f\nmute = %s\n",
+		format_room(s->room_db, room, sizeof room);
+		fprintf(f, "\n[%s %s]\nazimuth = %.2f\nelevation = %.2f\ndistance = %.3f\ngain = %.2f\nmute = %s\n"
+			   "room = %s\n",
 			s->is_input ? "input" : "source", s->name, (double)s->azimuth, (double)s->elevation,
-			(double)s->distance, (double)s->gain_db, s->mute ? "yes" : "no");
+			(double)s->distance, (double)s->gain_db, s->mute ? "yes" : "no", room);
 	}
 	if (c->n_learned) {
 		fprintf(f, "\n[bind]\n");
@@ -49,6 +79,17 @@ int session_write(struct control *c, const char *path, const char *scene, char *
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		unlink(tmp);
 		return -1;
+	}
+	/* The rename itself lasts once the folder is synced. */
+	char dir[PATH_MAX];
+	str_copy(dir, sizeof dir, path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
 	}
 	return 0;
 }
@@ -107,6 +148,7 @@ int session_read(const char *path, struct session *s, char *err, size_t errlen)
 				str_copy(cur->name, sizeof cur->name, n);
 				cur->input = input;
 				cur->distance = 1.0f;
+				cur->room_db = -INFINITY;
 				cur->line = lineno;
 				sect = SOURCE;
 			} else {
@@ -144,6 +186,15 @@ int session_read(const char *path, struct session *s, char *err, size_t errlen)
 			if (!parse_float(val, &s->master_db) || s->master_db < TINGLE_GAIN_DB_MIN || s->master_db > TINGLE_GAIN_DB_MAX)
 				rc = bad(err, errlen, path, lineno, "master: not a gain -120..24 dB", val);
 			s->has_master = true;
+		} else if (sect == SOURCE && !strcmp(key, "room")) {
+			if (!strcmp(val, "off")) {
+				cur->room_db = -INFINITY;
+			} else if (!parse_float(val, &cur->room_db) || cur->room_db < TINGLE_GAIN_DB_MIN ||
+				   cur->room_db > TINGLE_SEND_DB_MAX) {
+				rc = bad(err, errlen, path, lineno, "room: not a send -120..12 dB or off", val);
+				break;
+			}
+			cur->has_room = true;
 		} else if (sect == SOURCE && !strcmp(key, "mute")) {
 			if (strcmp(val, "yes") && strcmp(val, "no"))
 				rc = bad(err, errlen, path, lineno, "mute: expected yes or no", val);
@@ -203,6 +254,12 @@ void session_apply(struct control *c, struct engine_queue *q, const struct sessi
 		apply_one(c, q, file, src->line, path, "f", &src->gain_db);
 		snprintf(path, sizeof path, "/%s/%s/mute", src->input ? "input" : "source", src->name);
 		apply_one(c, q, file, src->line, path, "f", &mute);
+		if (src->has_room) {
+			/* Below the range is off, as the command reads it. */
+			float room = isfinite(src->room_db) ? src->room_db : TINGLE_GAIN_DB_MIN - 1.0f;
+			snprintf(path, sizeof path, "/%s/%s/room", src->input ? "input" : "source", src->name);
+			apply_one(c, q, file, src->line, path, "f", &room);
+		}
 	}
 	for (size_t k = 0; k < s->n_learned; k++)
 		control_add_learned(c, q, &s->learned[k]);

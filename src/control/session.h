@@ -1,6 +1,6 @@
 /* A show's running state, kept by a session manager (NSM): the scene
- * playing, every named source's place and gain, the live inputs' gain
- * and mute, the master gain, and the bindings learned while it ran.
+ * playing, every named source's place, gain and room send, the live
+ * inputs' gain, mute and room send, the master gain, and the bindings learned while it ran.
  * Written as a small INI file; read back and applied through the command
  * table, like any other way in. */
 #ifndef TINGLE_SESSION_H
@@ -19,6 +19,8 @@ struct session_source {
 	bool input;
 	float azimuth, elevation, distance, gain_db;
 	bool mute;
+	bool has_room;                      /* saved by a tingled that kept it */
+	float room_db;                      /* room send, -INFINITY off */
 	int line;
 };
 
@@ -32,9 +34,10 @@ struct session {
 	size_t n_learned;
 };
 
-/* Write the state of c to path (through a temporary file, renamed over
- * it, so a crash never leaves half a file). scene: what to play again.
- * 0, or -1 with err. */
+/* Write the state of c to path through a temporary file of its own in the
+ * same folder, synced and renamed over it: a crash never leaves half a
+ * file, and a link planted in the folder is never followed. scene: what
+ * to play again. 0, or -1 with err. */
 int session_write(struct control *c, const char *path, const char *scene, char *err, size_t errlen);
 
 /* Read path into s. 0; 1 when there is no such file (nothing was saved
