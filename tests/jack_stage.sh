@@ -73,11 +73,14 @@ half=$(level half)
 echo "harp: fader 1.0: $full dB, fader 0.5: $half dB"
 expect "$full - $half > 19.5 && $full - $half < 20.5" "/1/fader1 0.5 bound to 'input harp gain -40 0' lowers the harp 20 dB"
 
-# A subscriber (listening for a while, on the port it sends from).
+# A subscriber (listening for a while, on the port it sends from): it
+# answers the /token tingled sends, and the whole state comes.
 subscribe() {
 	"$LISTEN" -t "$1" -o "$TMP/$2.txt" --send "$OSC_PORT" /subscribe &
 	SUB_PID=$!
-	sleep 0.3
+	i=0
+	while ! grep -q '/scene/name' "$TMP/$2.txt" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.01; i=$((i + 1)); done
+	grep -q '/scene/name' "$TMP/$2.txt" || fail "subscribed, but no state came: $(cat "$TMP/$2.txt")"
 }
 
 # A program change as JACK MIDI picks the setlist's scene by index.
@@ -120,7 +123,7 @@ expect "$n == 2" "a bounce within 20 ms advances one scene"
 subscribe 1.5 next
 "$OSC_ASK" "$OSC_PORT" /scene/next -t 0
 wait "$SUB_PID"
-grep -q '/scene/name s one' "$TMP/next.txt" || fail "no scene one after /scene/next"
+grep -q '/scene/name s one' "$TMP/next.txt" || fail "no scene one after /scene/next: $(cat "$TMP/next.txt")"
 grep '/1/fader1' "$TMP/next.txt" | tail -n 1 | grep -q ' 1$' || fail "no fader value after /scene/next"
 pass "after /scene/next the subscriber gets /1/fader1 1"
 

@@ -1,10 +1,14 @@
 /* osc_listen: receive OSC on a UDP port and print every message with the
  * time it came, optionally after sending one message from the same port
- * (so that a /subscribe or /state is answered here).
- *   osc_listen [-p PORT] [-t SECONDS] [-o FILE] [--send DESTPORT PATH [TYPES [ARG...]]]
+ * (so that a /subscribe or /state is answered here). A /token that comes
+ * back is answered as a tablet does: the message again with the token
+ * (/subscribe PORT TOKEN, PORT 0 when none was given; /state TOKEN),
+ * unless --no-token.
+ *   osc_listen [-p PORT] [-t SECONDS] [-o FILE] [--no-token] [--send DESTPORT PATH [TYPES [ARG...]]]
  * Prints "SECONDS PATH TYPES ARG..." a line each (to FILE when given, and
  * flushed), and first "port N" with the port it listens on. */
 #include <lo/lo.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +17,7 @@
 
 static FILE *out;
 static double t0;
+static int32_t token;
 
 static double now_s(void)
 {
@@ -25,6 +30,8 @@ static int on_msg(const char *path, const char *types, lo_arg **argv, int argc, 
 {
 	(void)m;
 	(void)u;
+	if (!strcmp(path, "/token") && argc == 1 && types[0] == 'i')
+		memcpy(&token, argv[0], sizeof token);
 	fprintf(out, "%.3f %s %s", now_s() - t0, path, types);
 	for (int i = 0; i < argc; i++) {
 		switch (types[i]) {
@@ -45,6 +52,7 @@ int main(int argc, char **argv)
 	const char *port = NULL, *file = NULL;
 	double seconds = 2.0;
 	int send_at = 0;
+	bool answer_token = true;
 	out = stdout;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-p") && i + 1 < argc)
@@ -53,11 +61,14 @@ int main(int argc, char **argv)
 			seconds = atof(argv[++i]);
 		else if (!strcmp(argv[i], "-o") && i + 1 < argc)
 			file = argv[++i];
+		else if (!strcmp(argv[i], "--no-token"))
+			answer_token = false;
 		else if (!strcmp(argv[i], "--send") && i + 2 < argc) {
 			send_at = i + 1;
 			break;
 		} else {
-			fprintf(stderr, "usage: osc_listen [-p PORT] [-t SECONDS] [-o FILE] [--send DESTPORT PATH [TYPES [ARG...]]]\n");
+			fprintf(stderr, "usage: osc_listen [-p PORT] [-t SECONDS] [-o FILE] [--no-token] "
+					"[--send DESTPORT PATH [TYPES [ARG...]]]\n");
 			return 2;
 		}
 	}
@@ -74,10 +85,11 @@ int main(int argc, char **argv)
 	fprintf(out, "port %d\n", lo_server_get_port(s));
 	fflush(out);
 	t0 = now_s();
-	if (send_at) {
-		lo_address to = lo_address_new("127.0.0.1", argv[send_at]);
+	lo_address to = send_at ? lo_address_new("127.0.0.1", argv[send_at]) : NULL;
+	const char *types = send_at && send_at + 2 < argc ? argv[send_at + 2] : "";
+	/* The message, with the token tingled sent when it has one. */
+	for (int round = 0; send_at && round < 2; round++) {
 		lo_message m = lo_message_new();
-		const char *types = send_at + 2 < argc ? argv[send_at + 2] : "";
 		for (int k = 0; types[k]; k++) {
 			const char *a = send_at + 3 + k < argc ? argv[send_at + 3 + k] : "0";
 			if (types[k] == 'f')
@@ -87,10 +99,23 @@ int main(int argc, char **argv)
 			else
 				lo_message_add_string(m, a);
 		}
+		if (round == 1) {
+			if (!strcmp(argv[send_at + 1], "/subscribe") && !types[0])
+				lo_message_add_int32(m, 0);
+			lo_message_add_int32(m, token);
+		}
 		lo_send_message_from(to, s, argv[send_at + 1], m);
 		lo_message_free(m);
-		lo_address_free(to);
+		if (round == 1 || !answer_token)
+			break;
+		/* The token comes at once or not at all. */
+		while (!token && now_s() - t0 < seconds && now_s() - t0 < 1.0)
+			lo_server_recv_noblock(s, 20);
+		if (!token)
+			break;
 	}
+	if (to)
+		lo_address_free(to);
 	while (now_s() - t0 < seconds)
 		lo_server_recv_noblock(s, 20);
 	lo_server_free(s);

@@ -287,7 +287,8 @@ START_TEST(test_value_forms)
 	ck_assert(c->inputs[2].room_db == CONF_ROOM_OFF);
 
 	/* The setlist gives the start; allow lists are written canonically. */
-	c = good("[scenes]\nsetlist = a,b , c\npreload = ALL\n[osc]\nallow = 10. FD00:0::1 fe80:\n");
+	c = good("[scenes]\nsetlist = a,b , c\npreload = ALL\n[osc]\nallow = 10. FD00:0::1 fe80: 192.168.0.0/16 "
+		 "FD00::/8 ANY\n");
 	ck_assert_uint_eq(c->n_setlist, 3);
 	ck_assert_str_eq(c->setlist[2], "c");
 	ck_assert_str_eq(c->start, "a");
@@ -295,6 +296,9 @@ START_TEST(test_value_forms)
 	ck_assert_str_eq(c->osc_allow[0], "10.");
 	ck_assert_str_eq(c->osc_allow[1], "fd00::1");
 	ck_assert_str_eq(c->osc_allow[2], "fe80:");
+	ck_assert_str_eq(c->osc_allow[3], "192.168.0.0/16");
+	ck_assert_str_eq(c->osc_allow[4], "fd00::/8");
+	ck_assert_str_eq(c->osc_allow[5], "any");
 
 	/* Without a setlist any scene may start. */
 	c = good("[scenes]\nstart = rain\n");
@@ -416,9 +420,12 @@ static const struct {
 	{ "[osc]\nfeedback = [::1]\n", 2, "[osc] feedback: not host:port (got '[::1]'" },
 	{ "[osc]\nfeedback = host:90x\n", 2, "[osc] feedback: not host:port (got 'host:90x'" },
 	{ "[osc]\nfeedback = a:1\n   b:2 c\n", 3, "[osc] feedback: not host:port (got 'c'" },
-	{ "[osc]\nallow = 192.168.1\n", 2, "[osc] allow: not an IP address or prefix (got '192.168.1'" },
-	{ "[osc]\nallow = localhost\n", 2, "[osc] allow: not an IP address or prefix (got 'localhost'" },
-	{ "[osc]\nallow = 192.168.300.\n", 2, "[osc] allow: not an IP address or prefix" },
+	{ "[osc]\nallow = 192.168.1\n", 2, "[osc] allow: not an IP address, network or prefix (got '192.168.1'" },
+	{ "[osc]\nallow = localhost\n", 2, "[osc] allow: not an IP address, network or prefix (got 'localhost'" },
+	{ "[osc]\nallow = 192.168.300.\n", 2, "[osc] allow: not an IP address, network or prefix" },
+	{ "[osc]\nallow = 10.0.0.0/33\n", 2, "[osc] allow: not an IP address, network or prefix (got '10.0.0.0/33'" },
+	{ "[osc]\nallow = fe80::/129\n", 2, "[osc] allow: not an IP address, network or prefix (got 'fe80::/129'" },
+	{ "[osc]\nallow = 10./8\n", 2, "[osc] allow: not an IP address, network or prefix (got '10./8'" },
 	{ "[osc]\nallow = 1. 2. 3. 4. 5. 6. 7. 8. 9. 10. 11. 12. 13. 14. 15. 16. 17.\n", 2,
 	  "[osc] allow: too many entries" },
 	/* [bind] */

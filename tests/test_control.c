@@ -477,16 +477,17 @@ static void sink_send(void *ctx, const struct ctl_reply *m, const struct ctl_sen
 	n_said++;
 }
 
-static int sink_subscribe(void *ctx, const struct ctl_sender *from, int port, struct ctl_sender *where,
-			  char *e, size_t n)
+static int sink_subscribe(void *ctx, const struct ctl_sender *from, int port, int32_t token,
+			  struct ctl_sender *where, char *e, size_t n)
 {
 	(void)ctx;
 	(void)port;
+	(void)token;
 	(void)e;
 	(void)n;
 	*where = *from;
 	subscribed = true;
-	return 0;
+	return CTL_SUB_NEW;
 }
 
 static bool sink_listening(void *ctx)

@@ -34,7 +34,7 @@ enum sect {
 
 enum key {
 	K_JACK_NAME, K_JACK_SERVER, K_JACK_AUTOCONNECT, K_JACK_OUTPUTS,
-	K_OSC_PORT, K_OSC_ALLOW, K_OSC_FEEDBACK,
+	K_OSC_PORT, K_OSC_ALLOW, K_OSC_FEEDBACK, K_OSC_SUBSCRIPTION,
 	K_MIDI_JACK, K_MIDI_ALSA,
 	K_HRTF_SOFA,
 	K_ENGINE_VOICES, K_ENGINE_SOURCES, K_ENGINE_CEILING, K_ENGINE_MASTER, K_ENGINE_NEAR_GAIN,
@@ -54,6 +54,7 @@ static const struct ini_key key_defs[K_COUNT] = {
 	[K_OSC_PORT] = { S_OSC, "port", false, false },
 	[K_OSC_ALLOW] = { S_OSC, "allow", true, false },
 	[K_OSC_FEEDBACK] = { S_OSC, "feedback", true, false },
+	[K_OSC_SUBSCRIPTION] = { S_OSC, "subscription", false, false },
 	[K_MIDI_JACK] = { S_MIDI, "jack", false, false },
 	[K_MIDI_ALSA] = { S_MIDI, "alsa", false, false },
 	[K_HRTF_SOFA] = { S_HRTF, "sofa", false, false },
@@ -138,6 +139,7 @@ void conf_defaults(struct tingle_conf *c)
 	str_copy(c->jack_name, sizeof c->jack_name, "tingle");
 	c->autoconnect = true;
 	c->osc_port = 8000;
+	c->osc_subscription_s = 60.0f;
 	c->midi_jack = true;
 	c->midi_alsa = true;
 	str_copy(c->sofa, sizeof c->sofa, TINGLE_DEFAULT_SOFA);
@@ -203,10 +205,30 @@ static bool ipv6_prefix(const char *s)
 	return groups >= 1 && groups <= 7;
 }
 
-/* An address, written canonically, or a prefix (lower case). */
+/* An address, written canonically, a network (ADDRESS/BITS), a prefix
+ * (lower case), or "any". */
 static bool allow_entry(const char *s, char *out, size_t n)
 {
 	unsigned char addr[sizeof(struct in6_addr)];
+	if (!strcasecmp(s, "any")) {
+		str_copy(out, n, "any");
+		return true;
+	}
+	const char *slash = strchr(s, '/');
+	if (slash) {
+		char a[64];
+		long bits;
+		size_t len = (size_t)(slash - s);
+		if (len >= sizeof a || !parse_int(slash + 1, &bits) || bits < 0)
+			return false;
+		memcpy(a, s, len);
+		a[len] = '\0';
+		int family = inet_pton(AF_INET, a, addr) == 1 ? AF_INET : inet_pton(AF_INET6, a, addr) == 1 ? AF_INET6 : 0;
+		if (!family || bits > (family == AF_INET ? 32 : 128) || !inet_ntop(family, addr, out, (socklen_t)n))
+			return false;
+		size_t used = strlen(out);
+		return snprintf(out + used, n - used, "/%ld", bits) < (int)(n - used);
+	}
 	if (inet_pton(AF_INET, s, addr) == 1)
 		return inet_ntop(AF_INET, addr, out, (socklen_t)n) != NULL;
 	if (inet_pton(AF_INET6, s, addr) == 1)
@@ -268,8 +290,9 @@ static int set_list(struct parse *p, enum key k, const char *v, bool cont)
 			return 0;
 		for (size_t i = 0; i < nw; i++)
 			if (!allow_entry(w[i], c->osc_allow[c->n_osc_allow++], sizeof c->osc_allow[0]))
-				return ini_bad(&p->ini, "not an IP address or prefix", w[i],
-					   "addresses or prefixes such as 127.0.0.1 192.168.1. ::1 fd00:");
+				return ini_bad(&p->ini, "not an IP address, network or prefix", w[i],
+					   "addresses, networks or prefixes such as 127.0.0.1 192.168.1.0/24 192.168.1. ::1 "
+					   "fd00::/8, or any");
 		return 1;
 	case K_OSC_FEEDBACK:
 		if (!cont)
@@ -335,6 +358,8 @@ static int set_value(struct parse *p, enum key k, const char *v)
 	}
 	case K_OSC_PORT:
 		return ini_set_int(&p->ini, v, 0, 65535, &c->osc_port);
+	case K_OSC_SUBSCRIPTION:
+		return ini_set_float(&p->ini, v, 1.0f, 3600.0f, &c->osc_subscription_s);
 	case K_MIDI_JACK:
 		return ini_set_bool(&p->ini, v, &c->midi_jack);
 	case K_MIDI_ALSA:

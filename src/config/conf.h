@@ -16,6 +16,12 @@
 #define CONF_MAX_INPUTS TINGLE_INPUTS_MAX   /* [input NAME] sections: 1024 */
 #define CONF_MAX_SOURCES TINGLE_SOURCES_MAX /* [engine] sources: 1..4096 */
 #define CONF_MAX_VOICES TINGLE_VOICES_MAX   /* [engine] voices: 1..4096 */
+/* Who may send OSC commands when [osc] allow says nothing: this machine
+ * and the private networks a stage or a therapy room runs on (never the
+ * internet). "any" in allow admits everybody. */
+#define CONF_OSC_ALLOW_DEFAULT \
+	"127.0.0.0/8 ::1 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 169.254.0.0/16 fc00::/7 fe80::/10"
+
 #define CONF_MAX_LIST 16
 #define CONF_MAX_BINDS 128
 #define CONF_MAX_SETLIST 64
@@ -51,9 +57,11 @@ struct tingle_conf {
 
 	/* [osc] */
 	int osc_port;                       /* port = 8000; 0 = any free port */
-	char osc_allow[CONF_MAX_LIST][64];  /* allow = addresses or prefixes (e.g. 127.0.0.1 192.168.1.); none = all */
+	char osc_allow[CONF_MAX_LIST][64];  /* allow = addresses, networks (ADDR/BITS), prefixes (192.168.1.)
+					     * or "any"; none = CONF_OSC_ALLOW_DEFAULT */
 	size_t n_osc_allow;
 	char osc_feedback[CONF_MAX_LIST][128]; /* feedback = host:port list */
+	float osc_subscription_s;           /* subscription = 60: seconds a /subscribe lasts unless renewed */
 	size_t n_osc_feedback;
 
 	/* [midi] */

@@ -796,23 +796,42 @@ static int cmd_listener(struct call *k)
 	return push(k->q, &cmd, k->path, k->err, k->n);
 }
 
+/* A token argument: a whole number 1..2^24 (exact as a float too, since
+ * tablets send floats). */
+static bool token_arg(const struct ctl_arg *a, int32_t *out)
+{
+	float v;
+	if (!ctl_number(a, &v) || v < 1.0f || v > 16777216.0f || v != floorf(v))
+		return false;
+	*out = (int32_t)v;
+	return true;
+}
+
+/* /subscribe [port [token]]: the first asks, the answer with the token
+ * tingled sent confirms (and renews) it. */
 static int cmd_subscribe(struct call *k)
 {
 	struct control *c = k->c;
 	int port = 0;
-	if (k->argc == 1) {
+	int32_t token = 0;
+	if (k->argc >= 1) {
 		float v = 0.0f;
 		ctl_number(&k->argv[0], &v);
-		if (v < 1.0f || v > 65535.0f || v != floorf(v))
-			return tingle_err(k->err, k->n, "%s: %g is not a UDP port (1..65535)", k->path, v);
+		if (v < (k->argc == 2 ? 0.0f : 1.0f) || v > 65535.0f || v != floorf(v))
+			return tingle_err(k->err, k->n, "%s: %g is not a UDP port (1..65535%s)", k->path, v,
+					  k->argc == 2 ? ", or 0 for the port it comes from" : "");
 		port = (int)v;
 	}
+	if (k->argc == 2 && !token_arg(&k->argv[1], &token))
+		return tingle_err(k->err, k->n, "%s: not a token (the number tingled sent with /token)", k->path);
 	if (!k->from || !c->sink.subscribe)
 		return tingle_err(k->err, k->n, "%s: only over OSC", k->path);
 	struct ctl_sender where;
-	if (c->sink.subscribe(c->sink.ctx, k->from, port, &where, k->err, k->n) < 0)
+	int rc = c->sink.subscribe(c->sink.ctx, k->from, port, token, &where, k->err, k->n);
+	if (rc < 0)
 		return -1;
-	control_send_state_locked(c, &where);
+	if (rc == CTL_SUB_NEW)
+		control_send_state_locked(c, &where);
 	return 0;
 }
 
@@ -824,10 +843,17 @@ static int cmd_unsubscribe(struct call *k)
 	return 0;
 }
 
+/* /state [token]: the whole state, to a sender that proved it receives
+ * there (else only a token goes back, no larger than the question). */
 static int cmd_state(struct call *k)
 {
+	int32_t token = 0;
+	if (k->argc == 1 && !token_arg(&k->argv[0], &token))
+		return tingle_err(k->err, k->n, "%s: not a token (the number tingled sent with /token)", k->path);
 	if (!k->from || !k->c->sink.send)
 		return tingle_err(k->err, k->n, "%s: only over OSC", k->path);
+	if (k->c->sink.confirmed && !k->c->sink.confirmed(k->c->sink.ctx, k->from, token))
+		return 0;
 	control_send_state_locked(k->c, k->from);
 	return 0;
 }
@@ -885,9 +911,10 @@ static const struct command commands[] = {
 	{ "/input/*/gain", "n", "one number (dB)", cmd_source },
 	{ "/input/*/mute", "n", "one number (1 mutes, 0 unmutes)", cmd_source },
 	{ "/input/*/room", "n", "one number (the room send in dB, below -120 off)", cmd_source },
-	{ "/subscribe", "|n", "nothing or the UDP port feedback goes to", cmd_subscribe },
+	{ "/subscribe", "|n|nn", "nothing, the UDP port feedback goes to, or the port and the token tingled sent",
+	  cmd_subscribe },
 	{ "/unsubscribe", "", "no arguments", cmd_unsubscribe },
-	{ "/state", "", "no arguments", cmd_state },
+	{ "/state", "|n", "nothing or the token tingled sent", cmd_state },
 	{ "/learn", "s*", "the action the next MIDI control is bound to, such as 'scene next'", cmd_learn },
 };
 

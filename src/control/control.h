@@ -48,15 +48,26 @@ struct ctl_sender {
  * (tingled's OSC server). send with to == NULL goes to every subscriber
  * and [osc] feedback target. Called with the control lock held, from the
  * OSC thread and the main thread: must not block or call back. */
+enum ctl_subscribed {
+	CTL_SUB_ASKED = 1,    /* a token went to where feedback would go: nothing more now */
+	CTL_SUB_NEW = 2,      /* confirmed now: the whole state goes to *where */
+	CTL_SUB_RENEWED = 3,  /* confirmed before, and renewed */
+};
 struct ctl_sink {
 	void *ctx;
 	void (*send)(void *ctx, const struct ctl_reply *m, const struct ctl_sender *to);
-	/* Add from (with its port replaced by port when port > 0) as a
-	 * subscriber; *where receives the address feedback goes to. 0, or -1
-	 * with err. */
-	int (*subscribe)(void *ctx, const struct ctl_sender *from, int port, struct ctl_sender *where,
-			 char *err, size_t n);
+	/* from asks for feedback at its address, at port (0: the port it
+	 * sent from), with the token it was sent (0: none yet). A
+	 * subscription streams only once confirmed by its token, so that
+	 * nobody can have feedback sent to an address that did not ask.
+	 * CTL_SUB_*, or -1 with err. */
+	int (*subscribe)(void *ctx, const struct ctl_sender *from, int port, int32_t token,
+			 struct ctl_sender *where, char *err, size_t n);
 	void (*unsubscribe)(void *ctx, const struct ctl_sender *from);
+	/* May an answer much larger than its question (the whole state) go to
+	 * from? True when from proved it receives there (token, or it is a
+	 * subscriber); otherwise a token is sent to it and false. NULL: yes. */
+	bool (*confirmed)(void *ctx, const struct ctl_sender *from, int32_t token);
 	/* True when anybody listens (no need to build feedback otherwise). */
 	bool (*listening)(void *ctx);
 };
