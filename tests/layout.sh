@@ -25,6 +25,18 @@ else
 	fail "config/tingle.tosc is stale: run tools/make-tosc and commit config/tingle.tosc"
 fi
 
+# The layout subscribes by itself: its root script sends /subscribe 9000,
+# answers /token with /subscribe 9000 TOKEN and renews every 20 s.
+python3 - "$LAYOUT" <<'EOF' || fail "the layout's root script does not subscribe"
+import sys, zlib
+import xml.etree.ElementTree as ET
+root = ET.fromstring(zlib.decompress(open(sys.argv[1], "rb").read())).find("node")
+script = [p.find("value").text for p in root.find("properties") if p.find("key").text == "script"][0]
+for want in ("local PORT = 9000", "'/subscribe'", "message[1] == '/token'", "RENEW_MS = 20000"):
+    assert want in script, want
+EOF
+pass "the layout's root script subscribes, answers the token and renews every 20 s"
+
 # The layout read back: "scene NAME" opens a page's messages, "send PATH
 # TYPES ARG..." is one message a control sends; globals first. Structure
 # errors go to stderr and end the program with status 1.
