@@ -1,7 +1,9 @@
 #!/bin/sh
 # Daemon manners: SIGHUP reloads the config (an invalid one is refused and
-# the running one kept; a valid one adds an input port), SIGINT and SIGTERM
-# fade out and exit 0 within a second.
+# the running one kept; a valid one adds an input port); every other
+# signal whose default is to end a process (SIGUSR1, SIGALRM, a real-time
+# signal...) is noted and changes nothing; SIGINT and SIGTERM fade out and
+# exit 0 within a second.
 . "${top_srcdir:-.}/tests/lib.sh"
 start_jackd
 cp "$DATA/two-inputs.conf" "$TMP/live.conf"
@@ -30,6 +32,27 @@ kill -HUP "$TINGLED_PID"
 pass "reload added tingle:in_voice"
 out=$("$OSC_ASK" "$OSC_PORT" /input/voice/gain f -3 -t 300) && fail "voice gain refused: $out"
 pass "the new input takes OSC commands"
+
+# Signals that would end a process by default: noted, nothing lost.
+for sig in USR1 USR2 ALRM VTALRM PROF IO PWR XCPU XFSZ; do
+	kill -s "$sig" "$TINGLED_PID" || fail "kill -s $sig"
+done
+# SIGSTKFLT (16) and a real-time signal (SIGRTMIN + 2), by number.
+kill -16 "$TINGLED_PID" || fail "kill -16"
+kill -36 "$TINGLED_PID" || fail "kill -36"
+i=0
+until grep -q "ignored: SIGHUP reloads" "$TMP/tingled.log" || [ $i -ge 100 ]; do
+	sleep 0.02
+	i=$((i + 1))
+done
+kill -0 "$TINGLED_PID" || fail "a signal ended tingled: $(tail -n 3 "$TMP/tingled.log")"
+out=$("$OSC_ASK" "$OSC_PORT" /ping) || fail "no /pong after the signals"
+grep -q "signal [0-9]* (.*) ignored: SIGHUP reloads, SIGTERM or SIGINT stops" "$TMP/tingled.log" ||
+	fail "the signals were not noted"
+"$PROBE" --tone tingle:in_harp 3000 0.3 --capture tingle:out_L tingle:out_R 0.4 "$TMP/signals.wav" --skip 0.2 ||
+	fail "capture failed"
+ild=$(wavnum "$TMP/signals.wav" ild_db)
+expect "$ild >= 6" "after SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGIO, SIGPWR, SIGXCPU, SIGXFSZ, SIGSTKFLT and a real-time signal, tingled plays on"
 
 start=$(date +%s.%N)
 kill -TERM "$TINGLED_PID"

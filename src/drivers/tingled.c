@@ -40,15 +40,53 @@
 static atomic_int got_term, got_hup;
 /* Set with got_term and never cleared: loads under way give up. */
 static atomic_int cancel_loads;
+/* Signals that would end the daemon by default but mean nothing to it
+ * (SIGUSR1, SIGALRM...): one bit each, for the log. */
+static atomic_ullong got_other;
 
 static void on_signal(int sig)
 {
 	if (sig == SIGHUP) {
 		atomic_store(&got_hup, 1);
-	} else {
+	} else if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) {
 		atomic_store(&cancel_loads, 1);
 		atomic_store(&got_term, 1);
+	} else if (sig > 0 && sig < 64) {
+		atomic_fetch_or(&got_other, 1ull << sig);
 	}
+}
+
+/* Every signal whose default is to end the process is handled: SIGTERM,
+ * SIGINT and SIGQUIT fade out and stop, SIGHUP reloads, the others are
+ * noted in the log and change nothing (a stray kill -USR1, a timer, a CPU
+ * limit must not end a show with no fade and no save). SIGPIPE is
+ * ignored. Signals that mean a bug (SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+ * SIGABRT, SIGTRAP, SIGSYS) keep their default. */
+static void signals_install(void)
+{
+	static const int handled[] = {
+		SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGIO,
+		SIGPWR, SIGSTKFLT, SIGXCPU, SIGXFSZ,
+	};
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < TINGLE_ARRAY_LEN(handled); i++)
+		sigaction(handled[i], &sa, NULL);
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		sigaction(sig, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	/* Writing to a terminal from the background goes on. */
+	signal(SIGTTOU, SIG_IGN);
+	signal(SIGTTIN, SIG_IGN);
+}
+
+/* Signals that change nothing: each said once it came. */
+static void signals_note(void)
+{
+	unsigned long long got = atomic_exchange(&got_other, 0);
+	for (int sig = 1; sig < 64; sig++)
+		if (got & (1ull << sig))
+			log_info("signal %d (%s) ignored: SIGHUP reloads, SIGTERM or SIGINT stops", sig, strsignal(sig));
 }
 
 struct options {
@@ -968,6 +1006,7 @@ static int run(struct daemon *d)
 		if (atomic_exchange(&got_term, 0) && !stopping) {
 			stopping = true;
 			log_info("stopping");
+			gen_pool_worker_ask_stop(); /* it stops while the sound fades */
 			send_cmd(d, (struct engine_cmd){ .type = ENGINE_CMD_FADE, .f = { 0.0f, FADE_OUT_S } });
 			fade_deadline = now_s() + FADE_OUT_S + 0.3;
 		}
@@ -1023,6 +1062,7 @@ static int run(struct daemon *d)
 		if (xruns)
 			log_debug("%u xruns", xruns);
 		log_limit_flush(&d->lim_queue);
+		signals_note();
 		if (d->nsm)
 			session_poll(d);
 	}
@@ -1090,12 +1130,7 @@ int main(int argc, char **argv)
 		return check(&d.opt);
 
 	char err[1024];
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	signals_install();
 
 	const char *nsm_url = getenv("NSM_URL");
 	if (nsm_url && *nsm_url) {

@@ -142,13 +142,18 @@ void gen_pool_free(struct eng_pool *pool)
 	memset(pool, 0, sizeof *pool);
 }
 
+/* Set while the worker is asked to stop: a refill pass under way ends
+ * after the segment it is making (a pass over many pools can take
+ * seconds; SIGTERM must not wait for it). */
+static atomic_bool stopping;
+
 unsigned gen_pool_refill(void)
 {
 	unsigned made = 0;
 	char err[256];
 	pthread_mutex_lock(&lock);
-	for (struct gen_pool *g = first; g; g = g->next)
-		for (unsigned k = 0; k < g->pool->n_seg; k++) {
+	for (struct gen_pool *g = first; g && !atomic_load(&stopping); g = g->next)
+		for (unsigned k = 0; k < g->pool->n_seg && !atomic_load(&stopping); k++) {
 			struct eng_segment *s = &g->pool->seg[k];
 			if (atomic_load_explicit(&s->state, memory_order_acquire) == SEG_FREE &&
 			    make(g, s, err, sizeof err) == 0)
@@ -196,11 +201,21 @@ int gen_pool_worker_start(void)
 	return 0;
 }
 
+void gen_pool_worker_ask_stop(void)
+{
+	if (!worker_started)
+		return;
+	atomic_store(&stopping, true);
+	atomic_store(&worker_run, false);
+}
+
 void gen_pool_worker_stop(void)
 {
 	if (!worker_started)
 		return;
+	atomic_store(&stopping, true);
 	atomic_store(&worker_run, false);
 	pthread_join(worker, NULL);
+	atomic_store(&stopping, false);
 	worker_started = false;
 }

@@ -46,6 +46,9 @@ unsigned gen_pool_refill(void);
  * Returns 0, or -1 when the thread cannot start (pools then fall back on
  * their fixed variants once used up). */
 int gen_pool_worker_start(void);
+/* Ask the worker to stop after the segment it is making, without
+ * waiting (gen_pool_worker_stop then only joins it). */
+void gen_pool_worker_ask_stop(void);
 void gen_pool_worker_stop(void);
 
 #endif
