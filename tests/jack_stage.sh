@@ -127,6 +127,25 @@ grep -q '/scene/name s one' "$TMP/next.txt" || fail "no scene one after /scene/n
 grep '/1/fader1' "$TMP/next.txt" | tail -n 1 | grep -q ' 1$' || fail "no fader value after /scene/next"
 pass "after /scene/next the subscriber gets /1/fader1 1"
 
+# A reload keeps the place in the setlist: on scene two (index 1), after
+# SIGHUP /state says index 1 and /scene/next goes on to three.
+"$OSC_ASK" "$OSC_PORT" /scene/next -t 0
+i=0
+while [ "$(grep -c 'info: scene two$' "$TMP/tingled.log")" -lt 2 ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done
+reloads=$(grep -c 'info: reloaded' "$TMP/tingled.log" || true)
+kill -HUP "$TINGLED_PID"
+i=0
+while [ "$(grep -c 'info: reloaded' "$TMP/tingled.log")" -le "$reloads" ] && [ $i -lt 250 ]; do sleep 0.02; i=$((i + 1)); done
+"$LISTEN" -t 1 -o "$TMP/reloaded.txt" --send "$OSC_PORT" /state
+grep -q '/scene/name s two' "$TMP/reloaded.txt" || fail "after SIGHUP: $(grep scene "$TMP/reloaded.txt")"
+grep -q '/scene/index i 1' "$TMP/reloaded.txt" || fail "after SIGHUP the setlist place is lost: $(grep scene "$TMP/reloaded.txt")"
+threes=$(grep -c 'info: scene three$' "$TMP/tingled.log" || true)
+"$OSC_ASK" "$OSC_PORT" /scene/next -t 0
+i=0
+while [ "$(grep -c 'info: scene three$' "$TMP/tingled.log")" -le "$threes" ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done
+[ "$(grep -c 'info: scene three$' "$TMP/tingled.log")" -gt "$threes" ] || fail "/scene/next after SIGHUP did not go on to three: $(tail -n 5 "$TMP/tingled.log")"
+pass "after SIGHUP on scene two, /state says index 1 and /scene/next plays three"
+
 # /trigger/NAME f 1 plays the sound (a tablet button, no string).
 record_around "$TMP/trig.wav" 1.2 "$OSC_ASK" "$OSC_PORT" /trigger/tick f 1 -t 0 || fail "capture failed"
 peak=$(wavnum "$TMP/trig.wav" peak_db)

@@ -264,6 +264,14 @@ static int resolve(struct setlist *sl, const char *name_or_file, bool allow_file
 		}
 		if (!scene_resolve(name_or_file, sl->dir, path, n, err, errlen))
 			return -1;
+		/* A file that is a scene of the setlist (the scene playing, asked
+		 * for again after a reload) keeps its place in it, so that next
+		 * and previous go on from there. */
+		for (size_t i = 0; at < 0 && is_file && i < sl->n_names; i++) {
+			char p[PATH_MAX], e[64];
+			if (scene_resolve(sl->names[i], sl->dir, p, sizeof p, e, sizeof e) && !strcmp(p, path))
+				at = (int)i;
+		}
 	} else {
 		if (!sl->n_names) {
 			snprintf(err, errlen, "no scenes in the setlist (and none in %s)", scenes_dir(sl));
