@@ -619,6 +619,78 @@ START_TEST(string_free_forms)
 }
 END_TEST
 
+START_TEST(raw_bindings_pass_own_units)
+{
+	static struct tingle_conf rc; /* about 0.5 MB: not on the stack */
+	conf_defaults(&rc);
+	ck_assert_msg(conf_parse_string("[input harp]\n[input bowl]\n[bind]\n"
+					"osc /head/yaw = listener yaw raw\n"
+					"osc /2/gain = input harp gain raw -40 6\n"
+					"osc /2/far = source bowl distance raw\n"
+					"midi cc 7 = master gain raw\n",
+					"raw.conf", &rc, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(control_apply_conf(ctl, q, &rc, NULL, err, sizeof err), 0);
+	struct engine_cmd c;
+	while (ring_pop(q->ring, &c))
+		;
+	/* Degrees, dB and metres as they come, not 0..1 mapped. */
+	ck_assert_int_eq(run("/head/yaw", "f", 135.0), 0);
+	c = pop();
+	ck_assert_int_eq(c.type, ENGINE_CMD_LISTENER);
+	ck_assert_int_eq(c.i, 1);
+	ck_assert_float_eq(c.f[0], 135.0f);
+	ck_assert_int_eq(run("/2/gain", "f", -12.5), 0);
+	c = pop();
+	ck_assert_int_eq(c.type, ENGINE_CMD_SOURCE_GAIN);
+	ck_assert_float_eq(c.f[0], -12.5f);
+	ck_assert_int_eq(run("/2/gain", "i", 6), 0);
+	ck_assert_float_eq(pop().f[0], 6.0f);
+	ck_assert_int_eq(run("/2/far", "f", 0.25), 0);
+	ck_assert_float_eq(pop().f[2], 0.25f);
+	/* Outside the line's range, or the parameter's own: refused, the
+	 * sender told why. */
+	ck_assert_int_eq(run("/2/gain", "f", -50.0), -1);
+	ck_assert_str_eq(err, "osc /2/gain (bound to input harp gain raw -40 6): -50 out of range -40..6");
+	ck_assert_int_eq(run("/head/yaw", "f", 200.0), -1);
+	ck_assert_ptr_nonnull(strstr(err, "200 out of range -180..180"));
+	ck_assert_int_eq(run("/2/far", "f", 0.0), -1);
+	ck_assert(!ring_pop(q->ring, &c));
+	/* MIDI: the value 0..127 as it is. */
+	control_midi(ctl, q, CC(7, 3), 1.0);
+	c = pop();
+	ck_assert_int_eq(c.type, ENGINE_CMD_MASTER_GAIN);
+	ck_assert_float_eq(c.f[0], 3.0f);
+	control_midi(ctl, q, CC(7, 100), 2.0); /* +100 dB: refused */
+	ck_assert(!ring_pop(q->ring, &c));
+	/* Feedback in the same units. */
+	struct ctl_sink sink = { .send = sink_send, .subscribe = sink_subscribe, .listening = sink_listening };
+	control_set_sink(ctl, &sink);
+	struct ctl_sender from = { .len = 1 };
+	struct ctl_reply reply;
+	n_said = 0;
+	ck_assert_int_eq(control_dispatch_from(ctl, q, 0, "/state", NULL, 0, &from, &reply, err, sizeof err), 0);
+	ck_assert(was_said("/2/gain 6.000"));
+	ck_assert(was_said("/head/yaw 135.000"));
+	ck_assert(was_said("/2/far 0.250"));
+	control_set_sink(ctl, NULL);
+
+	/* At load: a range outside the parameter's, a switch, stray words. */
+	static const char *const bad[][2] = {
+		{ "osc /a = input harp gain raw -200 0", "'input harp gain raw -200 0': range -200 0 out of bounds" },
+		{ "osc /a = input harp mute raw", "mute is on or off and takes no range (and no raw)" },
+		{ "osc /a = listener yaw raw 10", "expected nothing more or the values let through, MIN MAX after raw" },
+		{ "osc /a = master gain raw 0 0", "out of bounds" },
+	};
+	for (size_t i = 0; i < TINGLE_ARRAY_LEN(bad); i++) {
+		char text[256];
+		snprintf(text, sizeof text, "[input harp]\n[bind]\n%s\n", bad[i][0]);
+		conf_defaults(&rc);
+		ck_assert_int_eq(conf_parse_string(text, "raw.conf", &rc, err, sizeof err), -1);
+		ck_assert_msg(strstr(err, "raw.conf:3") && strstr(err, bad[i][1]), "%s: %s", bad[i][0], err);
+	}
+}
+END_TEST
+
 /* ---------------------------------------------------------------------- */
 /* Head trackers and panners in their own conventions */
 
@@ -856,6 +928,7 @@ int main(void)
 	tcase_add_test(tb, notes_bound_are_forwarded);
 	tcase_add_test(tb, feedback_and_learn);
 	tcase_add_test(tb, string_free_forms);
+	tcase_add_test(tb, raw_bindings_pass_own_units);
 	suite_add_tcase(s, tb);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

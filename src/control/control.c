@@ -1217,8 +1217,17 @@ static int run_binding(struct control *c, struct engine_queue *q, const struct c
 	if (b->kind == BIND_VALUE) {
 		if (!s->nvalues)
 			return tingle_err(err, n, "%s (bound to %s): expected a value", b->control, b->action);
-		float u = bind_unit(b, s->value);
-		float v = b->toggle_param ? (u >= 0.5f ? 1.0f : 0.0f) : b->min + u * (b->max - b->min);
+		float v;
+		if (b->raw) {
+			/* In the action's own units, as sent (MIDI: 0..127). */
+			v = s->value;
+			if (!(v >= b->min && v <= b->max))
+				return tingle_err(err, n, "%s (bound to %s): %g out of range %g..%g", b->control,
+					    b->action, (double)v, (double)b->min, (double)b->max);
+		} else {
+			float u = bind_unit(b, s->value);
+			v = b->toggle_param ? (u >= 0.5f ? 1.0f : 0.0f) : b->min + u * (b->max - b->min);
+		}
 		a[0] = (struct ctl_arg){ .type = 'f', .f = v };
 		return bound_command(c, q, b, a, 1, from, err, n);
 	}
@@ -1605,8 +1614,9 @@ static void send_gain_feedback(struct control *c, int slot)
 		send_gain_feedback_to(c, NULL, slot);
 }
 
-/* A bound control's value, in its own range: 0..1 for a fader, x y for
- * an XY pad. False for controls that have none (buttons). */
+/* A bound control's value, in its own range: 0..1 for a fader (raw: the
+ * parameter's own units), x y for an XY pad. False for controls that
+ * have none (buttons). */
 static bool bound_value(struct control *c, const struct conf_bind *b, float v[2], int *nv)
 {
 	*nv = 1;
@@ -1649,8 +1659,8 @@ static bool bound_value(struct control *c, const struct conf_bind *b, float v[2]
 		else
 			now = s->distance;
 	}
-	if (b->toggle_param) {
-		v[0] = now;
+	if (b->toggle_param || b->raw) {
+		v[0] = now; /* raw: in its own units, as the control sends it */
 		return true;
 	}
 	float u = (now - b->min) / (b->max - b->min);
