@@ -672,6 +672,18 @@ START_TEST(raw_bindings_pass_own_units)
 	ck_assert(was_said("/2/gain 6.000"));
 	ck_assert(was_said("/head/yaw 135.000"));
 	ck_assert(was_said("/2/far 0.250"));
+	/* A head control shows the head however it was turned: here by a
+	 * SPARTA tracker (yaw 30 is tingle's -30). */
+	subscribed = true;
+	n_said = 0;
+	ck_assert_int_eq(run("/ypr", "fff", 30.0, 0.0, 0.0), 0);
+	ck_assert(was_said("/head/yaw -30.000"));
+	/* And an ADM-OSC panner's object 1, the harp, shows where it is. */
+	n_said = 0;
+	ck_assert_int_eq(run("/adm/obj/1/aed", "fff", 90.0, 0.0, 1.0), 0);
+	ck_assert(was_said("/source/harp/position 90.000 0.000 2.000"));
+	ck_assert(was_said("/source/harp/xy 0.000 0.500"));
+	subscribed = false;
 	control_set_sink(ctl, NULL);
 
 	/* At load: a range outside the parameter's, a switch, stray words. */
