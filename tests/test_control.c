@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "config/events.h"
 #include "prep/scene_build.h"
 #include "rt/engine_impl.h"
+#include "rt/listener.h"
 
 static struct engine *engine;
 static struct control *ctl;
@@ -618,6 +620,297 @@ START_TEST(string_free_forms)
 }
 END_TEST
 
+START_TEST(raw_bindings_pass_own_units)
+{
+	static struct tingle_conf rc; /* about 0.5 MB: not on the stack */
+	conf_defaults(&rc);
+	ck_assert_msg(conf_parse_string("[input harp]\n[input bowl]\n[bind]\n"
+					"osc /head/yaw = listener yaw raw\n"
+					"osc /2/gain = input harp gain raw -40 6\n"
+					"osc /2/far = source bowl distance raw\n"
+					"midi cc 7 = master gain raw\n",
+					"raw.conf", &rc, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(control_apply_conf(ctl, q, &rc, NULL, err, sizeof err), 0);
+	struct engine_cmd c;
+	while (ring_pop(q->ring, &c))
+		;
+	/* Degrees, dB and metres as they come, not 0..1 mapped. */
+	ck_assert_int_eq(run("/head/yaw", "f", 135.0), 0);
+	c = pop();
+	ck_assert_int_eq(c.type, ENGINE_CMD_LISTENER);
+	ck_assert_int_eq(c.i, 1);
+	ck_assert_float_eq(c.f[0], 135.0f);
+	ck_assert_int_eq(run("/2/gain", "f", -12.5), 0);
+	c = pop();
+	ck_assert_int_eq(c.type, ENGINE_CMD_SOURCE_GAIN);
+	ck_assert_float_eq(c.f[0], -12.5f);
+	ck_assert_int_eq(run("/2/gain", "i", 6), 0);
+	ck_assert_float_eq(pop().f[0], 6.0f);
+	ck_assert_int_eq(run("/2/far", "f", 0.25), 0);
+	ck_assert_float_eq(pop().f[2], 0.25f);
+	/* Outside the line's range, or the parameter's own: refused, the
+	 * sender told why. */
+	ck_assert_int_eq(run("/2/gain", "f", -50.0), -1);
+	ck_assert_str_eq(err, "osc /2/gain (bound to input harp gain raw -40 6): -50 out of range -40..6");
+	ck_assert_int_eq(run("/head/yaw", "f", 200.0), -1);
+	ck_assert_ptr_nonnull(strstr(err, "200 out of range -180..180"));
+	ck_assert_int_eq(run("/2/far", "f", 0.0), -1);
+	ck_assert(!ring_pop(q->ring, &c));
+	/* MIDI: the value 0..127 as it is. */
+	control_midi(ctl, q, CC(7, 3), 1.0);
+	c = pop();
+	ck_assert_int_eq(c.type, ENGINE_CMD_MASTER_GAIN);
+	ck_assert_float_eq(c.f[0], 3.0f);
+	control_midi(ctl, q, CC(7, 100), 2.0); /* +100 dB: refused */
+	ck_assert(!ring_pop(q->ring, &c));
+	/* Feedback in the same units. */
+	struct ctl_sink sink = { .send = sink_send, .subscribe = sink_subscribe, .listening = sink_listening };
+	control_set_sink(ctl, &sink);
+	struct ctl_sender from = { .len = 1 };
+	struct ctl_reply reply;
+	n_said = 0;
+	ck_assert_int_eq(control_dispatch_from(ctl, q, 0, "/state", NULL, 0, &from, &reply, err, sizeof err), 0);
+	ck_assert(was_said("/2/gain 6.000"));
+	ck_assert(was_said("/head/yaw 135.000"));
+	ck_assert(was_said("/2/far 0.250"));
+	/* A head control shows the head however it was turned: here by a
+	 * SPARTA tracker (yaw 30 is tingle's -30). */
+	subscribed = true;
+	n_said = 0;
+	ck_assert_int_eq(run("/ypr", "fff", 30.0, 0.0, 0.0), 0);
+	ck_assert(was_said("/head/yaw -30.000"));
+	/* And an ADM-OSC panner's object 1, the harp, shows where it is. */
+	n_said = 0;
+	ck_assert_int_eq(run("/adm/obj/1/aed", "fff", 90.0, 0.0, 1.0), 0);
+	ck_assert(was_said("/source/harp/position 90.000 0.000 2.000"));
+	ck_assert(was_said("/source/harp/xy 0.000 0.500"));
+	subscribed = false;
+	control_set_sink(ctl, NULL);
+
+	/* At load: a range outside the parameter's, a switch, stray words. */
+	static const char *const bad[][2] = {
+		{ "osc /a = input harp gain raw -200 0", "'input harp gain raw -200 0': range -200 0 out of bounds" },
+		{ "osc /a = input harp mute raw", "mute is on or off and takes no range (and no raw)" },
+		{ "osc /a = listener yaw raw 10", "expected nothing more or the values let through, MIN MAX after raw" },
+		{ "osc /a = master gain raw 0 0", "out of bounds" },
+	};
+	for (size_t i = 0; i < TINGLE_ARRAY_LEN(bad); i++) {
+		char text[256];
+		snprintf(text, sizeof text, "[input harp]\n[bind]\n%s\n", bad[i][0]);
+		conf_defaults(&rc);
+		ck_assert_int_eq(conf_parse_string(text, "raw.conf", &rc, err, sizeof err), -1);
+		ck_assert_msg(strstr(err, "raw.conf:3") && strstr(err, bad[i][1]), "%s: %s", bad[i][0], err);
+	}
+}
+END_TEST
+
+/* ---------------------------------------------------------------------- */
+/* Head trackers and panners in their own conventions */
+
+/* The head the last listener command turns to, as the engine takes it. */
+static struct listener last_head(void)
+{
+	struct engine_cmd c, got = { .type = ENGINE_CMD_LISTENER, .i = 0 };
+	bool found = false;
+	while (ring_pop(q->ring, &c))
+		if (c.type == ENGINE_CMD_LISTENER) {
+			got = c;
+			found = true;
+		}
+	ck_assert_msg(found, "no listener command queued");
+	struct listener l;
+	listener_reset(&l);
+	if (got.i == 1)
+		listener_set_ypr(&l, got.f[0], got.f[1], got.f[2]);
+	else if (got.i == 2)
+		ck_assert(listener_set_quaternion(&l, got.f[0], got.f[1], got.f[2], got.f[3]));
+	return l;
+}
+
+/* Where a source in the room is heard after the command. */
+static void heard_after(const char *path, const char *types, float a0, float a1, float a2, float a3,
+			float az, float el, float out[2])
+{
+	int rc;
+	if (!strcmp(types, "nnnn"))
+		rc = run(path, "ffff", (double)a0, (double)a1, (double)a2, (double)a3);
+	else if (!strcmp(types, "nnn"))
+		rc = run(path, "fff", (double)a0, (double)a1, (double)a2);
+	else
+		rc = run(path, "f", (double)a0);
+	ck_assert_msg(rc == 0, "%s refused: %s", path, err);
+	struct listener l = last_head();
+	listener_apply(&l, az, el, &out[0], &out[1]);
+}
+
+/* v turned right-handedly by deg degrees about axis 0 (x front), 1 (y
+ * left) or 2 (z up): the senders' own matrices, written out. */
+static void turn(double v[3], int axis, double deg)
+{
+	double a = deg * M_PI / 180.0, c = cos(a), s = sin(a);
+	int i = (axis + 1) % 3, j = (axis + 2) % 3;
+	double vi = v[i], vj = v[j];
+	v[i] = c * vi - s * vj;
+	v[j] = s * vi + c * vj;
+}
+
+static void to_dir(const double v[3], float out[2])
+{
+	out[0] = (float)(atan2(v[1], v[0]) * 180.0 / M_PI);
+	out[1] = (float)(atan2(v[2], hypot(v[0], v[1])) * 180.0 / M_PI);
+}
+
+static void from_dir(float az, float el, double v[3])
+{
+	double a = az * M_PI / 180.0, e = el * M_PI / 180.0;
+	v[0] = cos(e) * cos(a);
+	v[1] = cos(e) * sin(a);
+	v[2] = sin(e);
+}
+
+#define ck_dir(h, az, el) do { \
+	ck_assert_float_eq_tol((h)[0], (az), 0.05f); \
+	ck_assert_float_eq_tol((h)[1], (el), 0.05f); \
+} while (0)
+
+START_TEST(sparta_head_tracking_signs)
+{
+	float h[2], want[2];
+	/* tingle's own: yaw -30 is the head turned right, a front source
+	 * heard 30 degrees to the left. */
+	heard_after("/listener/ypr", "nnn", -30, 0, 0, 0, 0, 0, want);
+	ck_dir(want, 30.0f, 0.0f);
+	/* SPARTA renders a front source at +yaw: /ypr 30 is that head. */
+	heard_after("/ypr", "nnn", 30, 0, 0, 0, 0, 0, h);
+	ck_dir(h, want[0], want[1]);
+	ck_assert_float_eq_tol(ctl->yaw, -30.0f, 0.01f);
+	/* Pitch + is nose up (a source ahead heard below), roll + the left
+	 * ear down (a source on the right heard below). */
+	run("/listener/reset", "");
+	heard_after("/pitch", "n", 20, 0, 0, 0, 0, 0, h);
+	ck_dir(h, 0.0f, -20.0f);
+	ck_assert_float_eq_tol(ctl->pitch, 20.0f, 0.01f);
+	run("/listener/reset", "");
+	heard_after("/roll", "n", 10, 0, 0, 0, -90, 0, h);
+	ck_dir(h, -90.0f, -10.0f);
+	ck_assert_float_eq_tol(ctl->roll, -10.0f, 0.01f);
+	/* All three: SAF's Rz(yaw)^T Ry(pitch)^T Rx(roll)^T applied to the
+	 * direction, written out here. /yaw alone keeps the pitch and roll
+	 * sent before. */
+	run("/listener/reset", "");
+	ck_assert_int_eq(run("/ypr", "fff", 0.0, 20.0, 10.0), 0);
+	heard_after("/yaw", "n", 40, 0, 0, 0, 60, 15, h);
+	double v[3];
+	from_dir(60, 15, v);
+	turn(v, 0, 10);
+	turn(v, 1, 20);
+	turn(v, 2, 40);
+	to_dir(v, want);
+	ck_dir(h, want[0], want[1]);
+	/* Integers are numbers too; reset forgets SPARTA's angles. */
+	run("/listener/reset", "");
+	ck_assert_int_eq(run("/yaw", "i", 90), 0);
+	struct listener l = last_head();
+	listener_apply(&l, 0, 0, &h[0], &h[1]);
+	ck_dir(h, 90.0f, 0.0f);
+	ck_assert_int_eq(run("/ypr", "ff", 1.0, 2.0), -1);
+	ck_assert_ptr_nonnull(strstr(err, "/ypr: expected three numbers"));
+}
+END_TEST
+
+START_TEST(iem_scene_rotator_signs)
+{
+	float h[2], want[2];
+	/* SceneRotator turns the scene: yaw +30 puts a front source 30
+	 * degrees to the left, as tingle's head yaw -30 does. */
+	heard_after("/SceneRotator/ypr", "nnn", 30, 0, 0, 0, 0, 0, h);
+	ck_dir(h, 30.0f, 0.0f);
+	ck_assert_float_eq_tol(ctl->yaw, -30.0f, 0.01f);
+	/* Its order: yaw, then pitch, then roll about the room's axes:
+	 * Rx(roll) Ry(pitch) Rz(yaw) v. */
+	heard_after("/SceneRotator/ypr", "nnn", 40, 20, 10, 0, 60, 15, h);
+	double v[3];
+	from_dir(60, 15, v);
+	turn(v, 2, 40);
+	turn(v, 1, 20);
+	turn(v, 0, 10);
+	to_dir(v, want);
+	ck_dir(h, want[0], want[1]);
+	/* One angle changes that one of its last three. */
+	heard_after("/SceneRotator/yaw", "n", 40, 0, 0, 0, 60, 15, h);
+	ck_dir(h, want[0], want[1]);
+	/* Its quaternion is the scene's rotation in the same frame: the
+	 * turn by 30 degrees about z puts the front source to the left. */
+	heard_after("/SceneRotator/quaternions", "nnnn", 0.96592583f, 0, 0, 0.25881905f, 0, 0, h);
+	ck_dir(h, 30.0f, 0.0f);
+	ck_assert_int_eq(run("/SceneRotator/quaternions", "iiii", 1, 0, 0, 0), 0);
+	struct listener l = last_head();
+	listener_apply(&l, 45, 10, &h[0], &h[1]);
+	ck_dir(h, 45.0f, 10.0f);
+	ck_assert_int_eq(run("/SceneRotator/quaternions", "ffff", 0.0, 0.0, 0.0, 0.0), -1);
+	ck_assert_ptr_nonnull(strstr(err, "/SceneRotator/quaternions: not a rotation"));
+}
+END_TEST
+
+START_TEST(adm_listener_signs)
+{
+	float h[2], want[2];
+	/* ADM-OSC: yaw positive left, pitch up, roll tilting right: tingle's. */
+	heard_after("/adm/lis/ypr", "nnn", 30, 0, 0, 0, 0, 0, h);
+	ck_dir(h, -30.0f, 0.0f);
+	heard_after("/listener/ypr", "nnn", 40, 20, 10, 0, 60, 15, want);
+	heard_after("/adm/lis/ypr", "nnn", 40, 20, 10, 0, 60, 15, h);
+	ck_dir(h, want[0], want[1]);
+	ck_assert_float_eq_tol(ctl->yaw, 40.0f, 0.01f);
+	ck_assert_float_eq_tol(ctl->pitch, 20.0f, 0.01f);
+	ck_assert_float_eq_tol(ctl->roll, 10.0f, 0.01f);
+	/* Tilted right: a source on the right is heard above. */
+	heard_after("/adm/lis/ypr", "nnn", 0, 0, 30, 0, -90, 0, h);
+	ck_dir(h, -90.0f, 30.0f);
+}
+END_TEST
+
+START_TEST(adm_objects_are_inputs_then_scene_sources)
+{
+	int harp = control_find_source(ctl, "harp"), bowl = control_find_source(ctl, "bowl");
+	struct engine_cmd c;
+	/* Object 1 is the first [input] of the configuration. */
+	ck_assert_int_eq(run("/adm/obj/1/azim", "f", 90.0), 0);
+	c = pop();
+	ck_assert_int_eq(c.type, ENGINE_CMD_SOURCE_PLACE);
+	ck_assert_int_eq(c.target, harp);
+	ck_assert_int_eq(c.flags, ENGINE_PLACE_AZ);
+	ck_assert_float_eq(c.f[0], 90.0f);
+	ck_assert_int_eq(run("/adm/obj/2/aed", "ifi", -45, 10.0, 1), 0);
+	c = pop();
+	ck_assert_int_eq(c.target, bowl);
+	ck_assert_int_eq(c.flags, ENGINE_PLACE_AZ | ENGINE_PLACE_EL | ENGINE_PLACE_DIST);
+	ck_assert_float_eq(c.f[0], -45.0f);
+	ck_assert_float_eq(c.f[1], 10.0f);
+	ck_assert_float_eq_tol(c.f[2], 2.0f, 1e-5f); /* 1: the reference sphere, 2 m */
+	/* Normalised distance: 0 is the nearest place, 0.5 half way out;
+	 * beyond 1 clamped, as ADM-OSC receivers do. */
+	ck_assert_int_eq(run("/adm/obj/2/dist", "f", 0.5), 0);
+	ck_assert_float_eq_tol(pop().f[2], 1.05f, 1e-5f);
+	ck_assert_int_eq(run("/adm/obj/2/dist", "f", 3.0), 0);
+	ck_assert_float_eq_tol(pop().f[2], 2.0f, 1e-5f);
+	ck_assert_int_eq(run("/adm/obj/2/elev", "f", 120.0), 0);
+	ck_assert_float_eq(pop().f[1], 90.0f);
+	/* Cartesian: x right, y front. */
+	ck_assert_int_eq(run("/adm/obj/1/xyz", "fff", 1.0, 0.0, 0.0), 0);
+	c = pop();
+	ck_assert_float_eq_tol(c.f[0], -90.0f, 1e-4f);
+	ck_assert_float_eq_tol(c.f[2], 2.0f, 1e-5f);
+	ck_assert_float_eq_tol(ctl->src[harp].azimuth, -90.0f, 1e-4f);
+	/* No scene plays: two objects only. */
+	ck_assert_int_eq(run("/adm/obj/3/azim", "f", 0.0), -1);
+	ck_assert_ptr_nonnull(strstr(err, "/adm/obj/3/azim: no object 3 (objects 1..2: the 2 live inputs"));
+	ck_assert_int_eq(run("/adm/obj/first/azim", "f", 0.0), -1);
+	ck_assert_int_eq(run("/adm/obj/0/azim", "f", 0.0), -1);
+	ck_assert_int_eq(run("/adm/obj/1/azim", "s", "left"), -1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("control");
@@ -630,6 +923,13 @@ int main(void)
 	tcase_add_test(tc, full_queue_is_reported);
 	tcase_add_test(tc, triggers_and_scene_requests);
 	suite_add_tcase(s, tc);
+	TCase *tt = tcase_create("Trackers");
+	tcase_add_checked_fixture(tt, setup, teardown);
+	tcase_add_test(tt, sparta_head_tracking_signs);
+	tcase_add_test(tt, iem_scene_rotator_signs);
+	tcase_add_test(tt, adm_listener_signs);
+	tcase_add_test(tt, adm_objects_are_inputs_then_scene_sources);
+	suite_add_tcase(s, tt);
 	TCase *te = tcase_create("EventsFile");
 	tcase_add_test(te, events_file_lines);
 	suite_add_tcase(s, te);
@@ -641,6 +941,7 @@ int main(void)
 	tcase_add_test(tb, notes_bound_are_forwarded);
 	tcase_add_test(tb, feedback_and_learn);
 	tcase_add_test(tb, string_free_forms);
+	tcase_add_test(tb, raw_bindings_pass_own_units);
 	suite_add_tcase(s, tb);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

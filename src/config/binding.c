@@ -11,9 +11,9 @@
 #include "config/conf.h"
 
 #define ACTIONS_EXPECTED \
-	"trigger SOUND, release SOUND, scene NAME|next|prev, scene, source NAME PARAM [MIN MAX], " \
-	"input NAME PARAM [MIN MAX], master gain [MIN MAX], listener yaw|pitch|roll [MIN MAX], " \
-	"source NAME xy, hold or panic"
+	"trigger SOUND, release SOUND, scene NAME|next|prev, scene, source NAME PARAM [RANGE], " \
+	"input NAME PARAM [RANGE], master gain [RANGE], listener yaw|pitch|roll [RANGE] " \
+	"(RANGE: MIN MAX, raw or raw MIN MAX), source NAME xy, hold or panic"
 
 /* A parameter a binding may set, with the range its command takes and
  * the range a control covers when the line gives none. */
@@ -119,15 +119,34 @@ static int parse_range(struct conf_bind *b, const struct param *p, char **w, siz
 {
 	b->min = p->def_min;
 	b->max = p->def_max;
+	b->raw = false;
 	if (nw == 0)
 		return 0;
 	if (p->toggle)
-		return tingle_err(err, n, "'%s': %s is on or off and takes no range", b->action, p->name);
+		return tingle_err(err, n, "'%s': %s is on or off and takes no range (and no raw)", b->action, p->name);
+	if (!strcmp(w[0], "raw")) {
+		/* The value as it comes, in the parameter's own units: what
+		 * gets through is the parameter's range, or the one given. */
+		b->raw = true;
+		b->min = p->lo;
+		b->max = p->hi;
+		w++;
+		nw--;
+		if (nw == 0)
+			return 0;
+	}
 	if (nw != 2 || !parse_float(w[0], &b->min) || !parse_float(w[1], &b->max))
-		return tingle_err(err, n, "'%s': expected a range MIN MAX of two numbers after %s", b->action, p->name);
+		return tingle_err(err, n, "'%s': expected %s after %s", b->action,
+			    b->raw ? "nothing more or the values let through, MIN MAX" :
+				     "a range MIN MAX of two numbers, raw, or raw MIN MAX", b->raw ? "raw" : p->name);
 	if (b->min < p->lo || b->min > p->hi || b->max < p->lo || b->max > p->hi || b->min == b->max)
 		return tingle_err(err, n, "'%s': range %g %g out of bounds (expected two different values within %g..%g)",
 			    b->action, (double)b->min, (double)b->max, (double)p->lo, (double)p->hi);
+	if (b->raw && b->min > b->max) {
+		float t = b->min;
+		b->min = b->max;
+		b->max = t;
+	}
 	return 0;
 }
 
@@ -172,6 +191,7 @@ static int parse_action(struct conf_bind *b, char *err, size_t n)
 	b->target[0] = '\0';
 	b->target_input = false;
 	b->toggle_param = false;
+	b->raw = false;
 	if (!strcmp(verb, "trigger") || !strcmp(verb, "release")) {
 		if (nw != 2 || !conf_valid_name(w[1]))
 			return tingle_err(err, n, "'%s': expected %s SOUND with one sound name", b->action, verb);

@@ -4,15 +4,20 @@
  *   CONTROL  osc /ADDRESS | midi note N [channel C] | midi cc N [channel C]
  *            | midi pc [channel C]
  *   ACTION   trigger SOUND | release SOUND | scene NAME|next|prev | scene
- *            | source NAME PARAM [MIN MAX] | input NAME PARAM [MIN MAX]
- *            | master gain [MIN MAX] | listener yaw|pitch|roll [MIN MAX]
+ *            | source NAME PARAM [RANGE] | input NAME PARAM [RANGE]
+ *            | master gain [RANGE] | listener yaw|pitch|roll [RANGE]
  *            | source NAME xy | hold | panic
+ *   RANGE    MIN MAX | raw [MIN MAX]
  *   WHEN     press | release | both | toggle
  *
  * Every action is one of tingle's commands (src/control/control.c) with its
  * arguments taken from the control's value: an OSC value 0..1, a MIDI
- * value or velocity 0..127, a program number. This file only reads the
- * line; which sounds and sources exist is checked where they are known. */
+ * value or velocity 0..127, a program number. MIN MAX maps 0..1 (or
+ * 0..127) onto that range; raw passes the value on as it comes, in the
+ * parameter's own units (degrees, dB, metres; MIDI values 0..127 too),
+ * refusing values outside the parameter's range or MIN..MAX. This file
+ * only reads the line; which sounds and sources exist is checked where
+ * they are known. */
 #ifndef TINGLE_BINDING_H
 #define TINGLE_BINDING_H
 
@@ -56,7 +61,9 @@ struct conf_bind {
 	char target[BIND_NAME_MAX];  /* sound, scene, source or input it names ("" none) */
 	bool target_input;           /* input NAME ...: the target must be a live input */
 	char command[160];           /* the command it sends, e.g. "/input/harp/gain" */
-	float min, max;              /* BIND_VALUE: the range the value is mapped onto */
+	float min, max;              /* BIND_VALUE: the range the value is mapped onto (raw:
+				      * the values let through, min < max) */
+	bool raw;                    /* BIND_VALUE: the value as it comes, not mapped */
 	bool toggle_param;           /* BIND_VALUE of an on/off parameter (mute) */
 };
 

@@ -13,6 +13,7 @@
 #include "prep/scene_build.h"
 #include "rt/engine.h"
 #include "config/motion_text.h"
+#include "control/trackers.h"
 #include "rt/motion.h"
 
 /* Edge of a TouchOSC XY pad, in metres from the head. */
@@ -264,6 +265,7 @@ int control_apply_conf(struct control *c, struct engine_queue *q, const struct t
 		struct control_source *s = &c->src[slot];
 		str_copy(s->name, sizeof s->name, in->name);
 		s->is_input = true;
+		s->conf_index = (unsigned)k;
 		s->defaults = *in;
 		input_effective(c, s);
 		if (slots)
@@ -756,6 +758,18 @@ static int cmd_source(struct call *k)
 	return rc;
 }
 
+/* The head turned to q (unit length): the angles kept in tingle's own
+ * convention (one-angle commands change one of them, bound controls show
+ * them), the engine told the rotation itself. */
+static int head_to(struct call *k, const struct head_quat *q)
+{
+	struct control *c = k->c;
+	head_to_ypr(q, &c->yaw, &c->pitch, &c->roll);
+	struct engine_cmd cmd = { .type = ENGINE_CMD_LISTENER, .offset = k->offset, .i = 2,
+				  .f = { q->w, q->x, q->y, q->z } };
+	return push(k->q, &cmd, k->path, k->err, k->n);
+}
+
 /* Head tracking: yaw, pitch and roll in degrees (each alone changes that
  * angle of the last three), or a quaternion, or back to facing front. */
 static int cmd_listener(struct call *k)
@@ -769,14 +783,14 @@ static int cmd_listener(struct call *k)
 		if (!button_pressed(k))
 			return 0;
 		c->yaw = c->pitch = c->roll = 0.0f;
+		memset(c->sparta_ypr, 0, sizeof c->sparta_ypr);
+		memset(c->iem_ypr, 0, sizeof c->iem_ypr);
 		cmd.i = 0;
 	} else if (!strcmp(k->last, "quaternion")) {
-		float norm = sqrtf(v[0] * v[0] + v[1] * v[1] + v[2] * v[2] + v[3] * v[3]);
-		if (!(norm > 1e-6f) || !isfinite(norm))
+		struct head_quat q = { v[0], v[1], v[2], v[3] };
+		if (!head_normalise(&q))
 			return tingle_err(k->err, k->n, "%s: not a rotation (w x y z all 0 or too large)", k->path);
-		cmd.i = 2;
-		for (int i = 0; i < 4; i++)
-			cmd.f[i] = v[i] / norm;
+		return head_to(k, &q);
 	} else {
 		float ypr[3] = { c->yaw, c->pitch, c->roll };
 		if (!strcmp(k->last, "ypr"))
@@ -794,6 +808,127 @@ static int cmd_listener(struct call *k)
 		cmd.f[2] = c->roll;
 	}
 	return push(k->q, &cmd, k->path, k->err, k->n);
+}
+
+/* A head tracker's yaw, pitch and roll in its own convention
+ * (control/trackers.h): all three (ypr), or one of the last three. */
+static void tracker_angles(struct call *k, float ypr[3])
+{
+	float v[3] = { 0.0f, 0.0f, 0.0f };
+	for (int i = 0; i < k->argc && i < 3; i++)
+		ctl_number(&k->argv[i], &v[i]);
+	if (!strcmp(k->last, "ypr"))
+		memcpy(ypr, v, sizeof v);
+	else
+		ypr[k->last[0] == 'y' ? 0 : k->last[0] == 'p' ? 1 : 2] = v[0];
+}
+
+/* SPARTA's binauraliser and rotator: /ypr, /yaw, /pitch, /roll. */
+static int cmd_sparta(struct call *k)
+{
+	struct head_quat q;
+	tracker_angles(k, k->c->sparta_ypr);
+	head_from_sparta(k->c->sparta_ypr[0], k->c->sparta_ypr[1], k->c->sparta_ypr[2], &q);
+	return head_to(k, &q);
+}
+
+/* IEM's SceneRotator: /SceneRotator/ypr, /yaw, /pitch, /roll,
+ * /quaternions. */
+static int cmd_iem(struct call *k)
+{
+	struct head_quat q;
+	if (!strcmp(k->last, "quaternions")) {
+		float v[4];
+		for (int i = 0; i < 4; i++)
+			ctl_number(&k->argv[i], &v[i]);
+		if (!head_from_iem_quaternion(v[0], v[1], v[2], v[3], &q))
+			return tingle_err(k->err, k->n, "%s: not a rotation (w x y z all 0 or too large)", k->path);
+		return head_to(k, &q);
+	}
+	tracker_angles(k, k->c->iem_ypr);
+	head_from_iem(k->c->iem_ypr[0], k->c->iem_ypr[1], k->c->iem_ypr[2], &q);
+	return head_to(k, &q);
+}
+
+/* ADM-OSC's listener: /adm/lis/ypr, tingle's own signs; any angle is
+ * taken (ADM-OSC receivers clamp rather than refuse). */
+static int cmd_adm_listener(struct call *k)
+{
+	float v[3];
+	struct head_quat q;
+	for (int i = 0; i < 3; i++)
+		ctl_number(&k->argv[i], &v[i]);
+	head_from_ypr(v[0], v[1], v[2], &q);
+	return head_to(k, &q);
+}
+
+/* ADM-OSC object N (1-based): the live inputs first, in the order the
+ * configuration lists them (they are the same in every scene, as a
+ * desk's channels are), then the playing scene's [source]s in the order
+ * its file lists them. -1 when there is no such object. */
+static int adm_object_slot(struct control *c, long n, unsigned *n_inputs)
+{
+	unsigned inputs = 0;
+	int slot = -1;
+	for (unsigned i = 0; i < c->n_slots; i++)
+		if (c->src[i].is_input) {
+			if ((long)c->src[i].conf_index == n - 1)
+				slot = (int)i;
+			inputs++;
+		}
+	*n_inputs = inputs;
+	if (n >= 1 && n <= (long)inputs)
+		return slot;
+	long k = n - 1 - (long)inputs;
+	if (c->scene && k >= 0 && k < (long)c->scene->desc.n_sources)
+		return c->scene->source_slot[k];
+	return -1;
+}
+
+static int cmd_adm_object(struct call *k)
+{
+	struct control *c = k->c;
+	long n = 0;
+	unsigned inputs;
+	if (!parse_int(k->name, &n))
+		n = 0;
+	int slot = adm_object_slot(c, n, &inputs);
+	if (slot < 0) {
+		size_t sources = c->scene ? c->scene->desc.n_sources : 0;
+		return tingle_err(k->err, k->n, "%s: no object %s (objects 1..%zu: the %u live inputs, then the "
+			    "%zu sources of the scene playing)", k->path, k->name, inputs + sources, inputs, sources);
+	}
+	struct control_source *s = &c->src[slot];
+	float v[3] = { 0.0f, 0.0f, 0.0f };
+	for (int i = 0; i < k->argc && i < 3; i++)
+		ctl_number(&k->argv[i], &v[i]);
+	unsigned flags = 0;
+	if (!strcmp(k->last, "xyz")) {
+		float aed[3];
+		adm_xyz_to_aed(v[0], v[1], v[2], aed);
+		memcpy(v, aed, sizeof aed);
+	}
+	bool all = !strcmp(k->last, "aed") || !strcmp(k->last, "xyz");
+	if (all || !strcmp(k->last, "azim")) {
+		s->azimuth = wrap_azimuth(v[0]);
+		flags |= ENGINE_PLACE_AZ;
+	}
+	if (all || !strcmp(k->last, "elev")) {
+		s->elevation = fminf(fmaxf(all ? v[1] : v[0], -90.0f), 90.0f);
+		flags |= ENGINE_PLACE_EL;
+	}
+	if (all || !strcmp(k->last, "dist")) {
+		s->distance = adm_distance_m(all ? v[2] : v[0]);
+		flags |= ENGINE_PLACE_DIST;
+	}
+	int rc = send_place(c, k->q, k->offset, slot, flags, k->path, k->err, k->n);
+	if (rc == 0) {
+		char as[CONF_NAME_MAX + 32];
+		snprintf(as, sizeof as, "/source/%s/position", s->name);
+		send_place_feedback(c, slot);
+		send_bound_values(c, NULL, as);
+	}
+	return rc;
 }
 
 /* A token argument: a whole number 1..2^24 (exact as a float too, since
@@ -908,6 +1043,22 @@ static const struct command commands[] = {
 	{ "/listener/roll", "n", "one number (degrees, positive: right ear down)", cmd_listener },
 	{ "/listener/quaternion", "nnnn", "four numbers (w, x, y, z: the head's rotation)", cmd_listener },
 	{ "/listener/reset", "|n", BUTTON, cmd_listener },
+	/* Head trackers and panners in their own conventions (control/trackers.h). */
+	{ "/ypr", "nnn", "three numbers (SPARTA: yaw, pitch, roll in degrees)", cmd_sparta },
+	{ "/yaw", "n", "one number (SPARTA: degrees)", cmd_sparta },
+	{ "/pitch", "n", "one number (SPARTA: degrees)", cmd_sparta },
+	{ "/roll", "n", "one number (SPARTA: degrees)", cmd_sparta },
+	{ "/SceneRotator/ypr", "nnn", "three numbers (yaw, pitch, roll in degrees)", cmd_iem },
+	{ "/SceneRotator/yaw", "n", "one number (degrees)", cmd_iem },
+	{ "/SceneRotator/pitch", "n", "one number (degrees)", cmd_iem },
+	{ "/SceneRotator/roll", "n", "one number (degrees)", cmd_iem },
+	{ "/SceneRotator/quaternions", "nnnn", "four numbers (w, x, y, z: the scene's rotation)", cmd_iem },
+	{ "/adm/lis/ypr", "nnn", "three numbers (yaw, pitch, roll in degrees)", cmd_adm_listener },
+	{ "/adm/obj/*/azim", "n", "one number (degrees, positive left)", cmd_adm_object },
+	{ "/adm/obj/*/elev", "n", "one number (degrees)", cmd_adm_object },
+	{ "/adm/obj/*/dist", "n", "one number (0..1, 1 on the reference sphere)", cmd_adm_object },
+	{ "/adm/obj/*/aed", "nnn", "three numbers (azimuth, elevation, distance 0..1)", cmd_adm_object },
+	{ "/adm/obj/*/xyz", "nnn", "three numbers -1..1 (x right, y front, z up)", cmd_adm_object },
 	{ "/input/*/gain", "n", "one number (dB)", cmd_source },
 	{ "/input/*/mute", "n", "one number (1 mutes, 0 unmutes)", cmd_source },
 	{ "/input/*/room", "n", "one number (the room send in dB, below -120 off)", cmd_source },
@@ -1096,8 +1247,17 @@ static int run_binding(struct control *c, struct engine_queue *q, const struct c
 	if (b->kind == BIND_VALUE) {
 		if (!s->nvalues)
 			return tingle_err(err, n, "%s (bound to %s): expected a value", b->control, b->action);
-		float u = bind_unit(b, s->value);
-		float v = b->toggle_param ? (u >= 0.5f ? 1.0f : 0.0f) : b->min + u * (b->max - b->min);
+		float v;
+		if (b->raw) {
+			/* In the action's own units, as sent (MIDI: 0..127). */
+			v = s->value;
+			if (!(v >= b->min && v <= b->max))
+				return tingle_err(err, n, "%s (bound to %s): %g out of range %g..%g", b->control,
+					    b->action, (double)v, (double)b->min, (double)b->max);
+		} else {
+			float u = bind_unit(b, s->value);
+			v = b->toggle_param ? (u >= 0.5f ? 1.0f : 0.0f) : b->min + u * (b->max - b->min);
+		}
 		a[0] = (struct ctl_arg){ .type = 'f', .f = v };
 		return bound_command(c, q, b, a, 1, from, err, n);
 	}
@@ -1495,8 +1655,9 @@ static void send_room_feedback(struct control *c, int slot)
 	say(c, NULL, path, "f", isfinite(s->room_db) ? (double)s->room_db : (double)TINGLE_GAIN_DB_MIN);
 }
 
-/* A bound control's value, in its own range: 0..1 for a fader, x y for
- * an XY pad. False for controls that have none (buttons). */
+/* A bound control's value, in its own range: 0..1 for a fader (raw: the
+ * parameter's own units), x y for an XY pad. False for controls that
+ * have none (buttons). */
 static bool bound_value(struct control *c, const struct conf_bind *b, float v[2], int *nv)
 {
 	*nv = 1;
@@ -1539,8 +1700,8 @@ static bool bound_value(struct control *c, const struct conf_bind *b, float v[2]
 		else
 			now = s->distance;
 	}
-	if (b->toggle_param) {
-		v[0] = now;
+	if (b->toggle_param || b->raw) {
+		v[0] = now; /* raw: in its own units, as the control sends it */
 		return true;
 	}
 	float u = (now - b->min) / (b->max - b->min);
@@ -1550,11 +1711,22 @@ static bool bound_value(struct control *c, const struct conf_bind *b, float v[2]
 	return true;
 }
 
-/* Does command set what b shows? The same command, or the same source
- * (a place set one way shows on an XY pad and on an azimuth fader). */
+/* Does command set what b shows? The same command, the same source (a
+ * place set one way shows on an XY pad and on an azimuth fader), or the
+ * head (its angles are one state, whoever turns it). */
+static bool changes_head(const char *command)
+{
+	return !strncmp(command, "/listener/", 10) || !strcmp(command, "/ypr") || !strcmp(command, "/yaw") ||
+	       !strcmp(command, "/pitch") || !strcmp(command, "/roll") ||
+	       !strncmp(command, "/SceneRotator/", 14) || !strncmp(command, "/adm/lis/", 9);
+}
+
 static bool same_control(const char *command, const struct conf_bind *b)
 {
 	if (!strcmp(command, b->command))
+		return true;
+	/* Any way the head turns shows on every bound head control. */
+	if (changes_head(command) && !strncmp(b->command, "/listener/", 10))
 		return true;
 	const char *name = NULL;
 	if (!strncmp(command, "/source/", 8))

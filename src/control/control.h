@@ -88,6 +88,7 @@ struct control_source {
 	char name[CONF_NAME_MAX];   /* name OSC knows it by; "" = none */
 	bool reserved;              /* held by a loaded scene (named only while it plays) */
 	bool is_input;
+	unsigned conf_index;        /* inputs: its place among the configuration's [input]s */
 	struct conf_input defaults; /* inputs: the configuration's values */
 	float azimuth, elevation, distance;
 	float gain_db;
@@ -105,6 +106,9 @@ struct control {
 	struct control_source *src;  /* one per engine source */
 	float master_db;
 	float yaw, pitch, roll;      /* the listener's head, degrees */
+	/* The angles head trackers sent last in their own conventions
+	 * (control/trackers.h), for their one-angle messages. */
+	float sparta_ypr[3], iem_ypr[3];
 	float ceiling_db;
 	struct loaded_scene *scene;  /* the scene triggers go to */
 	/* A scene change asked for over OSC or an event, carried out by the
