@@ -14,6 +14,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "common/version.h"
 #include "prep/audiofile.h"
 #include "prep/gen_pool.h"
 #include "config/conf.h"
@@ -52,7 +53,7 @@ static void usage(FILE *f)
 		"                         largest short-term and momentary, true peak\n"
 		"  -v, --verbose          more messages\n"
 		"  -q, --quiet            errors only\n"
-		"  -V, --version          print the version and exit\n"
+		"  -V, --version          print the version, copyright and licence, and exit\n"
 		"  -h, --help             print this help and exit\n");
 }
 
@@ -140,7 +141,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->quiet = true;
 			break;
 		case OPT_LOUDNESS: o->loudness = true; break;
-		case 'V': printf("tingle-render %s\n", PACKAGE_VERSION); return 0;
+		case 'V': fputs(TINGLE_VERSION_TEXT("tingle-render"), stdout); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
