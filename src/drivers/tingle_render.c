@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/limits.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "common/version.h"
@@ -102,8 +103,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'e': o->events_path = optarg; break;
 		case 'o': o->out_path = optarg; break;
 		case 'r':
-			if (!parse_int(optarg, &o->rate) || o->rate < 8000 || o->rate > 384000) {
-				log_error("--rate: '%s' is not a sample rate (8000..384000)", optarg);
+			if (!parse_int(optarg, &o->rate) || o->rate < TINGLE_RATE_MIN || o->rate > TINGLE_RATE_MAX) {
+				log_error("--rate: cannot render at '%s' Hz (supported: %d to %d Hz)",
+					  optarg, TINGLE_RATE_MIN, TINGLE_RATE_MAX);
 				return 2;
 			}
 			break;
