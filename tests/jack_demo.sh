@@ -65,6 +65,10 @@ grep -q "tour [0-9.]* s: /trigger tap" "$TMP/demo.log" ||
 	fail "tingled did not print the tour's events: $(cat "$TMP/demo.log")"
 pass "tingled prints the tour's events: $(grep -m 1 'tour [0-9.]* s: /trigger tap' "$TMP/demo.log")"
 grep -q "warning: tour" "$TMP/demo.log" && fail "a tour event was refused: $(grep 'warning: tour' "$TMP/demo.log")"
+# The example it gives is a sound of the scene the tour ends on.
+grep -q "then play tingle over OSC (UDP 0: oscsend localhost 0 /trigger s tap, a sound of wood-and-rain)" \
+	"$TMP/demo.log" || fail "run-demo's OSC example is not wood-and-rain's tap: $(grep oscsend "$TMP/demo.log")"
+pass "the OSC example after the tour: /trigger s tap, a sound of wood-and-rain"
 
 # The outputs go to the playback ports; the live inputs to nothing.
 conns=$(jack_lsp -s "$JACK_DEFAULT_SERVER" -c 2>/dev/null)
@@ -77,8 +81,9 @@ grep -q "^port =$" "$TMP/demo/demo.conf" || fail "the demo config keeps the capt
 stop_demo
 grep -q "stopped" "$TMP/demo.log" || fail "tingled did not stop: $(tail -n 5 "$TMP/demo.log")"
 
-# With --inputs, the inputs go to the capture ports (the dummy server's).
-run_demo "$TMP/inputs.log" --inputs --no-tour
+# With --inputs, the inputs go to the capture ports (the dummy server's);
+# with no tour and -s, the OSC example is a sound of that scene.
+run_demo "$TMP/inputs.log" --inputs --no-tour -s whisper-circle
 "$PROBE" --wait-port tingle:in_bowl 20 || fail "no tingle:in_bowl: $(cat "$TMP/inputs.log")"
 i=0
 until jack_lsp -s "$JACK_DEFAULT_SERVER" -c 2>/dev/null | grep -A1 "^tingle:in_harp" | grep -q "capture_1" ||
@@ -89,7 +94,9 @@ done
 jack_lsp -s "$JACK_DEFAULT_SERVER" -c 2>/dev/null | grep -A1 "^tingle:in_harp" | grep -q "system:capture_1" ||
 	fail "--inputs did not connect the harp: $(jack_lsp -s "$JACK_DEFAULT_SERVER" -c)"
 grep -q "tour" "$TMP/inputs.log" && fail "--no-tour played the tour"
-pass "--inputs connects the live inputs, --no-tour plays no tour"
+grep -q "oscsend localhost 0 /trigger s shush, a sound of whisper-circle" "$TMP/inputs.log" ||
+	fail "the OSC example is not a sound of whisper-circle: $(grep oscsend "$TMP/inputs.log")"
+pass "--inputs connects the live inputs, --no-tour plays no tour, -s whisper-circle: /trigger s shush"
 stop_demo
 
 # ---- no server runs, no sound card (--dummy stands for one missing):
