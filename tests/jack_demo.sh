@@ -139,7 +139,8 @@ stop_pw() {
 		kill -TERM "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
-	FAKE_PW= PW_PID=
+	FAKE_PW=
+	PW_PID=
 }
 trap 'st=$?; stop_demo; stop_pw; (exit $st); cleanup' EXIT
 mkdir -p "$TMP/fakebin" "$TMP/run"
