@@ -51,7 +51,25 @@ status=0
 status=0
 "$TINGLED" -p 70000 >/dev/null 2>&1 || status=$?
 [ "$status" -eq 2 ] || fail "bad port: exit $status"
-"$TINGLED" --version | grep -q "^tingled [0-9]" || fail "--version"
+# --version, GNU style: the program, its package and version, the
+# copyright holder (as in README and AUTHORS), the licence, no warranty;
+# exit 0; tingle-render says the same.
+for prog in tingled tingle-render; do
+	"$top_builddir/$prog" --version >"$TMP/version.out" 2>&1 || fail "$prog --version: exit $?"
+	version=$(sed -n 's/^AC_INIT(\[tingle\], \[\([^]]*\)\].*/\1/p' "$top_srcdir/configure.ac")
+	printf '%s\n' "$prog (tingle) $version" \
+		"Copyright (C) 2026 the tingle developers" \
+		"License GPLv3+: GNU GPL version 3 or later <https://gnu.org/licenses/gpl.html>." \
+		"This is free software: you are free to change and redistribute it." \
+		"There is NO WARRANTY, to the extent permitted by law." >"$TMP/version.want"
+	cmp -s "$TMP/version.out" "$TMP/version.want" ||
+		fail "$prog --version: $(diff "$TMP/version.want" "$TMP/version.out")"
+done
+grep -qx "Copyright (C) 2026 the tingle developers (AUTHORS says who they are)." "$top_srcdir/README" ||
+	fail "README does not name the copyright holder --version names"
+grep -q "^tingle is Copyright (C) 2026 the tingle developers" "$top_srcdir/AUTHORS" ||
+	fail "AUTHORS does not name the copyright holder --version names"
+pass "tingled and tingle-render --version: $(head -n 2 "$TMP/version.out" | tail -n 1), GPLv3+, no warranty"
 "$TINGLED" --help | grep -q -- "--no-connect" || fail "--help"
 pass "usage errors exit 2; --version and --help work"
 

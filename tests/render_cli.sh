@@ -60,6 +60,24 @@ status=0
 [ "$status" -eq 2 ] || fail "unknown input: exit $status"
 pass "bad inputs refused"
 
+# One sample-rate range (src/common/limits.h) for -r as for the engine:
+# a render at the top rate works; just outside the range -r is refused,
+# exit 2, with the range HRTF sets are refused with (tests/test_hrtf.c).
+lim() { sed -n "s/^#define TINGLE_RATE_$1 \([0-9]*\)\$/\1/p" "$top_srcdir/src/common/limits.h"; }
+rmin=$(lim MIN) rmax=$(lim MAX)
+[ -n "$rmin" ] && [ -n "$rmax" ] || fail "no TINGLE_RATE_MIN/MAX in limits.h"
+"$RENDER" -q -c "$TMP/r.conf" -r "$rmax" -d 0.05 -o "$TMP/top.wav" 2>"$TMP/err.txt" ||
+	fail "a render at $rmax Hz failed: $(cat "$TMP/err.txt")"
+[ "$(wavnum "$TMP/top.wav" rate)" = "$rmax" ] || fail "the render at $rmax Hz is at $(wavnum "$TMP/top.wav" rate) Hz"
+for r in $((rmax + 1)) $((rmin - 1)) 768000; do
+	status=0
+	"$RENDER" -q -c "$TMP/r.conf" -r "$r" -d 0.05 -o "$TMP/c.wav" 2>"$TMP/err.txt" || status=$?
+	[ "$status" -eq 2 ] || fail "-r $r: exit $status"
+	grep -qF "cannot render at '$r' Hz (supported: $rmin to $rmax Hz)" "$TMP/err.txt" ||
+		fail "-r $r: $(cat "$TMP/err.txt")"
+done
+pass "-r $rmax renders; -r $((rmax + 1)), $((rmin - 1)) and 768000 refused: $(cat "$TMP/err.txt")"
+
 # Events from standard input, and the block size does not change the result
 # beyond rounding.
 "$RENDER" -q -c "$TMP/r.conf" --input voice="$TMP/noise.wav" -e - -d 2 -b 512 -o "$TMP/d.wav" <"$TMP/move.events" ||

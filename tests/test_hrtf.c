@@ -1063,6 +1063,27 @@ START_TEST(refuse_bad_arguments)
 }
 END_TEST
 
+/* One sample-rate range for all of tingle (common/limits.h): HRTF sets,
+ * which tingled prepares at the JACK server's rate, are refused just
+ * outside it with the range tingle-render -r gives (tests/render_cli.sh
+ * checks that side, and a render at TINGLE_RATE_MAX). */
+START_TEST(refuse_rates_beyond_limits)
+{
+	char err[512], range[64];
+	snprintf(range, sizeof range, "(supported: %d to %d Hz)", TINGLE_RATE_MIN, TINGLE_RATE_MAX);
+	const unsigned bad[] = { TINGLE_RATE_MAX + 1u, TINGLE_RATE_MIN - 1u, 768000u };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct hrtf_set *h = (struct hrtf_set *)1;
+		err[0] = '\0';
+		ck_assert_int_lt(hrtf_load(default_sofa(), bad[i], &h, err, sizeof err), 0);
+		ck_assert_ptr_null(h);
+		char want[128];
+		snprintf(want, sizeof want, "cannot prepare HRTFs for %u Hz %s", bad[i], range);
+		ck_assert_msg(strstr(err, want), "%u Hz: '%s', expected '%s'", bad[i], err, want);
+	}
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Limits: what libmysofa is given, how long it may take, and a loader
  * that dies. libmysofa runs in a child process; the caller regains
@@ -1395,6 +1416,7 @@ static Suite *hrtf_suite(void)
 	tcase_add_test(tc, refuse_missing_file);
 	tcase_add_test(tc, refuse_not_sofa);
 	tcase_add_test(tc, refuse_bad_arguments);
+	tcase_add_test(tc, refuse_rates_beyond_limits);
 	if (shared) {
 		tcase_add_test(tc, refuse_every_bad_file);
 		tcase_add_test(tc, refuse_filter_length_zero);

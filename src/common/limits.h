@@ -17,7 +17,10 @@
  * (198 characters with Debian's libinih). */
 #define TINGLE_LINE_MAX 1024
 
-/* Sample rates of sample files, and of the engine: 8 kHz to 384 kHz. */
+/* Sample rates of sample files, and of the engine (the JACK server's
+ * rate, tingle-render -r): 8 kHz to 384 kHz, everywhere: HRTF sets are
+ * prepared, generators synthesised, loudness measured and files read
+ * within these only. libmysofa does not resample below 8 kHz. */
 #define TINGLE_RATE_MIN 8000
 #define TINGLE_RATE_MAX 384000
 

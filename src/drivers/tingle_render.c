@@ -12,8 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/limits.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "common/version.h"
 #include "prep/audiofile.h"
 #include "prep/gen_pool.h"
 #include "config/conf.h"
@@ -52,7 +54,7 @@ static void usage(FILE *f)
 		"                         largest short-term and momentary, true peak\n"
 		"  -v, --verbose          more messages\n"
 		"  -q, --quiet            errors only\n"
-		"  -V, --version          print the version and exit\n"
+		"  -V, --version          print the version, copyright and licence, and exit\n"
 		"  -h, --help             print this help and exit\n");
 }
 
@@ -101,8 +103,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'e': o->events_path = optarg; break;
 		case 'o': o->out_path = optarg; break;
 		case 'r':
-			if (!parse_int(optarg, &o->rate) || o->rate < 8000 || o->rate > 384000) {
-				log_error("--rate: '%s' is not a sample rate (8000..384000)", optarg);
+			if (!parse_int(optarg, &o->rate) || o->rate < TINGLE_RATE_MIN || o->rate > TINGLE_RATE_MAX) {
+				log_error("--rate: cannot render at '%s' Hz (supported: %d to %d Hz)",
+					  optarg, TINGLE_RATE_MIN, TINGLE_RATE_MAX);
 				return 2;
 			}
 			break;
@@ -140,7 +143,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->quiet = true;
 			break;
 		case OPT_LOUDNESS: o->loudness = true; break;
-		case 'V': printf("tingle-render %s\n", PACKAGE_VERSION); return 0;
+		case 'V': fputs(TINGLE_VERSION_TEXT("tingle-render"), stdout); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "common/version.h"
 #include "config/conf.h"
 #include "config/events.h"
 #include "control/control.h"
@@ -202,7 +203,7 @@ static void usage(FILE *f)
 		"                         on live\n"
 		"  -v, --verbose          more messages\n"
 		"  -q, --quiet            errors only\n"
-		"  -V, --version          print the version and exit\n"
+		"  -V, --version          print the version, copyright and licence, and exit\n"
 		"  -h, --help             print this help and exit\n\n"
 		"Without -c: $XDG_CONFIG_HOME/tingle/tingled.conf (~/.config/tingle/tingled.conf),\n"
 		"then %s/tingle/tingled.conf, then built-in defaults.\n",
@@ -1116,7 +1117,7 @@ int main(int argc, char **argv)
 		case OPT_TOUR: d.opt.tour = optarg; break;
 		case 'v': log_set_level(LOG_DEBUG); break;
 		case 'q': log_set_level(LOG_ERROR); break;
-		case 'V': printf("tingled %s\n", PACKAGE_VERSION); return 0;
+		case 'V': fputs(TINGLE_VERSION_TEXT("tingled"), stdout); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -132,6 +132,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/limits.h"
 #include "common/util.h"
 
 #define GEN_PEAK_DB -6.0f
@@ -857,8 +858,9 @@ static int check_params(const struct gen_params *p, unsigned rate, unsigned v, c
 		return tingle_err(err, errlen, "variant %u does not exist (there are %u)", v + 1, p->variants);
 	if (!(p->length >= 0.01f && p->length <= 30.0f))
 		return tingle_err(err, errlen, "length %g s is out of range (0.01..30)", (double)p->length);
-	if (rate < 8000 || rate > 384000)
-		return tingle_err(err, errlen, "rate %u Hz is out of range (8000..384000)", rate);
+	if (rate < TINGLE_RATE_MIN || rate > TINGLE_RATE_MAX)
+		return tingle_err(err, errlen, "rate %u Hz is out of range (supported: %d to %d Hz)", rate,
+				  TINGLE_RATE_MIN, TINGLE_RATE_MAX);
 	const struct {
 		enum gen_param id;
 		float value;

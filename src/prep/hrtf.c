@@ -24,8 +24,6 @@
 #include <unistd.h>
 
 /* Limits of what tingle accepts. */
-#define ENGINE_RATE_MIN 8000u       /* libmysofa does not resample below */
-#define ENGINE_RATE_MAX 768000u
 #define FILE_RATE_MIN 1000.0
 #define FILE_RATE_MAX 1000000.0
 #define MAX_IR_SECONDS 1.0          /* longer is not an HRIR */
@@ -1297,9 +1295,9 @@ int hrtf_load_limited(const char *path, unsigned rate, double timeout_s, const a
 		tingle_err(err, errlen, "%s: internal error: nowhere to put the HRTF set", path);
 		return HRTF_LOAD_ERROR;
 	}
-	if (rate < ENGINE_RATE_MIN || rate > ENGINE_RATE_MAX) {
-		tingle_err(err, errlen, "%s: cannot prepare HRTFs for %u Hz (supported: %u to %u Hz)", path,
-		     rate, ENGINE_RATE_MIN, ENGINE_RATE_MAX);
+	if (rate < TINGLE_RATE_MIN || rate > TINGLE_RATE_MAX) {
+		tingle_err(err, errlen, "%s: cannot prepare HRTFs for %u Hz (supported: %d to %d Hz)", path,
+		     rate, TINGLE_RATE_MIN, TINGLE_RATE_MAX);
 		return HRTF_LOAD_ERROR;
 	}
 	if (!(timeout_s > 0.0))

@@ -3,6 +3,8 @@
 #include "config.h"
 #include "prep/loudness.h"
 
+#include "common/limits.h"
+
 #include <ebur128.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,7 +20,7 @@ struct loudness_meter {
 
 struct loudness_meter *loudness_meter_new(unsigned channels, unsigned rate)
 {
-	if (channels < 1 || channels > 2 || rate < 8000 || rate > 384000)
+	if (channels < 1 || channels > 2 || rate < TINGLE_RATE_MIN || rate > TINGLE_RATE_MAX)
 		return NULL;
 	struct loudness_meter *m = calloc(1, sizeof *m);
 	if (!m)
