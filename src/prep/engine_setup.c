@@ -31,7 +31,10 @@ struct engine *engine_new(const struct engine_options *opt)
 		e->rng = 1;
 	e->events = ring_new(4096, sizeof(struct engine_event));
 	e->retired = ring_new(16, sizeof(struct engine_core *));
-	if (!e->src || !e->voice || !e->events || !e->retired) {
+	/* Touched now, so the audio thread never meets a fresh page. */
+	e->hist = calloc((size_t)e->n_sources * ENGINE_HISTORY, sizeof(float));
+	e->sub_in = calloc(e->n_sources, sizeof *e->sub_in);
+	if (!e->src || !e->voice || !e->events || !e->retired || !e->hist || !e->sub_in) {
 		engine_free(e);
 		return NULL;
 	}
@@ -43,7 +46,10 @@ struct engine *engine_new(const struct engine_options *opt)
 		src->unmuted = (struct fader){ .cur = 1.0f, .to = 1.0f };
 		src->reset = true;
 		src->place_dirty = true;
+		src->quiet = ENGINE_HISTORY;
 	}
+	if (e->hist)
+		memset(e->hist, 0, (size_t)e->n_sources * ENGINE_HISTORY * sizeof(float));
 	atomic_init(&e->n_queues, 0);
 	atomic_init(&e->pending, NULL);
 	listener_reset(&e->listener);
@@ -69,6 +75,8 @@ void engine_free(struct engine *e)
 	ring_free(e->retired);
 	free(e->src);
 	free(e->voice);
+	free(e->hist);
+	free(e->sub_in);
 	free(e);
 }
 
@@ -89,8 +97,10 @@ struct engine_core *engine_core_new(const struct engine *e, const struct hrtf_se
 	c->srcbuf = fftwf_malloc((size_t)e->n_sources * block * sizeof(float));
 	c->touched = calloc(e->n_sources, sizeof(bool));
 	c->room = room_new(c->rate, block);
+	c->room_block = block;
 	c->room_bus = calloc(block, sizeof(float));
-	if (!c->bin || !c->srcbuf || !c->touched || !c->room || !c->room_bus) {
+	c->scratch = calloc(3 * (size_t)block, sizeof(float));
+	if (!c->bin || !c->srcbuf || !c->touched || !c->room || !c->room_bus || !c->scratch) {
 		engine_core_free(c);
 		return NULL;
 	}
@@ -110,6 +120,7 @@ void engine_core_free(struct engine_core *c)
 	free(c->touched);
 	room_free(c->room);
 	free(c->room_bus);
+	free(c->scratch);
 	free(c);
 }
 

@@ -279,6 +279,11 @@ void binaural_end(struct binaural *b, float *left, float *right);
  * is kept. */
 void binaural_reset_source(struct binaural *b, unsigned s);
 
+/* Blocks of a source's past that still sound at the output: a renderer
+ * fed that many blocks of a source's past sounds as if it had always been
+ * playing it. */
+static inline unsigned binaural_memory_blocks(const struct binaural *b) { return b->sleep_after; }
+
 /* What source s is rendered with now (for tests): the filters blended and
  * their weights (BIN_NO_VERTEX and 0 where unused), and the per-ear
  * delays in samples. */

@@ -17,6 +17,13 @@
 
 #define ENGINE_MAX_OLD_SCENES 16
 
+/* Frames of every source's sound kept for a new core to hear first: a
+ * core of another block size starts its convolution from them, so what
+ * sounds goes on through a change of block size without a gap or a click.
+ * At least the HRIR's length and its delays (a set of 900 taps and less
+ * is carried whole). */
+#define ENGINE_HISTORY 1024
+
 struct engine_queue {
 	struct ring *ring;
 };
@@ -54,6 +61,7 @@ struct engine_source {
 	struct motion motion;  /* orbit, wander or sweep of its own */
 	float gain;        /* linear gain reached at the end of the last block (the product) */
 	float in_peak;     /* peak of what it played since the last meter */
+	uint32_t quiet;    /* frames of silence at the end of its history (ENGINE_HISTORY: all) */
 };
 
 struct engine_core {
@@ -63,7 +71,10 @@ struct engine_core {
 	float *srcbuf;       /* one block per source: what its voices and input play */
 	bool *touched;       /* per source: srcbuf holds sound this block */
 	struct room *room;   /* the playing scene's room */
+	unsigned room_block; /* the most frames room_process takes at once */
 	float *room_bus;     /* one block: what the sources send to the room */
+	float *scratch;      /* three blocks: a source's history, and the output of a new
+			      * core's first hearing of it, thrown away */
 	float smooth;        /* per-block coefficient of the gain smoothing */
 	unsigned meter_period;
 };
@@ -82,7 +93,13 @@ struct engine {
 	_Atomic(struct engine_core *) pending;
 	struct engine_core *core;  /* audio thread's own */
 	struct engine_core *waiting; /* taken over, waiting for room to retire the old one */
-	bool core_fresh;           /* new core: sources to reset */
+	bool prime;                /* new core: hears the sources' history first */
+	/* What every source played (into the binaural renderer) over the last
+	 * ENGINE_HISTORY frames: source s at s * ENGINE_HISTORY, a ring
+	 * written at hist_pos. */
+	float *hist;
+	unsigned hist_pos;
+	const float **sub_in;      /* a period's inputs, sub-block by sub-block */
 
 	struct listener listener;  /* the head's orientation: sources are heard turned against it */
 	float master_db;
