@@ -35,6 +35,8 @@ struct jack_driver {
 	atomic_uint xruns;
 	atomic_bool lost;
 	atomic_uint new_block;         /* 0 = no change */
+	jack_driver_block_fn block_fn; /* called from the buffer-size callback */
+	void *block_ctx;
 	atomic_uint new_rate;          /* 0 = no change */
 	unsigned rate;
 };
@@ -80,9 +82,13 @@ static int process(jack_nframes_t nframes, void *arg)
 	return 0;
 }
 
+/* Not the process thread: building a core (allocation, FFTW plans) is
+ * fine here, and JACK waits for it. */
 static int on_block(jack_nframes_t nframes, void *arg)
 {
 	struct jack_driver *d = arg;
+	if (d->block_fn)
+		d->block_fn(nframes, d->block_ctx);
 	atomic_store(&d->new_block, nframes);
 	return 0;
 }
@@ -193,6 +199,12 @@ struct jack_driver *jack_driver_open(const char *name, const char *server, struc
 	jack_set_xrun_callback(d->client, on_xrun, d);
 	jack_on_shutdown(d->client, on_shutdown, d);
 	return d;
+}
+
+void jack_driver_on_block(struct jack_driver *d, jack_driver_block_fn fn, void *ctx)
+{
+	d->block_fn = fn;
+	d->block_ctx = ctx;
 }
 
 void jack_driver_close(struct jack_driver *d)

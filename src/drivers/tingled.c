@@ -75,7 +75,12 @@ struct daemon {
 	struct osc_server *osc;
 	struct alsa_seq *seq;
 	int slots[CONF_MAX_INPUTS];
+	/* Cores are built on the main thread (start, a new HRTF set or rate)
+	 * and in JACK's buffer-size callback: one at a time, under core_lock,
+	 * which also guards hrtf and block while a client is open. */
+	pthread_mutex_t core_lock;
 	unsigned block;    /* block size of the newest core */
+	unsigned block_said; /* the block size last logged (main thread's) */
 	struct setlist *setlist;          /* the scenes of the show */
 	struct retired *retiring;         /* replaced setlists the engine still plays from */
 	size_t n_retiring;
@@ -275,18 +280,38 @@ static struct engine_core *build_core(struct daemon *d, unsigned block)
  * On failure h is freed and the old set stays. */
 static int use_hrtf(struct daemon *d, struct hrtf_set *h)
 {
+	pthread_mutex_lock(&d->core_lock);
 	struct hrtf_set *old = d->hrtf;
+	unsigned block = jack_driver_block(d->jack);
 	d->hrtf = h;
-	struct engine_core *core = build_core(d, jack_driver_block(d->jack));
-	if (!core) {
+	struct engine_core *core = build_core(d, block);
+	if (core) {
+		engine_set_core(d->engine, core);
+		d->block = block;
+	} else {
 		d->hrtf = old;
-		hrtf_free(h);
-		return -1;
 	}
-	engine_set_core(d->engine, core);
-	d->block = jack_driver_block(d->jack);
-	hrtf_free(old);
-	return 0;
+	pthread_mutex_unlock(&d->core_lock);
+	/* A core holds its own copy of what it needs of a set. */
+	hrtf_free(core ? old : h);
+	return core ? 0 : -1;
+}
+
+/* JACK's block size changes (libjack's thread; JACK waits): the core for
+ * it, before the first period of that size. The voices, sources and
+ * inputs go on in the engine; the new core starts from what they played. */
+static void block_changed(unsigned block, void *arg)
+{
+	struct daemon *d = arg;
+	pthread_mutex_lock(&d->core_lock);
+	if (block != d->block) {
+		struct engine_core *core = build_core(d, block);
+		if (core) {
+			engine_set_core(d->engine, core);
+			d->block = block;
+		}
+	}
+	pthread_mutex_unlock(&d->core_lock);
 }
 
 /* Open the JACK client and bring it to where the engine is. */
@@ -308,15 +333,21 @@ static int jack_start(struct daemon *d, char *err, size_t n)
 		d->hrtf = h;
 		log_info("HRTF %s: %u directions, %u taps at %u Hz", d->conf->sofa, h->n_dirs, h->length, rate);
 	}
+	pthread_mutex_lock(&d->core_lock);
 	struct engine_core *core = build_core(d, block);
+	if (core) {
+		engine_set_core(d->engine, core);
+		d->block = block;
+	}
+	pthread_mutex_unlock(&d->core_lock);
 	if (!core) {
 		snprintf(err, n, "cannot build the engine");
 		jack_driver_close(d->jack);
 		d->jack = NULL;
 		return -1;
 	}
-	engine_set_core(d->engine, core);
-	d->block = block;
+	d->block_said = block;
+	jack_driver_on_block(d->jack, block_changed, d);
 	jack_driver_sync_inputs(d->jack, d->conf, d->slots);
 	if (jack_driver_activate(d->jack, err, n) < 0) {
 		jack_driver_close(d->jack);
@@ -1011,13 +1042,18 @@ static int run(struct daemon *d)
 					d->rescene = true;
 			}
 		}
-		if (d->jack && jack_driver_take_block_change(d->jack, &block) && block != d->block) {
-			struct engine_core *core = build_core(d, block);
-			if (core) {
-				engine_set_core(d->engine, core);
-				d->block = block;
+		if (d->jack && jack_driver_take_block_change(d->jack, &block)) {
+			/* Its core came in the callback; when it could not be built
+			 * there, the engine plays on in blocks of the old size if
+			 * they fit, and here is another try. */
+			block_changed(block, d);
+			pthread_mutex_lock(&d->core_lock);
+			bool ok = d->block == block;
+			pthread_mutex_unlock(&d->core_lock);
+			if (ok && block != d->block_said)
 				log_info("block size now %u frames", block);
-			}
+			if (ok)
+				d->block_said = block;
 		}
 		unsigned xruns = d->jack ? jack_driver_take_xruns(d->jack) : 0;
 		if (xruns)
@@ -1048,7 +1084,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct daemon d = { .opt = { .osc_port = -1 } };
+	struct daemon d = { .opt = { .osc_port = -1 }, .core_lock = PTHREAD_MUTEX_INITIALIZER };
 	int opt;
 	long port;
 	while ((opt = getopt_long(argc, argv, "c:s:n:S:p:vqVh", opts, NULL)) != -1) {
