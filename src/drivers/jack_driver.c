@@ -18,6 +18,7 @@
 struct in_port {
 	_Atomic(jack_port_t *) port;   /* read by the process callback */
 	char name[CONF_NAME_MAX];
+	bool fresh;                    /* registered by the last sync (or activation), not yet connected */
 };
 
 struct jack_driver {
@@ -245,6 +246,7 @@ static int register_input(struct jack_driver *d, unsigned s, const char *name)
 		return -1;
 	}
 	str_copy(d->in[s].name, sizeof d->in[s].name, name);
+	d->in[s].fresh = true;
 	atomic_store_explicit(&d->in[s].port, p, memory_order_release);
 	return 0;
 }
@@ -262,6 +264,8 @@ int jack_driver_sync_inputs(struct jack_driver *d, const struct tingle_conf *con
 	}
 	int failures = 0;
 	bool removed = false;
+	for (unsigned s = 0; s < d->n_slots; s++)
+		d->in[s].fresh = false; /* new: the ports registered now */
 	jack_port_t *gone[CONF_MAX_INPUTS];
 	size_t n_gone = 0;
 	for (unsigned s = 0; s < d->n_slots; s++) {
@@ -334,16 +338,30 @@ static void connect_ports(struct jack_driver *d, const char *from, const char *t
 		log_warn("cannot connect %s to %s (no such port?)", from, to);
 }
 
-void jack_driver_connect(struct jack_driver *d, const struct tingle_conf *conf)
+/* Whether conf's input `name` has a port the last jack_driver_sync_inputs
+ * (or the activation) registered and no connect has seen yet. */
+static bool input_fresh(const struct jack_driver *d, const char *name)
+{
+	for (unsigned s = 0; s < d->n_slots; s++)
+		if (d->in[s].fresh && !strcmp(d->in[s].name, name) && atomic_load(&d->in[s].port))
+			return true;
+	return false;
+}
+
+void jack_driver_connect(struct jack_driver *d, const struct tingle_conf *conf, bool only_new)
 {
 	const char *me = jack_get_client_name(d->client);
 	char full[CONF_PORT_MAX + CONF_NAME_MAX + 8];
 	for (size_t k = 0; k < conf->n_inputs; k++) {
-		if (!conf->inputs[k].port[0])
+		if (!conf->inputs[k].port[0] || (only_new && !input_fresh(d, conf->inputs[k].name)))
 			continue;
 		snprintf(full, sizeof full, "%s:in_%s", me, conf->inputs[k].name);
 		connect_ports(d, conf->inputs[k].port, full);
 	}
+	for (unsigned s = 0; s < d->n_slots; s++)
+		d->in[s].fresh = false;
+	if (only_new)
+		return;
 	const char **physical = NULL;
 	const char *dest[2] = { conf->outputs[0][0] ? conf->outputs[0] : NULL,
 				conf->outputs[1][0] ? conf->outputs[1] : NULL };

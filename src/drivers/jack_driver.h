@@ -34,8 +34,10 @@ int jack_driver_sync_inputs(struct jack_driver *d, const struct tingle_conf *con
 int jack_driver_activate(struct jack_driver *d, char *err, size_t errlen);
 
 /* Connect inputs to their capture ports and the outputs to conf's outputs
- * or the first two physical playback ports. Failures are warnings. */
-void jack_driver_connect(struct jack_driver *d, const struct tingle_conf *conf);
+ * or the first two physical playback ports; with only_new, only the inputs
+ * whose ports the last jack_driver_sync_inputs registered (connections are
+ * the user's: what was removed stays removed). Failures are warnings. */
+void jack_driver_connect(struct jack_driver *d, const struct tingle_conf *conf, bool only_new);
 
 /* A new block size. JACK calls its buffer-size callback on a thread of
  * libjack's of its own (not the process thread, and not real-time): there

@@ -99,6 +99,7 @@ struct daemon {
 	char state_file[PATH_MAX];
 	struct session *session;          /* what was saved, applied once the scenes play */
 	bool session_open;                /* /nsm/client/open answered */
+	bool said_no_connect;             /* logged that a session makes no connections */
 	bool start_required;              /* the next load's start scene must load */
 	/* --tour: its events, the next one due, and when the first scene
 	 * began to play (seconds, monotonic clock). */
@@ -354,8 +355,16 @@ static int jack_start(struct daemon *d, char *err, size_t n)
 		d->jack = NULL;
 		return -1;
 	}
-	if (d->conf->autoconnect)
-		jack_driver_connect(d->jack, d->conf);
+	/* Connections belong to the user (and to a patchbay or the session
+	 * manager's jackpatch, which restores them): made once, here, at the
+	 * first start. When the server went away and came back, the old
+	 * connections went with it, so they are made again. */
+	if (d->conf->autoconnect && d->nsm && !d->said_no_connect) {
+		log_info("under a session manager: no automatic connections (the session restores them)");
+		d->said_no_connect = true;
+	}
+	if (d->conf->autoconnect && !d->nsm)
+		jack_driver_connect(d->jack, d->conf, false);
 	log_info("JACK client %s running at %u Hz, %u frames per block", jack_driver_client_name(d->jack),
 		 rate, block);
 	return 0;
@@ -590,8 +599,10 @@ static void reload_finish(struct daemon *d, struct load_job *j)
 	memcpy(d->slots, slots, sizeof slots);
 	if (d->jack) {
 		jack_driver_sync_inputs(d->jack, nc, d->slots);
-		if (nc->autoconnect)
-			jack_driver_connect(d->jack, nc);
+		/* Only the ports this reload made (a new [input]): what the user
+		 * connected or took apart stays so. */
+		if (nc->autoconnect && !d->nsm)
+			jack_driver_connect(d->jack, nc, true);
 	}
 	if (d->osc && nc->osc_port != d->conf->osc_port) {
 		struct osc_server *s = osc_server_start(nc->osc_port, d->ctl, d->osc_q, nc, err, sizeof err);
