@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <jack/jack.h>
+#include <jack/metadata.h>
+#include <jack/uuid.h>
 #include <jack/midiport.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -225,6 +227,15 @@ unsigned jack_driver_rate(const struct jack_driver *d) { return d->rate; }
 unsigned jack_driver_block(const struct jack_driver *d) { return jack_get_buffer_size(d->client); }
 const char *jack_driver_client_name(const struct jack_driver *d) { return jack_get_client_name(d->client); }
 
+/* The name a patchbay shows for a port (JACK metadata). A server without
+ * metadata (or one that refuses) costs nothing but the nicer name. */
+static void pretty_name(struct jack_driver *d, jack_port_t *p, const char *pretty)
+{
+	jack_uuid_t id = jack_port_uuid(p);
+	if (jack_uuid_empty(id) || jack_set_property(d->client, id, JACK_METADATA_PRETTY_NAME, pretty, "text/plain"))
+		log_debug("JACK: no pretty name for %s", jack_port_short_name(p));
+}
+
 /* Wait until the process callback has surely stopped looking at a port. */
 static void wait_cycles(struct jack_driver *d, unsigned n)
 {
@@ -238,13 +249,15 @@ static void wait_cycles(struct jack_driver *d, unsigned n)
 /* Registers in_NAME for engine source s and hands it to the process callback. */
 static int register_input(struct jack_driver *d, unsigned s, const char *name)
 {
-	char pname[CONF_NAME_MAX + 4];
+	char pname[CONF_NAME_MAX + 16];
 	snprintf(pname, sizeof pname, "in_%s", name);
 	jack_port_t *p = jack_port_register(d->client, pname, JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
 	if (!p) {
 		log_error("cannot register JACK port %s", pname);
 		return -1;
 	}
+	snprintf(pname, sizeof pname, "%s (live input)", name);
+	pretty_name(d, p, pname);
 	str_copy(d->in[s].name, sizeof d->in[s].name, name);
 	d->in[s].fresh = true;
 	atomic_store_explicit(&d->in[s].port, p, memory_order_release);
@@ -286,8 +299,10 @@ int jack_driver_sync_inputs(struct jack_driver *d, const struct tingle_conf *con
 	}
 	if (removed) {
 		wait_cycles(d, 2);
-		for (size_t k = 0; k < n_gone; k++)
+		for (size_t k = 0; k < n_gone; k++) {
+			jack_remove_properties(d->client, jack_port_uuid(gone[k]));
 			jack_port_unregister(d->client, gone[k]);
+		}
 	}
 	for (size_t k = 0; k < conf->n_inputs; k++) {
 		int s = slots[k];
@@ -317,6 +332,10 @@ int jack_driver_activate(struct jack_driver *d, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot register the JACK ports");
 		return -1;
 	}
+	pretty_name(d, d->out[0], "Headphones left");
+	pretty_name(d, d->out[1], "Headphones right");
+	if (d->midi_in)
+		pretty_name(d, d->midi_in, "MIDI in");
 	atomic_store_explicit(&d->ready, true, memory_order_release);
 	for (unsigned s = 0; s < d->n_slots; s++) {
 		char name[CONF_NAME_MAX];
