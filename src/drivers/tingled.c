@@ -322,6 +322,12 @@ static int jack_start(struct daemon *d, char *err, size_t n)
 				   d->conf->midi_jack, err, n);
 	if (!d->jack)
 		return -1;
+	/* A server may give another name than the one asked for (PipeWire
+	 * runs a second "tingle" as "tingle-63"): from here on every line and
+	 * the ALSA client say the one it has. */
+	if (strcmp(jack_driver_client_name(d->jack), d->conf->jack_name))
+		log_warn("the JACK server named the client %s (asked for %s): its ports are %s:out_L and so on",
+			 jack_driver_client_name(d->jack), d->conf->jack_name, jack_driver_client_name(d->jack));
 	unsigned rate = jack_driver_rate(d->jack), block = jack_driver_block(d->jack);
 	if (!d->hrtf || d->hrtf->rate != rate) {
 		struct hrtf_set *h;
@@ -959,9 +965,12 @@ static int run(struct daemon *d)
 	control_send_state(d->ctl, NULL); /* to the [osc] feedback targets */
 	if (d->conf->midi_alsa) {
 		struct engine_queue *sq = engine_queue_open(d->engine);
-		d->seq = sq ? alsa_seq_start(d->conf->jack_name, sq, err, sizeof err) : NULL;
+		/* Named as the JACK client is, whatever the server made of the
+		 * name asked for. */
+		const char *name = d->jack ? jack_driver_client_name(d->jack) : d->conf->jack_name;
+		d->seq = sq ? alsa_seq_start(name, sq, err, sizeof err) : NULL;
 		if (d->seq)
-			log_info("ALSA sequencer port %s:midi_in", d->conf->jack_name);
+			log_info("ALSA sequencer port %s:midi_in", name);
 		else
 			log_warn("%s", sq ? err : "no engine queue left for ALSA MIDI");
 	}
