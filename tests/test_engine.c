@@ -373,7 +373,9 @@ static double worst_diff(const float *a, const float *b, size_t from, size_t to)
  * a live input. The first change reaches the engine as a period of two
  * blocks before its new core (a server that calls the buffer-size callback
  * late): rendered block by block. Then each core is handed over before its
- * first period (as tingled does from the callback). Through it all the
+ * first period (as tingled does from the callback), the first to hear the
+ * past on the audio thread, the second before, from its builder (as
+ * tingled's callback has it). Through it all the
  * output is what it would have been at 128 frames from start to end: the
  * loop goes on at its place in the sound, the input never drops out, and
  * the new cores start their convolutions from what sounded before them. */
@@ -389,7 +391,10 @@ START_TEST(held_voice_and_input_go_on_through_block_size_changes)
 	held_run(&h, 256, 6144);                     /* the old core, two blocks a period */
 	engine_set_core(h.e, engine_core_new(h.e, hrtf, 256));
 	held_run(&h, 256, 24000 + 24000 - h.t);
-	engine_set_core(h.e, engine_core_new(h.e, hrtf, 64));
+	/* This one hears the past off the audio thread, between periods. */
+	struct engine_core *c64 = engine_core_new(h.e, hrtf, 64);
+	ck_assert(engine_core_prime(h.e, c64));
+	engine_set_core(h.e, c64);
 	held_run(&h, 64, n - h.t);
 	ck_assert_uint_eq(h.t, n);
 

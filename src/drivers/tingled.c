@@ -308,6 +308,10 @@ static void block_changed(unsigned block, void *arg)
 	if (block != d->block) {
 		struct engine_core *core = build_core(d, block);
 		if (core) {
+			/* No period runs now (jackd2 waits for this callback):
+			 * the core hears what sounded here, not on the audio
+			 * thread. Elsewhere the audio thread does it. */
+			engine_core_prime(d->engine, core);
 			engine_set_core(d->engine, core);
 			d->block = block;
 		}

@@ -34,7 +34,10 @@ struct engine *engine_new(const struct engine_options *opt)
 	/* Touched now, so the audio thread never meets a fresh page. */
 	e->hist = calloc((size_t)e->n_sources * ENGINE_HISTORY, sizeof(float));
 	e->sub_in = calloc(e->n_sources, sizeof *e->sub_in);
-	if (!e->src || !e->voice || !e->events || !e->retired || !e->hist || !e->sub_in) {
+	e->past.quiet = calloc(e->n_sources, sizeof *e->past.quiet);
+	e->past.place = calloc(e->n_sources, sizeof *e->past.place);
+	if (!e->src || !e->voice || !e->events || !e->retired || !e->hist || !e->sub_in || !e->past.quiet ||
+	    !e->past.place) {
 		engine_free(e);
 		return NULL;
 	}
@@ -51,6 +54,7 @@ struct engine *engine_new(const struct engine_options *opt)
 	if (e->hist)
 		memset(e->hist, 0, (size_t)e->n_sources * ENGINE_HISTORY * sizeof(float));
 	atomic_init(&e->n_queues, 0);
+	atomic_init(&e->seq, 0);
 	atomic_init(&e->pending, NULL);
 	listener_reset(&e->listener);
 	e->master_db = opt->master_db;
@@ -77,6 +81,8 @@ void engine_free(struct engine *e)
 	free(e->voice);
 	free(e->hist);
 	free(e->sub_in);
+	free(e->past.quiet);
+	free(e->past.place);
 	free(e);
 }
 
@@ -122,6 +128,38 @@ void engine_core_free(struct engine_core *c)
 	free(c->room_bus);
 	free(c->scratch);
 	free(c);
+}
+
+bool engine_core_prime(struct engine *e, struct engine_core *c)
+{
+	const unsigned n = e->n_sources;
+	float *hist = malloc((size_t)n * ENGINE_HISTORY * sizeof(float));
+	uint32_t *quiet = malloc(n * sizeof *quiet);
+	struct bin_place *place = malloc(n * sizeof *place);
+	c->primed = false;
+	if (hist && quiet && place) {
+		/* The audio thread's state, read between two periods: only when
+		 * the sequence count is even and the same after the copy. */
+		unsigned seq = atomic_load_explicit(&e->seq, memory_order_acquire);
+		struct engine_past past = { .quiet = quiet, .place = place };
+		if (!(seq & 1)) {
+			memcpy(hist, e->hist, (size_t)n * ENGINE_HISTORY * sizeof(float));
+			engine_past_of(e, &past);
+			atomic_thread_fence(memory_order_acquire);
+			c->primed = atomic_load_explicit(&e->seq, memory_order_relaxed) == seq;
+		}
+		if (c->primed) {
+			past.hist = hist;
+			for (unsigned s = 0; s < n; s++)
+				binaural_reset_source(c->bin, s);
+			engine_past_prime(c, n, &past);
+			c->primed_seq = seq;
+		}
+	}
+	free(hist);
+	free(quiet);
+	free(place);
+	return c->primed;
 }
 
 unsigned engine_core_block(const struct engine_core *c) { return c->block; }

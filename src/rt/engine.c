@@ -690,16 +690,20 @@ static void take_core(struct engine *e)
 		limiter_init(&e->lim, e->ceiling_db, c->rate, 0.15f);
 		e->lim_ready = true;
 	}
+	/* At the same rate the sounds of the history are the new core's too:
+	 * it hears them first (a new block size, a new HRTF set): its builder
+	 * had it hear them when nothing played meanwhile (this is the first
+	 * period since it looked), else it hears them now. The room rings on
+	 * where it takes the new blocks; the old core is only freed off this
+	 * thread, so its room may change hands. */
+	bool same_rate = old && old->rate == c->rate;
+	bool primed = same_rate && c->primed && c->primed_seq + 1 == atomic_load_explicit(&e->seq, memory_order_relaxed);
 	for (unsigned s = 0; s < e->n_sources; s++) {
-		e->src[s].reset = true;
+		e->src[s].reset |= !primed;
 		e->src[s].place_dirty = true;
 	}
-	/* At the same rate the sounds of the history are the new core's too:
-	 * it hears them first (a new block size, a new HRTF set), and the
-	 * room rings on where it takes the new blocks. The old core is only
-	 * freed off this thread, so its room may change hands. */
-	e->prime = old && old->rate == c->rate;
-	if (e->prime && old->room_block >= c->block) {
+	e->prime = same_rate && !primed;
+	if (same_rate && old->room_block >= c->block) {
 		struct room *r = c->room;
 		c->room = old->room;
 		c->room_block = old->room_block;
@@ -708,17 +712,6 @@ static void take_core(struct engine *e)
 	}
 	/* The new core's room is the playing scene's. */
 	room_set(c->room, e->scene ? &e->scene->room : &no_room);
-}
-
-/* The frames of source s's history from `back` frames ago, n of them, into
- * x (the ring may wrap within them). */
-static void history_read(const struct engine *e, unsigned s, unsigned back, unsigned n, float *x)
-{
-	const float *h = e->hist + (size_t)s * ENGINE_HISTORY;
-	unsigned from = (e->hist_pos + ENGINE_HISTORY - back) % ENGINE_HISTORY;
-	unsigned first = ENGINE_HISTORY - from < n ? ENGINE_HISTORY - from : n;
-	memcpy(x, h + from, first * sizeof(float));
-	memcpy(x + first, h, (n - first) * sizeof(float));
 }
 
 /* n frames source s played (NULL: silence) join its history. */
@@ -743,41 +736,68 @@ static void history_write(struct engine *e, unsigned s, const float *x, unsigned
 		src->quiet = src->quiet + n < ENGINE_HISTORY ? src->quiet + n : ENGINE_HISTORY;
 }
 
-/* A new core hears what the sources played before it, block by block,
- * its output thrown away: its convolutions, delay lines and filters are
- * then where the old core's were, and the first block it plays goes on
- * from the old core's last without a seam. Sources whose history is
- * silence cost nothing. Once per change of core; no more frames than the
- * renderer remembers (binaural_memory_blocks). */
-static void prime_core(struct engine *e, struct engine_core *c)
+/* The frames of a history ring (pos: where the next frame goes) from
+ * `back` frames ago, n of them, into x (the ring may wrap within them). */
+static void history_read(const float *h, unsigned pos, unsigned back, unsigned n, float *x)
 {
-	e->prime = false;
+	unsigned from = (pos + ENGINE_HISTORY - back) % ENGINE_HISTORY;
+	unsigned first = ENGINE_HISTORY - from < n ? ENGINE_HISTORY - from : n;
+	memcpy(x, h + from, first * sizeof(float));
+	memcpy(x + first, h, (n - first) * sizeof(float));
+}
+
+void engine_past_prime(struct engine_core *c, unsigned n_sources, const struct engine_past *past)
+{
 	const unsigned P = c->block;
 	unsigned m = binaural_memory_blocks(c->bin);
 	if (m > ENGINE_HISTORY / P)
 		m = ENGINE_HISTORY / P;
 	float *x = c->scratch, *left = c->scratch + P, *right = c->scratch + 2 * P;
+	for (unsigned j = 0; j < m; j++) {
+		const unsigned back = (m - j) * P;
+		binaural_begin(c->bin);
+		for (unsigned s = 0; s < n_sources; s++) {
+			if (past->quiet[s] >= back)
+				continue; /* silent all through this block */
+			history_read(past->hist + (size_t)s * ENGINE_HISTORY, past->pos, back, P, x);
+			binaural_add(c->bin, s, x, &past->place[s]);
+		}
+		binaural_end(c->bin, left, right);
+	}
+}
+
+/* Where source s is heard from now, turned against the head. */
+static void heard_place(const struct engine *e, const struct engine_source *src, struct bin_place *p)
+{
+	listener_apply(&e->listener, src->azimuth, src->elevation, &p->azimuth, &p->elevation);
+	p->distance = src->distance;
+}
+
+void engine_past_of(const struct engine *e, struct engine_past *past)
+{
+	past->hist = e->hist;
+	past->pos = e->hist_pos;
+	for (unsigned s = 0; s < e->n_sources; s++) {
+		past->quiet[s] = e->src[s].quiet;
+		heard_place(e, &e->src[s], &past->place[s]);
+	}
+}
+
+/* A new core that its builder could not start from the engine's past (it
+ * played on meanwhile) hears that past here, once, its output thrown
+ * away: its convolutions, delay lines and filters are then where the old
+ * core's were, and the first block it plays goes on from the old core's
+ * last without a seam. Sources whose history is silence cost nothing. */
+static void prime_core(struct engine *e, struct engine_core *c)
+{
+	e->prime = false;
 	for (unsigned s = 0; s < e->n_sources; s++)
 		if (e->src[s].reset) {
 			binaural_reset_source(c->bin, s);
 			e->src[s].reset = false;
 		}
-	for (unsigned j = 0; j < m; j++) {
-		const unsigned back = (m - j) * P;
-		binaural_begin(c->bin);
-		for (unsigned s = 0; s < e->n_sources; s++) {
-			struct engine_source *src = &e->src[s];
-			if (src->quiet >= back)
-				continue; /* silent all through this block */
-			struct bin_place place;
-			listener_apply(&e->listener, src->azimuth, src->elevation, &place.azimuth,
-				       &place.elevation);
-			place.distance = src->distance;
-			history_read(e, s, back, P, x);
-			binaural_add(c->bin, s, x, &place);
-		}
-		binaural_end(c->bin, left, right);
-	}
+	engine_past_of(e, &e->past);
+	engine_past_prime(c, e->n_sources, &e->past);
 }
 
 /* Gain ramps linearly over the block towards a one-pole smoothed target,
@@ -1091,9 +1111,16 @@ static void process_block(struct engine *e, struct engine_core *c, const float *
 	e->frames += n;
 }
 
+static void periods_end(struct engine *e);
+
 void engine_process_reader(struct engine *e, const float *const *in, unsigned n_in,
 			   float *const out[2], unsigned nframes, const struct engine_midi_reader *midi)
 {
+	/* Odd while a period runs: a core's builder reads the engine's past
+	 * only between periods (engine_core_prime). */
+	atomic_store_explicit(&e->seq, atomic_load_explicit(&e->seq, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
 	fpu_flush_denormals();
 	take_core(e);
 	if (e->n_unreported)
@@ -1111,6 +1138,7 @@ void engine_process_reader(struct engine *e, const float *const *in, unsigned n_
 		memset(out[0], 0, nframes * sizeof(float));
 		memset(out[1], 0, nframes * sizeof(float));
 		e->frames += nframes;
+		periods_end(e);
 		return;
 	}
 	if (e->prime)
@@ -1131,4 +1159,11 @@ void engine_process_reader(struct engine *e, const float *const *in, unsigned n_
 		k = midi_block(e, midi, k, at, at + c->block, at + c->block >= nframes);
 		process_block(e, c, x, n_in, y);
 	}
+	periods_end(e);
+}
+
+static void periods_end(struct engine *e)
+{
+	atomic_store_explicit(&e->seq, atomic_load_explicit(&e->seq, memory_order_relaxed) + 1,
+			      memory_order_release);
 }

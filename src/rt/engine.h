@@ -155,6 +155,12 @@ unsigned engine_n_sources(const struct engine *e);
  * Building takes time (FFTW plans, HRIR spectra): never on the audio thread. */
 struct engine_core *engine_core_new(const struct engine *e, const struct hrtf_set *h, unsigned block);
 void engine_core_free(struct engine_core *c);
+/* Let a new core hear the engine's past now, off the audio thread, so that
+ * the audio thread need not when it takes the core over at the next period
+ * (as it does with a core handed over without this). Worth it where no
+ * period runs meanwhile, as in JACK's buffer-size callback. False (nothing
+ * done) when a period ran while it looked, or out of memory. */
+bool engine_core_prime(struct engine *e, struct engine_core *c);
 unsigned engine_core_block(const struct engine_core *c);
 unsigned engine_core_rate(const struct engine_core *c);
 

@@ -64,6 +64,15 @@ struct engine_source {
 	uint32_t quiet;    /* frames of silence at the end of its history (ENGINE_HISTORY: all) */
 };
 
+/* What the sources played lately and where they are heard from: what a
+ * new core hears before its first block (engine_past_prime). */
+struct engine_past {
+	const float *hist;       /* ENGINE_HISTORY frames a source, a ring ... */
+	unsigned pos;            /* ... whose next frame goes here */
+	uint32_t *quiet;         /* per source: frames of silence at its end */
+	struct bin_place *place; /* per source */
+};
+
 struct engine_core {
 	unsigned rate;
 	unsigned block;
@@ -75,6 +84,8 @@ struct engine_core {
 	float *room_bus;     /* one block: what the sources send to the room */
 	float *scratch;      /* three blocks: a source's history, and the output of a new
 			      * core's first hearing of it, thrown away */
+	bool primed;         /* its builder had it hear the engine's past ... */
+	unsigned primed_seq; /* ... as it was after the period that left seq here */
 	float smooth;        /* per-block coefficient of the gain smoothing */
 	unsigned meter_period;
 };
@@ -99,7 +110,12 @@ struct engine {
 	 * written at hist_pos. */
 	float *hist;
 	unsigned hist_pos;
+	struct engine_past past;   /* the audio thread's own, for prime_core */
 	const float **sub_in;      /* a period's inputs, sub-block by sub-block */
+	/* Periods begun plus periods ended: odd while one runs. A control
+	 * thread that copies the past between two reads of the same even
+	 * value copied it whole (a sequence lock; the audio thread never waits). */
+	atomic_uint seq;
 
 	struct listener listener;  /* the head's orientation: sources are heard turned against it */
 	float master_db;
@@ -136,5 +152,11 @@ struct engine {
 	unsigned n_unreported;
 	uint64_t frames;
 };
+
+/* Audio thread (or a core no thread plays through yet): core c hears the
+ * past, block by block, its output thrown away. */
+void engine_past_prime(struct engine_core *c, unsigned n_sources, const struct engine_past *past);
+/* The engine's past as it is (points into the engine: copy it to keep it). */
+void engine_past_of(const struct engine *e, struct engine_past *past);
 
 #endif
