@@ -66,7 +66,13 @@ windows() {
 	w2a=$(awk "BEGIN { print $t2 + 0.1 }")
 	w2b=2.95
 	gap=$(wavnum "$TMP/rec.wav" gap_ms 0.05 2.95)
-	steady=$(wavnum "$TMP/rec.wav" max_step2 $w0a $w0b)
+	# The tone's own curve: the least of three stretches clear of the
+	# changes (an xrun in one of them does not raise it).
+	steady=
+	for a in $w0a $w1a $w2a; do
+		v=$(wavnum "$TMP/rec.wav" max_step2 $a $(awk "BEGIN { print $a + 0.2 }"))
+		steady=$(awk "BEGIN { s = \"$steady\"; print (s == \"\" || $v < s + 0) ? $v : s }")
+	done
 	around1=$(wavnum "$TMP/rec.wav" max_step2 $(awk "BEGIN { print $t1 - 0.05 }") $(awk "BEGIN { print $t1 + 0.05 }"))
 	around2=$(wavnum "$TMP/rec.wav" max_step2 $(awk "BEGIN { print $t2 - 0.05 }") $(awk "BEGIN { print $t2 + 0.05 }"))
 }
@@ -121,5 +127,5 @@ done
 echo "longest drop-out (6 dB below the median, either ear): $gap ms"
 expect "$gap <= 3" "no drop-out longer than a few ms"
 
-echo "largest second difference: $steady steady, $around1 around 128 -> 256, $around2 around 256 -> 64"
+echo "largest second difference: $steady steady (least of three stretches), $around1 around 128 -> 256, $around2 around 256 -> 64"
 expect "$around1 <= 1.2 * $steady && $around2 <= 1.2 * $steady" "no click at either change"
