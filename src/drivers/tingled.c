@@ -306,7 +306,11 @@ static void block_changed(unsigned block, void *arg)
 	struct daemon *d = arg;
 	pthread_mutex_lock(&d->core_lock);
 	if (block != d->block) {
-		struct engine_core *core = build_core(d, block);
+		/* Quick: the whole server waits (jackd2), or plays this client's
+		 * smaller periods silent until the core is there (PipeWire). */
+		struct engine_core *core = engine_core_new_quick(d->engine, d->hrtf, block);
+		if (!core)
+			log_error("cannot build the engine for block size %u (out of memory?)", block);
 		if (core) {
 			/* No period runs now (jackd2 waits for this callback):
 			 * the core hears what sounded here, not on the audio

@@ -90,7 +90,8 @@ unsigned engine_n_sources(const struct engine *e) { return e->n_sources; }
 
 /* binaural_new and binaural_free: src/prep/binaural_setup.c. */
 
-struct engine_core *engine_core_new(const struct engine *e, const struct hrtf_set *h, unsigned block)
+static struct engine_core *core_new(const struct engine *e, const struct hrtf_set *h, unsigned block,
+				    unsigned fftw_flags)
 {
 	if (!h || block == 0 || block > 16384)
 		return NULL;
@@ -99,7 +100,7 @@ struct engine_core *engine_core_new(const struct engine *e, const struct hrtf_se
 		return NULL;
 	c->rate = h->rate;
 	c->block = block;
-	c->bin = binaural_new(h, block, e->n_sources, e->fft_measure ? FFTW_MEASURE : FFTW_ESTIMATE);
+	c->bin = binaural_new(h, block, e->n_sources, fftw_flags);
 	c->srcbuf = fftwf_malloc((size_t)e->n_sources * block * sizeof(float));
 	c->touched = calloc(e->n_sources, sizeof(bool));
 	c->room = room_new(c->rate, block);
@@ -115,6 +116,16 @@ struct engine_core *engine_core_new(const struct engine *e, const struct hrtf_se
 	c->smooth = 1.0f - expf(-(float)block / (0.02f * (float)c->rate));
 	c->meter_period = c->rate / 15;
 	return c;
+}
+
+struct engine_core *engine_core_new(const struct engine *e, const struct hrtf_set *h, unsigned block)
+{
+	return core_new(e, h, block, e->fft_measure ? FFTW_MEASURE : FFTW_ESTIMATE);
+}
+
+struct engine_core *engine_core_new_quick(const struct engine *e, const struct hrtf_set *h, unsigned block)
+{
+	return core_new(e, h, block, e->fft_measure ? FFTW_MEASURE | FFTW_WISDOM_ONLY : FFTW_ESTIMATE);
 }
 
 void engine_core_free(struct engine_core *c)

@@ -256,7 +256,9 @@ struct binaural {
 };
 
 /* Control thread. flags: FFTW planner flags (FFTW_ESTIMATE for
- * bit-identical offline renders, FFTW_MEASURE for the daemon). Sources
+ * bit-identical offline renders, FFTW_MEASURE for the daemon; with
+ * FFTW_WISDOM_ONLY added, measured plans where FFTW measured the size
+ * before in this process, else estimated ones: made in milliseconds). Sources
  * start in front at 1 m. NULL when out of memory or h has no
  * triangulation (hrtf_mesh_build). */
 struct binaural *binaural_new(const struct hrtf_set *h, unsigned block, unsigned n_sources,

@@ -154,6 +154,10 @@ unsigned engine_n_sources(const struct engine *e);
 /* DSP state for one rate (the HRTF set's), block size and HRTF set.
  * Building takes time (FFTW plans, HRIR spectra): never on the audio thread. */
 struct engine_core *engine_core_new(const struct engine *e, const struct hrtf_set *h, unsigned block);
+/* The same in a few milliseconds, for a server that waits (or plays on
+ * without it): FFTW plans measured only where this block size was measured
+ * before in this process, else estimated (a little slower to run). */
+struct engine_core *engine_core_new_quick(const struct engine *e, const struct hrtf_set *h, unsigned block);
 void engine_core_free(struct engine_core *c);
 /* Let a new core hear the engine's past now, off the audio thread, so that
  * the audio thread need not when it takes the core over at the next period
