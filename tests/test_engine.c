@@ -419,6 +419,29 @@ START_TEST(held_voice_and_input_go_on_through_block_size_changes)
 }
 END_TEST
 
+/* A server that plays a smaller period before the core for it is there
+ * (PipeWire calls the buffer-size callback from another thread): those
+ * periods are silent and the loop waits where it was; with its core it
+ * goes on at its level. */
+START_TEST(smaller_period_before_its_core_is_silent_and_voices_wait)
+{
+	const size_t n = 48000;
+	struct held h;
+	held_start(&h, 256, n);
+	held_run(&h, 256, 24064);
+	size_t gap = h.t;
+	held_run(&h, 64, 640);                   /* ten periods with no core for them */
+	double quiet = rms(h.out, gap, h.t, 0) + rms(h.out, gap, h.t, 1);
+	ck_assert_msg(quiet == 0.0, "not silent: %g", quiet);
+	engine_set_core(h.e, engine_core_new(h.e, hrtf, 64));
+	held_run(&h, 64, n - h.t);
+	double before = rms(h.out, 12000, 24000, 0), after = rms(h.out, 36000, 48000, 0);
+	ck_assert_msg(fabs(20 * log10(after / before)) < 0.1, "the loop at %g, was %g", after, before);
+	free(h.out);
+	engine_free(h.e);
+}
+END_TEST
+
 /* A period of four blocks is four blocks: the same output as the engine
  * called four times as often. */
 START_TEST(period_of_several_blocks_is_those_blocks)
@@ -789,6 +812,7 @@ int main(void)
 	tcase_add_test(tc, block_size_change_keeps_sound);
 	tcase_add_test(tc, held_voice_and_input_go_on_through_block_size_changes);
 	tcase_add_test(tc, period_of_several_blocks_is_those_blocks);
+	tcase_add_test(tc, smaller_period_before_its_core_is_silent_and_voices_wait);
 	tcase_add_test(tc, gain_ramp_is_linear_over_its_time);
 	tcase_add_test(tc, mute_ramp_fades_over_its_time);
 	tcase_add_test(tc, place_glides_the_shorter_way);
