@@ -309,7 +309,8 @@ END_TEST
 
 /* A looping tone (750 Hz, 64 frames a period, 75 periods a loop: no seam)
  * at 45 degrees left, as a scene's one sound; source 1 is a live input fed
- * a 3 kHz tone from 30 degrees right. */
+ * a 3 kHz tone from 30 degrees right; the scene has a room, and both send
+ * to it. */
 struct held {
 	struct engine *e;
 	struct engine_queue *q;
@@ -331,9 +332,13 @@ static void held_start(struct held *h, unsigned block, size_t n)
 	h->snd = (struct eng_sound){ .var = &h->var, .n_var = 1, .mode = SOUND_LOOP, .gain = 1.0f,
 				     .velocity = 0.0f, .release = RATE / 10, .choke = -1, .polyphony = 4,
 				     .source = 0, .last = -1 };
-	h->sc = (struct eng_scene){ .rate = RATE, .sounds = &h->snd, .n_sounds = 1 };
+	h->sc = (struct eng_scene){ .rate = RATE, .sounds = &h->snd, .n_sounds = 1,
+				    .room = { .decay = 1.2f, .size = 8.0f, .damping = 0.4f, .level = -12.0f } };
 	place(h->q, 0, 45, 0, 1.0f);
 	place(h->q, 1, -30, 0, 1.0f);
+	/* Both in a room whose tail is longer than the test. */
+	cmd(h->q, (struct engine_cmd){ .type = ENGINE_CMD_SOURCE_ROOM, .target = 0, .f = { -6.0f } });
+	cmd(h->q, (struct engine_cmd){ .type = ENGINE_CMD_SOURCE_ROOM, .target = 1, .f = { -6.0f } });
 	cmd(h->q, (struct engine_cmd){ .type = ENGINE_CMD_SCENE, .ptr = &h->sc });
 	cmd(h->q, (struct engine_cmd){ .type = ENGINE_CMD_TRIGGER, .ptr = &h->sc, .i = 0, .f = { 1.0f } });
 	h->out = calloc(2 * n, sizeof(float));
@@ -377,8 +382,9 @@ static double worst_diff(const float *a, const float *b, size_t from, size_t to)
  * past on the audio thread, the second before, from its builder (as
  * tingled's callback has it). Through it all the
  * output is what it would have been at 128 frames from start to end: the
- * loop goes on at its place in the sound, the input never drops out, and
- * the new cores start their convolutions from what sounded before them. */
+ * loop goes on at its place in the sound, the input never drops out, the
+ * room rings on, and the new cores start their convolutions from what
+ * sounded before them. */
 START_TEST(held_voice_and_input_go_on_through_block_size_changes)
 {
 	const size_t n = 4 * 24000;

@@ -104,7 +104,6 @@ static struct engine_core *core_new(const struct engine *e, const struct hrtf_se
 	c->srcbuf = fftwf_malloc((size_t)e->n_sources * block * sizeof(float));
 	c->touched = calloc(e->n_sources, sizeof(bool));
 	c->room = room_new(c->rate, block);
-	c->room_block = block;
 	c->room_bus = calloc(block, sizeof(float));
 	c->scratch = calloc(3 * (size_t)block, sizeof(float));
 	if (!c->bin || !c->srcbuf || !c->touched || !c->room || !c->room_bus || !c->scratch) {

@@ -694,8 +694,8 @@ static void take_core(struct engine *e)
 	 * it hears them first (a new block size, a new HRTF set): its builder
 	 * had it hear them when nothing played meanwhile (this is the first
 	 * period since it looked), else it hears them now. The room rings on
-	 * where it takes the new blocks; the old core is only freed off this
-	 * thread, so its room may change hands. */
+	 * (room_process takes any number of frames); the old core is only
+	 * freed off this thread, so its room may change hands. */
 	bool same_rate = old && old->rate == c->rate;
 	bool primed = same_rate && c->primed && c->primed_seq + 1 == atomic_load_explicit(&e->seq, memory_order_relaxed);
 	for (unsigned s = 0; s < e->n_sources; s++) {
@@ -703,10 +703,9 @@ static void take_core(struct engine *e)
 		e->src[s].place_dirty = true;
 	}
 	e->prime = same_rate && !primed;
-	if (same_rate && old->room_block >= c->block) {
+	if (same_rate) {
 		struct room *r = c->room;
 		c->room = old->room;
-		c->room_block = old->room_block;
 		old->room = r;
 		return;
 	}

@@ -80,7 +80,6 @@ struct engine_core {
 	float *srcbuf;       /* one block per source: what its voices and input play */
 	bool *touched;       /* per source: srcbuf holds sound this block */
 	struct room *room;   /* the playing scene's room */
-	unsigned room_block; /* the most frames room_process takes at once */
 	float *room_bus;     /* one block: what the sources send to the room */
 	float *scratch;      /* three blocks: a source's history, and the output of a new
 			      * core's first hearing of it, thrown away */
