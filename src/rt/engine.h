@@ -170,7 +170,7 @@ unsigned engine_core_rate(const struct engine_core *c);
 
 /* Hand a core to the engine; it takes over at the next period, with every
  * voice, source, motion and fade as they were (they live in the engine;
- * the room's tail rings on when the new core's blocks are no larger). A core that
+ * at the same rate the room's tail rings on). A core that
  * was handed over but never used is freed here; a core the audio thread
  * let go of is freed by engine_collect(). */
 void engine_set_core(struct engine *e, struct engine_core *c);
