@@ -1,7 +1,8 @@
 #!/bin/sh
 # On a private dummy jackd: tingled registers the ports DESIGN names
 # (out_L, out_R, midi_in, in_NAME per input) and connects each input to its
-# capture port and the outputs to the first two playback ports.
+# capture port and the outputs to the first two playback ports; each port
+# has a pretty name (JACK metadata) for patchbays.
 . "${top_srcdir:-.}/tests/lib.sh"
 start_jackd
 start_tingled -c "$DATA/two-inputs.conf"
@@ -22,6 +23,19 @@ grep -A3 -x 'tingle:in_bowl' "$TMP/conn.txt" | grep -q 'system:capture_2' || fai
 grep -A3 -x 'tingle:out_L' "$TMP/conn.txt" | grep -q 'system:playback_1' || fail "out_L not connected to system:playback_1"
 grep -A3 -x 'tingle:out_R' "$TMP/conn.txt" | grep -q 'system:playback_2' || fail "out_R not connected to system:playback_2"
 pass "auto-connected"
+
+# Pretty names (JACK metadata) for patchbays.
+if command -v jack_property >/dev/null 2>&1; then
+	for pn in "out_L:Headphones left" "out_R:Headphones right" "in_harp:harp (live input)" \
+		"in_bowl:bowl (live input)" "midi_in:MIDI in"; do
+		port=${pn%%:*}
+		want=${pn#*:}
+		jack_property -p -l "tingle:$port" http://jackaudio.org/metadata/pretty-name >"$TMP/pretty.txt" 2>&1 ||
+			fail "no pretty name for tingle:$port: $(cat "$TMP/pretty.txt")"
+		grep -qF "$want" "$TMP/pretty.txt" || fail "tingle:$port is '$(cat "$TMP/pretty.txt")', not '$want'"
+		pass "tingle:$port shows as '$want'"
+	done
+fi
 kill -TERM "$TINGLED_PID"
 wait_exit "$TINGLED_PID" 2 || fail "tingled did not stop"
 

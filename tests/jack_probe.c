@@ -36,6 +36,16 @@
  *                                  ports cannot be connected while it is
  *                                  inactive, so this sees ports that show
  *                                  before their client is active)
+ *     --for SECONDS                without --capture: run this long (a
+ *                                  tone alone, from a client of its own, so
+ *                                  that nothing the recording hears goes
+ *                                  round a loop back to the probe)
+ *     --blocks                     while recording, note each change of
+ *                                  JACK's block size: prints "block FRAME
+ *                                  SIZE" (the recording frame where the
+ *                                  first period of SIZE frames begins), and
+ *                                  at the end "glitches N" (the xruns and
+ *                                  lost cycles --strict would count)
  *     --strict                     exit 3 when an xrun or a lost cycle fell in
  *                                  the recording (the dummy backend drops
  *                                  cycles on a loaded machine: such a
@@ -79,6 +89,11 @@ static atomic_int glitches;         /* xruns and lost cycles while recording */
 static jack_nframes_t last_cycle;
 static bool last_cycle_set;
 static bool strict;
+static bool note_blocks;
+#define MAX_BLOCK_CHANGES 16
+static size_t block_at[MAX_BLOCK_CHANGES];
+static jack_nframes_t block_size[MAX_BLOCK_CHANGES], last_n;
+static atomic_int n_block_changes;
 
 static int on_xrun(void *arg)
 {
@@ -104,8 +119,18 @@ static int process(jack_nframes_t n, void *arg)
 	if (mb)
 		jack_midi_clear_buffer(mb);
 	jack_nframes_t now = jack_last_frame_time(client);
-	if (last_cycle_set && now - last_cycle != n && atomic_load(&rec_started) && atomic_load(&have) < want)
+	/* A new block size restarts the server's cycle: that is no lost cycle. */
+	if (last_cycle_set && n == last_n && now - last_cycle != n && atomic_load(&rec_started) &&
+	    atomic_load(&have) < want)
 		atomic_fetch_add(&glitches, 1);
+	int nb = atomic_load(&n_block_changes);
+	if (note_blocks && last_cycle_set && n != last_n && atomic_load(&rec_started) && nb < MAX_BLOCK_CHANGES &&
+	    atomic_load(&have) < want) {
+		block_at[nb] = atomic_load(&have);
+		block_size[nb] = n;
+		atomic_store(&n_block_changes, nb + 1);
+	}
+	last_n = n;
 	last_cycle = now;
 	last_cycle_set = true;
 	if (!cap[0])
@@ -252,7 +277,7 @@ int main(int argc, char **argv)
 	const char *midi_to = NULL, *osc_port = NULL, *watch_who = NULL;
 	int watch_n_want = 0;
 	double watch_s = 0;
-	double wait_s = 10, cap_s = 0, skip_s = 0.2;
+	double wait_s = 10, cap_s = 0, skip_s = 0.2, run_s = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-S") && i + 1 < argc)
 			server = argv[++i];
@@ -280,6 +305,10 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--osc") && i + 2 < argc) {
 			osc_port = argv[++i];
 			osc_sound = argv[++i];
+		} else if (!strcmp(argv[i], "--for") && i + 1 < argc) {
+			run_s = atof(argv[++i]);
+		} else if (!strcmp(argv[i], "--blocks")) {
+			note_blocks = true;
 		} else if (!strcmp(argv[i], "--strict")) {
 			strict = true;
 		} else if (!strcmp(argv[i], "--watch") && i + 3 < argc) {
@@ -350,6 +379,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (!out && run_s > 0)
+		pause_ms((int)(run_s * 1000));
 	if (out) {
 		for (int ch = 0; ch < 2; ch++) {
 			snprintf(name, sizeof name, "%s:cap_%c", me, ch ? 'R' : 'L');
@@ -373,6 +404,10 @@ int main(int argc, char **argv)
 		}
 		for (int k = 0; k < atomic_load(&midi_sent); k++)
 			printf("midi %zu\n", midi_at[k]);
+		for (int k = 0; k < atomic_load(&n_block_changes); k++)
+			printf("block %zu %u\n", block_at[k], (unsigned)block_size[k]);
+		if (note_blocks)
+			printf("glitches %d\n", atomic_load(&glitches));
 		if (atomic_load(&osc_sent))
 			printf("osc %zu\n", osc_at);
 		if (flood_note >= 0) {

@@ -14,6 +14,7 @@
 #include "prep/hrtf.h"
 #include "rt/engine.h"
 #include "rt/motion.h"
+#include "rt/scene_data.h"
 
 #define RATE 48000
 #define SETTLE 9600 /* frames of silence first: gains reach their targets */
@@ -303,6 +304,166 @@ START_TEST(block_size_change_keeps_sound)
 	free(x);
 	free(out);
 	engine_free(e);
+}
+END_TEST
+
+/* A looping tone (750 Hz, 64 frames a period, 75 periods a loop: no seam)
+ * at 45 degrees left, as a scene's one sound; source 1 is a live input fed
+ * a 3 kHz tone from 30 degrees right; the scene has a room, and both send
+ * to it. */
+struct held {
+	struct engine *e;
+	struct engine_queue *q;
+	struct eng_scene sc;
+	struct eng_sound snd;
+	struct eng_variant var;
+	float loop[4800];
+	size_t t;              /* frames rendered */
+	float *out;            /* stereo, interleaved */
+};
+
+static void held_start(struct held *h, unsigned block, size_t n)
+{
+	memset(h, 0, sizeof *h);
+	h->e = make(block, &h->q);
+	for (unsigned i = 0; i < 4800; i++)
+		h->loop[i] = 0.2f * sinf(2.0f * (float)M_PI * (float)i / 64.0f);
+	h->var = (struct eng_variant){ .data = h->loop, .len = 4800 };
+	h->snd = (struct eng_sound){ .var = &h->var, .n_var = 1, .mode = SOUND_LOOP, .gain = 1.0f,
+				     .velocity = 0.0f, .release = RATE / 10, .choke = -1, .polyphony = 4,
+				     .source = 0, .last = -1 };
+	h->sc = (struct eng_scene){ .rate = RATE, .sounds = &h->snd, .n_sounds = 1,
+				    .room = { .decay = 1.2f, .size = 8.0f, .damping = 0.4f, .level = -12.0f } };
+	place(h->q, 0, 45, 0, 1.0f);
+	place(h->q, 1, -30, 0, 1.0f);
+	/* Both in a room whose tail is longer than the test. */
+	cmd(h->q, (struct engine_cmd){ .type = ENGINE_CMD_SOURCE_ROOM, .target = 0, .f = { -6.0f } });
+	cmd(h->q, (struct engine_cmd){ .type = ENGINE_CMD_SOURCE_ROOM, .target = 1, .f = { -6.0f } });
+	cmd(h->q, (struct engine_cmd){ .type = ENGINE_CMD_SCENE, .ptr = &h->sc });
+	cmd(h->q, (struct engine_cmd){ .type = ENGINE_CMD_TRIGGER, .ptr = &h->sc, .i = 0, .f = { 1.0f } });
+	h->out = calloc(2 * n, sizeof(float));
+}
+
+/* n frames in periods of `period` frames, source 1 fed its tone. */
+static void held_run(struct held *h, unsigned period, size_t n)
+{
+	float l[1024], r[1024], x[1024];
+	float *o[2] = { l, r };
+	const float *in[4] = { NULL, x, NULL, NULL };
+	for (size_t end = h->t + n; h->t + period <= end; h->t += period) {
+		for (unsigned i = 0; i < period; i++)
+			x[i] = 0.1f * sinf(2.0f * (float)M_PI * 3000.0f * (float)(h->t + i) / RATE);
+		engine_process(h->e, in, 4, o, period, NULL, 0);
+		for (unsigned i = 0; i < period; i++) {
+			h->out[2 * (h->t + i)] = l[i];
+			h->out[2 * (h->t + i) + 1] = r[i];
+		}
+		engine_collect(h->e);
+		struct engine_event ev;
+		while (engine_event_poll(h->e, &ev))
+			;
+	}
+}
+
+/* The largest difference between two renders over [from, to), both ears. */
+static double worst_diff(const float *a, const float *b, size_t from, size_t to)
+{
+	double w = 0;
+	for (size_t i = 2 * from; i < 2 * to; i++)
+		w = fmax(w, fabs((double)a[i] - b[i]));
+	return w;
+}
+
+/* JACK changes its block size 128 -> 256 -> 64 under a looping sound and
+ * a live input. The first change reaches the engine as a period of two
+ * blocks before its new core (a server that calls the buffer-size callback
+ * late): rendered block by block. Then each core is handed over before its
+ * first period (as tingled does from the callback), the first to hear the
+ * past on the audio thread, the second before, from its builder (as
+ * tingled's callback has it). Through it all the
+ * output is what it would have been at 128 frames from start to end: the
+ * loop goes on at its place in the sound, the input never drops out, the
+ * room rings on, and the new cores start their convolutions from what
+ * sounded before them. */
+START_TEST(held_voice_and_input_go_on_through_block_size_changes)
+{
+	const size_t n = 4 * 24000;
+	struct held ref, h;
+	held_start(&ref, 128, n);
+	held_run(&ref, 128, n);
+
+	held_start(&h, 128, n);
+	held_run(&h, 128, 24000);
+	held_run(&h, 256, 6144);                     /* the old core, two blocks a period */
+	engine_set_core(h.e, engine_core_new(h.e, hrtf, 256));
+	held_run(&h, 256, 24000 + 24000 - h.t);
+	/* This one hears the past off the audio thread, between periods. */
+	struct engine_core *c64 = engine_core_new(h.e, hrtf, 64);
+	ck_assert(engine_core_prime(h.e, c64));
+	engine_set_core(h.e, c64);
+	held_run(&h, 64, n - h.t);
+	ck_assert_uint_eq(h.t, n);
+
+	double level = rms(ref.out, 12000, 24000, 0);
+	ck_assert_msg(level > 0.01, "the loop does not sound (%g)", level);
+	for (int k = 1; k < 4; k++) {
+		double l = rms(h.out, 24000 * (size_t)k + 2400, 24000 * (size_t)k + 24000, 0);
+		double r = rms(h.out, 24000 * (size_t)k + 2400, 24000 * (size_t)k + 24000, 1);
+		double lr = rms(ref.out, 24000 * (size_t)k + 2400, 24000 * (size_t)k + 24000, 0);
+		double rr = rms(ref.out, 24000 * (size_t)k + 2400, 24000 * (size_t)k + 24000, 1);
+		ck_assert_msg(fabs(20 * log10(l / lr)) < 0.1 && fabs(20 * log10(r / rr)) < 0.1,
+			      "quarter %d: left %g (%g), right %g (%g)", k, l, lr, r, rr);
+	}
+	/* Sample for sample, around each change and after it. */
+	double w = worst_diff(h.out, ref.out, 0, n);
+	ck_assert_msg(w < 1e-5, "the render differs from one at 128 frames by %g (peak %g)", w,
+		      sqrt(2.0) * level);
+	free(ref.out);
+	free(h.out);
+	engine_free(ref.e);
+	engine_free(h.e);
+}
+END_TEST
+
+/* A server that plays a smaller period before the core for it is there
+ * (PipeWire calls the buffer-size callback from another thread): those
+ * periods are silent and the loop waits where it was; with its core it
+ * goes on at its level. */
+START_TEST(smaller_period_before_its_core_is_silent_and_voices_wait)
+{
+	const size_t n = 48000;
+	struct held h;
+	held_start(&h, 256, n);
+	held_run(&h, 256, 24064);
+	size_t gap = h.t;
+	held_run(&h, 64, 640);                   /* ten periods with no core for them */
+	double quiet = rms(h.out, gap, h.t, 0) + rms(h.out, gap, h.t, 1);
+	ck_assert_msg(quiet == 0.0, "not silent: %g", quiet);
+	engine_set_core(h.e, engine_core_new(h.e, hrtf, 64));
+	held_run(&h, 64, n - h.t);
+	double before = rms(h.out, 12000, 24000, 0), after = rms(h.out, 36000, 48000, 0);
+	ck_assert_msg(fabs(20 * log10(after / before)) < 0.1, "the loop at %g, was %g", after, before);
+	free(h.out);
+	engine_free(h.e);
+}
+END_TEST
+
+/* A period of four blocks is four blocks: the same output as the engine
+ * called four times as often. */
+START_TEST(period_of_several_blocks_is_those_blocks)
+{
+	const size_t n = 48000;
+	struct held a, b;
+	held_start(&a, 64, n);
+	held_run(&a, 64, n);
+	held_start(&b, 64, n);
+	held_run(&b, 256, n);
+	double w = worst_diff(a.out, b.out, 0, b.t);
+	ck_assert_msg(b.t > n - 256 && w == 0.0, "differs by %g over %zu frames", w, b.t);
+	free(a.out);
+	free(b.out);
+	engine_free(a.e);
+	engine_free(b.e);
 }
 END_TEST
 
@@ -655,6 +816,9 @@ int main(void)
 	tcase_add_test(tc, fade_reports_when_done);
 	tcase_add_test(tc, limiter_holds_ceiling_for_many_loud_sources);
 	tcase_add_test(tc, block_size_change_keeps_sound);
+	tcase_add_test(tc, held_voice_and_input_go_on_through_block_size_changes);
+	tcase_add_test(tc, period_of_several_blocks_is_those_blocks);
+	tcase_add_test(tc, smaller_period_before_its_core_is_silent_and_voices_wait);
 	tcase_add_test(tc, gain_ramp_is_linear_over_its_time);
 	tcase_add_test(tc, mute_ramp_fades_over_its_time);
 	tcase_add_test(tc, place_glides_the_shorter_way);

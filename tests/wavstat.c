@@ -5,11 +5,56 @@
  * ear hears it; negative: the left ear is earlier), from the broadband
  * cross-correlation within +-1.5 ms, max_step (largest sample-to-sample
  * jump), finite (1 if every sample is a number), onset_l, onset_r (first
- * frame of the range above -60 dBFS, counted from the start of the file). */
+ * frame of the range above -60 dBFS, counted from the start of the file),
+ * max_step2 (largest second difference: a click stands out of a tone's
+ * curve by far more than its steps), gap_ms (the longest run of 1 ms
+ * windows where either ear is more than 6 dB below its median 1 ms RMS
+ * over the range: a drop-out; 0 when there is none). */
 #include <math.h>
+#include <stdbool.h>
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The longest run of 1 ms windows of [from, to) in which either channel's
+ * RMS is below half (-6 dB) its median over the range, in ms. */
+static double longest_gap_ms(const float *x, size_t from, size_t to, int rate)
+{
+	size_t w = (size_t)rate / 1000, n = (to - from) / w;
+	if (!w || !n)
+		return 0.0;
+	double *win = malloc(2 * n * sizeof(double)), *sorted = malloc(n * sizeof(double));
+	for (size_t k = 0; k < n; k++)
+		for (int c = 0; c < 2; c++) {
+			double s = 0;
+			for (size_t i = from + k * w; i < from + (k + 1) * w; i++)
+				s += (double)x[2 * i + c] * x[2 * i + c];
+			win[2 * k + c] = sqrt(s / (double)w);
+		}
+	double median[2];
+	for (int c = 0; c < 2; c++) {
+		for (size_t k = 0; k < n; k++)
+			sorted[k] = win[2 * k + c];
+		qsort(sorted, n, sizeof(double), by_value);
+		median[c] = sorted[n / 2];
+	}
+	size_t run = 0, longest = 0;
+	for (size_t k = 0; k < n; k++) {
+		bool low = win[2 * k] < 0.5 * median[0] || win[2 * k + 1] < 0.5 * median[1];
+		run = low ? run + 1 : 0;
+		if (run > longest)
+			longest = run;
+	}
+	free(win);
+	free(sorted);
+	return (double)longest * (double)w * 1000.0 / rate;
+}
 
 static double db(double x) { return x > 1e-12 ? 20.0 * log10(x) : -240.0; }
 
@@ -44,7 +89,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "wavstat: empty range\n");
 		return 2;
 	}
-	double sl = 0, sr = 0, peak = 0, step = 0;
+	double sl = 0, sr = 0, peak = 0, step = 0, step2 = 0;
 	int finite = 1;
 	long onset[2] = { -1, -1 };
 	for (size_t i = 0; i < n; i++)
@@ -62,6 +107,10 @@ int main(int argc, char **argv)
 		peak = fmax(peak, fmax(fabs(l), fabs(r)));
 		if (i > from)
 			step = fmax(step, fmax(fabs(l - x[2 * (i - 1)]), fabs(r - x[2 * (i - 1) + 1])));
+		if (i > from + 1)
+			for (int c = 0; c < 2; c++)
+				step2 = fmax(step2, fabs((double)x[2 * i + c] - 2.0 * x[2 * (i - 1) + c] +
+							 x[2 * (i - 2) + c]));
 	}
 	size_t m = to - from;
 	int maxlag = (int)(0.0015 * info.samplerate);
@@ -98,6 +147,8 @@ int main(int argc, char **argv)
 	printf("itd_ms=%.4f\n", 1000.0 * ((double)best_lag + frac) / info.samplerate);
 	printf("max_step=%.6f\nfinite=%d\n", step, finite);
 	printf("onset_l=%ld\nonset_r=%ld\n", onset[0], onset[1]);
+	printf("max_step2=%.6f\n", step2);
+	printf("gap_ms=%.1f\n", longest_gap_ms(x, from, to, info.samplerate));
 	free(cc);
 	free(x);
 	return 0;

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <jack/jack.h>
+#include <jack/metadata.h>
+#include <jack/uuid.h>
 #include <jack/midiport.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 struct in_port {
 	_Atomic(jack_port_t *) port;   /* read by the process callback */
 	char name[CONF_NAME_MAX];
+	bool fresh;                    /* registered by the last sync (or activation), not yet connected */
 };
 
 struct jack_driver {
@@ -35,6 +38,8 @@ struct jack_driver {
 	atomic_uint xruns;
 	atomic_bool lost;
 	atomic_uint new_block;         /* 0 = no change */
+	jack_driver_block_fn block_fn; /* called from the buffer-size callback */
+	void *block_ctx;
 	atomic_uint new_rate;          /* 0 = no change */
 	unsigned rate;
 };
@@ -80,9 +85,13 @@ static int process(jack_nframes_t nframes, void *arg)
 	return 0;
 }
 
+/* Not the process thread: building a core (allocation, FFTW plans) is
+ * fine here, and JACK waits for it. */
 static int on_block(jack_nframes_t nframes, void *arg)
 {
 	struct jack_driver *d = arg;
+	if (d->block_fn)
+		d->block_fn(nframes, d->block_ctx);
 	atomic_store(&d->new_block, nframes);
 	return 0;
 }
@@ -195,6 +204,12 @@ struct jack_driver *jack_driver_open(const char *name, const char *server, struc
 	return d;
 }
 
+void jack_driver_on_block(struct jack_driver *d, jack_driver_block_fn fn, void *ctx)
+{
+	d->block_fn = fn;
+	d->block_ctx = ctx;
+}
+
 void jack_driver_close(struct jack_driver *d)
 {
 	if (!d)
@@ -212,6 +227,15 @@ unsigned jack_driver_rate(const struct jack_driver *d) { return d->rate; }
 unsigned jack_driver_block(const struct jack_driver *d) { return jack_get_buffer_size(d->client); }
 const char *jack_driver_client_name(const struct jack_driver *d) { return jack_get_client_name(d->client); }
 
+/* The name a patchbay shows for a port (JACK metadata). A server without
+ * metadata (or one that refuses) costs nothing but the nicer name. */
+static void pretty_name(struct jack_driver *d, jack_port_t *p, const char *pretty)
+{
+	jack_uuid_t id = jack_port_uuid(p);
+	if (jack_uuid_empty(id) || jack_set_property(d->client, id, JACK_METADATA_PRETTY_NAME, pretty, "text/plain"))
+		log_debug("JACK: no pretty name for %s", jack_port_short_name(p));
+}
+
 /* Wait until the process callback has surely stopped looking at a port. */
 static void wait_cycles(struct jack_driver *d, unsigned n)
 {
@@ -225,14 +249,17 @@ static void wait_cycles(struct jack_driver *d, unsigned n)
 /* Registers in_NAME for engine source s and hands it to the process callback. */
 static int register_input(struct jack_driver *d, unsigned s, const char *name)
 {
-	char pname[CONF_NAME_MAX + 4];
+	char pname[CONF_NAME_MAX + 16];
 	snprintf(pname, sizeof pname, "in_%s", name);
 	jack_port_t *p = jack_port_register(d->client, pname, JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
 	if (!p) {
 		log_error("cannot register JACK port %s", pname);
 		return -1;
 	}
+	snprintf(pname, sizeof pname, "%s (live input)", name);
+	pretty_name(d, p, pname);
 	str_copy(d->in[s].name, sizeof d->in[s].name, name);
+	d->in[s].fresh = true;
 	atomic_store_explicit(&d->in[s].port, p, memory_order_release);
 	return 0;
 }
@@ -250,6 +277,8 @@ int jack_driver_sync_inputs(struct jack_driver *d, const struct tingle_conf *con
 	}
 	int failures = 0;
 	bool removed = false;
+	for (unsigned s = 0; s < d->n_slots; s++)
+		d->in[s].fresh = false; /* new: the ports registered now */
 	jack_port_t *gone[CONF_MAX_INPUTS];
 	size_t n_gone = 0;
 	for (unsigned s = 0; s < d->n_slots; s++) {
@@ -270,8 +299,10 @@ int jack_driver_sync_inputs(struct jack_driver *d, const struct tingle_conf *con
 	}
 	if (removed) {
 		wait_cycles(d, 2);
-		for (size_t k = 0; k < n_gone; k++)
+		for (size_t k = 0; k < n_gone; k++) {
+			jack_remove_properties(d->client, jack_port_uuid(gone[k]));
 			jack_port_unregister(d->client, gone[k]);
+		}
 	}
 	for (size_t k = 0; k < conf->n_inputs; k++) {
 		int s = slots[k];
@@ -301,6 +332,10 @@ int jack_driver_activate(struct jack_driver *d, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot register the JACK ports");
 		return -1;
 	}
+	pretty_name(d, d->out[0], "Headphones left");
+	pretty_name(d, d->out[1], "Headphones right");
+	if (d->midi_in)
+		pretty_name(d, d->midi_in, "MIDI in");
 	atomic_store_explicit(&d->ready, true, memory_order_release);
 	for (unsigned s = 0; s < d->n_slots; s++) {
 		char name[CONF_NAME_MAX];
@@ -322,16 +357,30 @@ static void connect_ports(struct jack_driver *d, const char *from, const char *t
 		log_warn("cannot connect %s to %s (no such port?)", from, to);
 }
 
-void jack_driver_connect(struct jack_driver *d, const struct tingle_conf *conf)
+/* Whether conf's input `name` has a port the last jack_driver_sync_inputs
+ * (or the activation) registered and no connect has seen yet. */
+static bool input_fresh(const struct jack_driver *d, const char *name)
+{
+	for (unsigned s = 0; s < d->n_slots; s++)
+		if (d->in[s].fresh && !strcmp(d->in[s].name, name) && atomic_load(&d->in[s].port))
+			return true;
+	return false;
+}
+
+void jack_driver_connect(struct jack_driver *d, const struct tingle_conf *conf, bool only_new)
 {
 	const char *me = jack_get_client_name(d->client);
 	char full[CONF_PORT_MAX + CONF_NAME_MAX + 8];
 	for (size_t k = 0; k < conf->n_inputs; k++) {
-		if (!conf->inputs[k].port[0])
+		if (!conf->inputs[k].port[0] || (only_new && !input_fresh(d, conf->inputs[k].name)))
 			continue;
 		snprintf(full, sizeof full, "%s:in_%s", me, conf->inputs[k].name);
 		connect_ports(d, conf->inputs[k].port, full);
 	}
+	for (unsigned s = 0; s < d->n_slots; s++)
+		d->in[s].fresh = false;
+	if (only_new)
+		return;
 	const char **physical = NULL;
 	const char *dest[2] = { conf->outputs[0][0] ? conf->outputs[0] : NULL,
 				conf->outputs[1][0] ? conf->outputs[1] : NULL };

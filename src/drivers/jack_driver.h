@@ -34,8 +34,18 @@ int jack_driver_sync_inputs(struct jack_driver *d, const struct tingle_conf *con
 int jack_driver_activate(struct jack_driver *d, char *err, size_t errlen);
 
 /* Connect inputs to their capture ports and the outputs to conf's outputs
- * or the first two physical playback ports. Failures are warnings. */
-void jack_driver_connect(struct jack_driver *d, const struct tingle_conf *conf);
+ * or the first two physical playback ports; with only_new, only the inputs
+ * whose ports the last jack_driver_sync_inputs registered (connections are
+ * the user's: what was removed stays removed). Failures are warnings. */
+void jack_driver_connect(struct jack_driver *d, const struct tingle_conf *conf, bool only_new);
+
+/* A new block size. JACK calls its buffer-size callback on a thread of
+ * libjack's of its own (not the process thread, and not real-time): there
+ * fn builds and hands the engine a core for `block` frames. jackd2 runs
+ * no period until every client's callback has returned, so the first
+ * period of the new size already finds its core. Set before activating. */
+typedef void (*jack_driver_block_fn)(unsigned block, void *ctx);
+void jack_driver_on_block(struct jack_driver *d, jack_driver_block_fn fn, void *ctx);
 
 /* Set by JACK's callbacks, read (and cleared) by the main thread. */
 bool jack_driver_server_lost(struct jack_driver *d);

@@ -114,7 +114,12 @@ struct daemon {
 	struct osc_server *osc;
 	struct alsa_seq *seq;
 	int slots[CONF_MAX_INPUTS];
+	/* Cores are built on the main thread (start, a new HRTF set or rate)
+	 * and in JACK's buffer-size callback: one at a time, under core_lock,
+	 * which also guards hrtf and block while a client is open. */
+	pthread_mutex_t core_lock;
 	unsigned block;    /* block size of the newest core */
+	unsigned block_said; /* the block size last logged (main thread's) */
 	struct setlist *setlist;          /* the scenes of the show */
 	struct retired *retiring;         /* replaced setlists the engine still plays from */
 	size_t n_retiring;
@@ -133,6 +138,7 @@ struct daemon {
 	char state_file[PATH_MAX];
 	struct session *session;          /* what was saved, applied once the scenes play */
 	bool session_open;                /* /nsm/client/open answered */
+	bool said_no_connect;             /* logged that a session makes no connections */
 	bool start_required;              /* the next load's start scene must load */
 	/* --tour: its events, the next one due, and when the first scene
 	 * began to play (seconds, monotonic clock). */
@@ -314,18 +320,46 @@ static struct engine_core *build_core(struct daemon *d, unsigned block)
  * On failure h is freed and the old set stays. */
 static int use_hrtf(struct daemon *d, struct hrtf_set *h)
 {
+	pthread_mutex_lock(&d->core_lock);
 	struct hrtf_set *old = d->hrtf;
+	unsigned block = jack_driver_block(d->jack);
 	d->hrtf = h;
-	struct engine_core *core = build_core(d, jack_driver_block(d->jack));
-	if (!core) {
+	struct engine_core *core = build_core(d, block);
+	if (core) {
+		engine_set_core(d->engine, core);
+		d->block = block;
+	} else {
 		d->hrtf = old;
-		hrtf_free(h);
-		return -1;
 	}
-	engine_set_core(d->engine, core);
-	d->block = jack_driver_block(d->jack);
-	hrtf_free(old);
-	return 0;
+	pthread_mutex_unlock(&d->core_lock);
+	/* A core holds its own copy of what it needs of a set. */
+	hrtf_free(core ? old : h);
+	return core ? 0 : -1;
+}
+
+/* JACK's block size changes (libjack's thread; JACK waits): the core for
+ * it, before the first period of that size. The voices, sources and
+ * inputs go on in the engine; the new core starts from what they played. */
+static void block_changed(unsigned block, void *arg)
+{
+	struct daemon *d = arg;
+	pthread_mutex_lock(&d->core_lock);
+	if (block != d->block) {
+		/* Quick: the whole server waits (jackd2), or plays this client's
+		 * smaller periods silent until the core is there (PipeWire). */
+		struct engine_core *core = engine_core_new_quick(d->engine, d->hrtf, block);
+		if (!core)
+			log_error("cannot build the engine for block size %u (out of memory?)", block);
+		if (core) {
+			/* No period runs now (jackd2 waits for this callback):
+			 * the core hears what sounded here, not on the audio
+			 * thread. Elsewhere the audio thread does it. */
+			engine_core_prime(d->engine, core);
+			engine_set_core(d->engine, core);
+			d->block = block;
+		}
+	}
+	pthread_mutex_unlock(&d->core_lock);
 }
 
 /* Open the JACK client and bring it to where the engine is. */
@@ -335,6 +369,12 @@ static int jack_start(struct daemon *d, char *err, size_t n)
 				   d->conf->midi_jack, err, n);
 	if (!d->jack)
 		return -1;
+	/* A server may give another name than the one asked for (PipeWire
+	 * runs a second "tingle" as "tingle-63"): from here on every line and
+	 * the ALSA client say the one it has. */
+	if (strcmp(jack_driver_client_name(d->jack), d->conf->jack_name))
+		log_warn("the JACK server named the client %s (asked for %s): its ports are %s:out_L and so on",
+			 jack_driver_client_name(d->jack), d->conf->jack_name, jack_driver_client_name(d->jack));
 	unsigned rate = jack_driver_rate(d->jack), block = jack_driver_block(d->jack);
 	if (!d->hrtf || d->hrtf->rate != rate) {
 		struct hrtf_set *h;
@@ -347,23 +387,37 @@ static int jack_start(struct daemon *d, char *err, size_t n)
 		d->hrtf = h;
 		log_info("HRTF %s: %u directions, %u taps at %u Hz", d->conf->sofa, h->n_dirs, h->length, rate);
 	}
+	pthread_mutex_lock(&d->core_lock);
 	struct engine_core *core = build_core(d, block);
+	if (core) {
+		engine_set_core(d->engine, core);
+		d->block = block;
+	}
+	pthread_mutex_unlock(&d->core_lock);
 	if (!core) {
 		snprintf(err, n, "cannot build the engine");
 		jack_driver_close(d->jack);
 		d->jack = NULL;
 		return -1;
 	}
-	engine_set_core(d->engine, core);
-	d->block = block;
+	d->block_said = block;
+	jack_driver_on_block(d->jack, block_changed, d);
 	jack_driver_sync_inputs(d->jack, d->conf, d->slots);
 	if (jack_driver_activate(d->jack, err, n) < 0) {
 		jack_driver_close(d->jack);
 		d->jack = NULL;
 		return -1;
 	}
-	if (d->conf->autoconnect)
-		jack_driver_connect(d->jack, d->conf);
+	/* Connections belong to the user (and to a patchbay or the session
+	 * manager's jackpatch, which restores them): made once, here, at the
+	 * first start. When the server went away and came back, the old
+	 * connections went with it, so they are made again. */
+	if (d->conf->autoconnect && d->nsm && !d->said_no_connect) {
+		log_info("under a session manager: no automatic connections (the session restores them)");
+		d->said_no_connect = true;
+	}
+	if (d->conf->autoconnect && !d->nsm)
+		jack_driver_connect(d->jack, d->conf, false);
 	log_info("JACK client %s running at %u Hz, %u frames per block", jack_driver_client_name(d->jack),
 		 rate, block);
 	return 0;
@@ -598,8 +652,10 @@ static void reload_finish(struct daemon *d, struct load_job *j)
 	memcpy(d->slots, slots, sizeof slots);
 	if (d->jack) {
 		jack_driver_sync_inputs(d->jack, nc, d->slots);
-		if (nc->autoconnect)
-			jack_driver_connect(d->jack, nc);
+		/* Only the ports this reload made (a new [input]): what the user
+		 * connected or took apart stays so. */
+		if (nc->autoconnect && !d->nsm)
+			jack_driver_connect(d->jack, nc, true);
 	}
 	if (d->osc && nc->osc_port != d->conf->osc_port) {
 		struct osc_server *s = osc_server_start(nc->osc_port, d->ctl, d->osc_q, nc, err, sizeof err);
@@ -956,9 +1012,12 @@ static int run(struct daemon *d)
 	control_send_state(d->ctl, NULL); /* to the [osc] feedback targets */
 	if (d->conf->midi_alsa) {
 		struct engine_queue *sq = engine_queue_open(d->engine);
-		d->seq = sq ? alsa_seq_start(d->conf->jack_name, sq, err, sizeof err) : NULL;
+		/* Named as the JACK client is, whatever the server made of the
+		 * name asked for. */
+		const char *name = d->jack ? jack_driver_client_name(d->jack) : d->conf->jack_name;
+		d->seq = sq ? alsa_seq_start(name, sq, err, sizeof err) : NULL;
 		if (d->seq)
-			log_info("ALSA sequencer port %s:midi_in", d->conf->jack_name);
+			log_info("ALSA sequencer port %s:midi_in", name);
 		else
 			log_warn("%s", sq ? err : "no engine queue left for ALSA MIDI");
 	}
@@ -1051,13 +1110,18 @@ static int run(struct daemon *d)
 					d->rescene = true;
 			}
 		}
-		if (d->jack && jack_driver_take_block_change(d->jack, &block) && block != d->block) {
-			struct engine_core *core = build_core(d, block);
-			if (core) {
-				engine_set_core(d->engine, core);
-				d->block = block;
+		if (d->jack && jack_driver_take_block_change(d->jack, &block)) {
+			/* Its core came in the callback; when it could not be built
+			 * there, the engine plays on in blocks of the old size if
+			 * they fit, and here is another try. */
+			block_changed(block, d);
+			pthread_mutex_lock(&d->core_lock);
+			bool ok = d->block == block;
+			pthread_mutex_unlock(&d->core_lock);
+			if (ok && block != d->block_said)
 				log_info("block size now %u frames", block);
-			}
+			if (ok)
+				d->block_said = block;
 		}
 		unsigned xruns = d->jack ? jack_driver_take_xruns(d->jack) : 0;
 		if (xruns)
@@ -1089,7 +1153,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct daemon d = { .opt = { .osc_port = -1 } };
+	struct daemon d = { .opt = { .osc_port = -1 }, .core_lock = PTHREAD_MUTEX_INITIALIZER };
 	int opt;
 	long port;
 	while ((opt = getopt_long(argc, argv, "c:s:n:S:p:vqVh", opts, NULL)) != -1) {

@@ -291,6 +291,17 @@ struct binaural *binaural_new(const struct hrtf_set *h, unsigned block, unsigned
 				   fftw_flags);
 	b->inv = fftwf_plan_guru_split_dft_c2r(1, &dim, 0, NULL, b->acc_re[0][0], b->acc_im[0][0],
 					       b->t_out, fftw_flags);
+	if ((fftw_flags & FFTW_WISDOM_ONLY) && (!b->fwd || !b->inv)) {
+		/* Not measured before at this size: estimated plans, made at once. */
+		if (b->fwd)
+			fftwf_destroy_plan(b->fwd);
+		if (b->inv)
+			fftwf_destroy_plan(b->inv);
+		b->fwd = fftwf_plan_dft_1d((int)N, (fftwf_complex *)b->cin, (fftwf_complex *)b->cout, FFTW_FORWARD,
+					   FFTW_ESTIMATE);
+		b->inv = fftwf_plan_guru_split_dft_c2r(1, &dim, 0, NULL, b->acc_re[0][0], b->acc_im[0][0],
+						       b->t_out, FFTW_ESTIMATE);
+	}
 	if (ir_in && ir_out)
 		ir_plan = fftwf_plan_dft_r2c_1d((int)N, ir_in, ir_out, FFTW_ESTIMATE);
 	pthread_mutex_unlock(&plan_lock);

@@ -31,7 +31,13 @@ struct engine *engine_new(const struct engine_options *opt)
 		e->rng = 1;
 	e->events = ring_new(4096, sizeof(struct engine_event));
 	e->retired = ring_new(16, sizeof(struct engine_core *));
-	if (!e->src || !e->voice || !e->events || !e->retired) {
+	/* Touched now, so the audio thread never meets a fresh page. */
+	e->hist = calloc((size_t)e->n_sources * ENGINE_HISTORY, sizeof(float));
+	e->sub_in = calloc(e->n_sources, sizeof *e->sub_in);
+	e->past.quiet = calloc(e->n_sources, sizeof *e->past.quiet);
+	e->past.place = calloc(e->n_sources, sizeof *e->past.place);
+	if (!e->src || !e->voice || !e->events || !e->retired || !e->hist || !e->sub_in || !e->past.quiet ||
+	    !e->past.place) {
 		engine_free(e);
 		return NULL;
 	}
@@ -43,8 +49,12 @@ struct engine *engine_new(const struct engine_options *opt)
 		src->unmuted = (struct fader){ .cur = 1.0f, .to = 1.0f };
 		src->reset = true;
 		src->place_dirty = true;
+		src->quiet = ENGINE_HISTORY;
 	}
+	if (e->hist)
+		memset(e->hist, 0, (size_t)e->n_sources * ENGINE_HISTORY * sizeof(float));
 	atomic_init(&e->n_queues, 0);
+	atomic_init(&e->seq, 0);
 	atomic_init(&e->pending, NULL);
 	listener_reset(&e->listener);
 	e->master_db = opt->master_db;
@@ -69,6 +79,10 @@ void engine_free(struct engine *e)
 	ring_free(e->retired);
 	free(e->src);
 	free(e->voice);
+	free(e->hist);
+	free(e->sub_in);
+	free(e->past.quiet);
+	free(e->past.place);
 	free(e);
 }
 
@@ -76,7 +90,8 @@ unsigned engine_n_sources(const struct engine *e) { return e->n_sources; }
 
 /* binaural_new and binaural_free: src/prep/binaural_setup.c. */
 
-struct engine_core *engine_core_new(const struct engine *e, const struct hrtf_set *h, unsigned block)
+static struct engine_core *core_new(const struct engine *e, const struct hrtf_set *h, unsigned block,
+				    unsigned fftw_flags)
 {
 	if (!h || block == 0 || block > 16384)
 		return NULL;
@@ -85,12 +100,13 @@ struct engine_core *engine_core_new(const struct engine *e, const struct hrtf_se
 		return NULL;
 	c->rate = h->rate;
 	c->block = block;
-	c->bin = binaural_new(h, block, e->n_sources, e->fft_measure ? FFTW_MEASURE : FFTW_ESTIMATE);
+	c->bin = binaural_new(h, block, e->n_sources, fftw_flags);
 	c->srcbuf = fftwf_malloc((size_t)e->n_sources * block * sizeof(float));
 	c->touched = calloc(e->n_sources, sizeof(bool));
 	c->room = room_new(c->rate, block);
 	c->room_bus = calloc(block, sizeof(float));
-	if (!c->bin || !c->srcbuf || !c->touched || !c->room || !c->room_bus) {
+	c->scratch = calloc(3 * (size_t)block, sizeof(float));
+	if (!c->bin || !c->srcbuf || !c->touched || !c->room || !c->room_bus || !c->scratch) {
 		engine_core_free(c);
 		return NULL;
 	}
@@ -99,6 +115,16 @@ struct engine_core *engine_core_new(const struct engine *e, const struct hrtf_se
 	c->smooth = 1.0f - expf(-(float)block / (0.02f * (float)c->rate));
 	c->meter_period = c->rate / 15;
 	return c;
+}
+
+struct engine_core *engine_core_new(const struct engine *e, const struct hrtf_set *h, unsigned block)
+{
+	return core_new(e, h, block, e->fft_measure ? FFTW_MEASURE : FFTW_ESTIMATE);
+}
+
+struct engine_core *engine_core_new_quick(const struct engine *e, const struct hrtf_set *h, unsigned block)
+{
+	return core_new(e, h, block, e->fft_measure ? FFTW_MEASURE | FFTW_WISDOM_ONLY : FFTW_ESTIMATE);
 }
 
 void engine_core_free(struct engine_core *c)
@@ -110,7 +136,40 @@ void engine_core_free(struct engine_core *c)
 	free(c->touched);
 	room_free(c->room);
 	free(c->room_bus);
+	free(c->scratch);
 	free(c);
+}
+
+bool engine_core_prime(struct engine *e, struct engine_core *c)
+{
+	const unsigned n = e->n_sources;
+	float *hist = malloc((size_t)n * ENGINE_HISTORY * sizeof(float));
+	uint32_t *quiet = malloc(n * sizeof *quiet);
+	struct bin_place *place = malloc(n * sizeof *place);
+	c->primed = false;
+	if (hist && quiet && place) {
+		/* The audio thread's state, read between two periods: only when
+		 * the sequence count is even and the same after the copy. */
+		unsigned seq = atomic_load_explicit(&e->seq, memory_order_acquire);
+		struct engine_past past = { .quiet = quiet, .place = place };
+		if (!(seq & 1)) {
+			memcpy(hist, e->hist, (size_t)n * ENGINE_HISTORY * sizeof(float));
+			engine_past_of(e, &past);
+			atomic_thread_fence(memory_order_acquire);
+			c->primed = atomic_load_explicit(&e->seq, memory_order_relaxed) == seq;
+		}
+		if (c->primed) {
+			past.hist = hist;
+			for (unsigned s = 0; s < n; s++)
+				binaural_reset_source(c->bin, s);
+			engine_past_prime(c, n, &past);
+			c->primed_seq = seq;
+		}
+	}
+	free(hist);
+	free(quiet);
+	free(place);
+	return c->primed;
 }
 
 unsigned engine_core_block(const struct engine_core *c) { return c->block; }

@@ -256,7 +256,9 @@ struct binaural {
 };
 
 /* Control thread. flags: FFTW planner flags (FFTW_ESTIMATE for
- * bit-identical offline renders, FFTW_MEASURE for the daemon). Sources
+ * bit-identical offline renders, FFTW_MEASURE for the daemon; with
+ * FFTW_WISDOM_ONLY added, measured plans where FFTW measured the size
+ * before in this process, else estimated ones: made in milliseconds). Sources
  * start in front at 1 m. NULL when out of memory or h has no
  * triangulation (hrtf_mesh_build). */
 struct binaural *binaural_new(const struct hrtf_set *h, unsigned block, unsigned n_sources,
@@ -278,6 +280,11 @@ void binaural_end(struct binaural *b, float *left, float *right);
 /* Forget a source's sound (it was reassigned or reactivated); its place
  * is kept. */
 void binaural_reset_source(struct binaural *b, unsigned s);
+
+/* Blocks of a source's past that still sound at the output: a renderer
+ * fed that many blocks of a source's past sounds as if it had always been
+ * playing it. */
+static inline unsigned binaural_memory_blocks(const struct binaural *b) { return b->sleep_after; }
 
 /* What source s is rendered with now (for tests): the filters blended and
  * their weights (BIN_NO_VERTEX and 0 where unused), and the per-ear

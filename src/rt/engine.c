@@ -677,7 +677,8 @@ static void take_core(struct engine *e)
 		c = atomic_exchange_explicit(&e->pending, NULL, memory_order_acq_rel);
 	if (!c)
 		return;
-	if (e->core && !ring_push(e->retired, &e->core)) {
+	struct engine_core *old = e->core;
+	if (old && !ring_push(e->retired, &old)) {
 		/* No room to give the old core back yet: try again next block. */
 		e->waiting = c;
 		return;
@@ -689,12 +690,113 @@ static void take_core(struct engine *e)
 		limiter_init(&e->lim, e->ceiling_db, c->rate, 0.15f);
 		e->lim_ready = true;
 	}
+	/* At the same rate the sounds of the history are the new core's too:
+	 * it hears them first (a new block size, a new HRTF set): its builder
+	 * had it hear them when nothing played meanwhile (this is the first
+	 * period since it looked), else it hears them now. The room rings on
+	 * (room_process takes any number of frames); the old core is only
+	 * freed off this thread, so its room may change hands. */
+	bool same_rate = old && old->rate == c->rate;
+	bool primed = same_rate && c->primed && c->primed_seq + 1 == atomic_load_explicit(&e->seq, memory_order_relaxed);
 	for (unsigned s = 0; s < e->n_sources; s++) {
-		e->src[s].reset = true;
+		e->src[s].reset |= !primed;
 		e->src[s].place_dirty = true;
+	}
+	e->prime = same_rate && !primed;
+	if (same_rate) {
+		struct room *r = c->room;
+		c->room = old->room;
+		old->room = r;
+		return;
 	}
 	/* The new core's room is the playing scene's. */
 	room_set(c->room, e->scene ? &e->scene->room : &no_room);
+}
+
+/* n frames source s played (NULL: silence) join its history. */
+static void history_write(struct engine *e, unsigned s, const float *x, unsigned n)
+{
+	struct engine_source *src = &e->src[s];
+	if (!x && src->quiet >= ENGINE_HISTORY)
+		return; /* silence already, all of it */
+	float *h = e->hist + (size_t)s * ENGINE_HISTORY;
+	for (unsigned done = 0; done < n;) {
+		unsigned at = (e->hist_pos + done) % ENGINE_HISTORY;
+		unsigned k = ENGINE_HISTORY - at < n - done ? ENGINE_HISTORY - at : n - done;
+		if (x)
+			memcpy(h + at, x + done, k * sizeof(float));
+		else
+			memset(h + at, 0, k * sizeof(float));
+		done += k;
+	}
+	if (x)
+		src->quiet = 0;
+	else if (src->quiet < ENGINE_HISTORY)
+		src->quiet = src->quiet + n < ENGINE_HISTORY ? src->quiet + n : ENGINE_HISTORY;
+}
+
+/* The frames of a history ring (pos: where the next frame goes) from
+ * `back` frames ago, n of them, into x (the ring may wrap within them). */
+static void history_read(const float *h, unsigned pos, unsigned back, unsigned n, float *x)
+{
+	unsigned from = (pos + ENGINE_HISTORY - back) % ENGINE_HISTORY;
+	unsigned first = ENGINE_HISTORY - from < n ? ENGINE_HISTORY - from : n;
+	memcpy(x, h + from, first * sizeof(float));
+	memcpy(x + first, h, (n - first) * sizeof(float));
+}
+
+void engine_past_prime(struct engine_core *c, unsigned n_sources, const struct engine_past *past)
+{
+	const unsigned P = c->block;
+	unsigned m = binaural_memory_blocks(c->bin);
+	if (m > ENGINE_HISTORY / P)
+		m = ENGINE_HISTORY / P;
+	float *x = c->scratch, *left = c->scratch + P, *right = c->scratch + 2 * P;
+	for (unsigned j = 0; j < m; j++) {
+		const unsigned back = (m - j) * P;
+		binaural_begin(c->bin);
+		for (unsigned s = 0; s < n_sources; s++) {
+			if (past->quiet[s] >= back)
+				continue; /* silent all through this block */
+			history_read(past->hist + (size_t)s * ENGINE_HISTORY, past->pos, back, P, x);
+			binaural_add(c->bin, s, x, &past->place[s]);
+		}
+		binaural_end(c->bin, left, right);
+	}
+}
+
+/* Where source s is heard from now, turned against the head. */
+static void heard_place(const struct engine *e, const struct engine_source *src, struct bin_place *p)
+{
+	listener_apply(&e->listener, src->azimuth, src->elevation, &p->azimuth, &p->elevation);
+	p->distance = src->distance;
+}
+
+void engine_past_of(const struct engine *e, struct engine_past *past)
+{
+	past->hist = e->hist;
+	past->pos = e->hist_pos;
+	for (unsigned s = 0; s < e->n_sources; s++) {
+		past->quiet[s] = e->src[s].quiet;
+		heard_place(e, &e->src[s], &past->place[s]);
+	}
+}
+
+/* A new core that its builder could not start from the engine's past (it
+ * played on meanwhile) hears that past here, once, its output thrown
+ * away: its convolutions, delay lines and filters are then where the old
+ * core's were, and the first block it plays goes on from the old core's
+ * last without a seam. Sources whose history is silence cost nothing. */
+static void prime_core(struct engine *e, struct engine_core *c)
+{
+	e->prime = false;
+	for (unsigned s = 0; s < e->n_sources; s++)
+		if (e->src[s].reset) {
+			binaural_reset_source(c->bin, s);
+			e->src[s].reset = false;
+		}
+	engine_past_of(e, &e->past);
+	engine_past_prime(c, e->n_sources, &e->past);
 }
 
 /* Gain ramps linearly over the block towards a one-pole smoothed target,
@@ -855,8 +957,10 @@ static void add_sources(struct engine *e, struct engine_core *c, const float *co
 		float next = fader_next(&src->level, nframes, c->smooth) *
 			     fader_next(&src->unmuted, nframes, c->smooth) *
 			     fader_next(&src->space, nframes, c->smooth);
-		if (!src->active && src->gain == 0.0f && next == 0.0f)
+		if (!src->active && src->gain == 0.0f && next == 0.0f) {
+			history_write(e, s, NULL, nframes);
 			continue; /* a new place waits (place_dirty) until it sounds */
+		}
 		struct bin_place place, *moved = NULL; /* NULL: where it was */
 		if (src->place_dirty) {
 			/* Heard from where it is in the room, turned against the head. */
@@ -884,12 +988,15 @@ static void add_sources(struct engine *e, struct engine_core *c, const float *co
 			ramp(buf, nframes, src->gain, next);
 			if (x)
 				src->in_peak = peak_of(buf, nframes, src->in_peak);
+			history_write(e, s, buf, nframes);
 			binaural_add(b, s, buf, moved);
 		} else {
+			history_write(e, s, NULL, nframes);
 			binaural_add(b, s, NULL, moved);
 		}
 		src->gain = next;
 	}
+	e->hist_pos = (e->hist_pos + nframes) % ENGINE_HISTORY;
 	binaural_end(b, out[0], out[1]);
 	/* The room adds to the direct sound, with no delay to it. */
 	room_process(c->room, c->room_bus, out[0], out[1], nframes);
@@ -971,35 +1078,91 @@ static void report_meters(struct engine *e, struct engine_core *c, float *const 
 	}
 }
 
+/* MIDI events from k on with frames before `end` (of the period), at
+ * their frame within the block that starts at `start`. Returns the first
+ * event left for a later block. */
+static uint32_t midi_block(struct engine *e, const struct engine_midi_reader *midi, uint32_t k,
+			   unsigned start, unsigned end, bool last)
+{
+	for (; midi && midi->get && k < midi->count; k++) {
+		struct engine_midi_view ev;
+		if (!midi->get(midi->ctx, k, &ev))
+			continue;
+		if (ev.frame >= end && !last)
+			break;
+		if (ev.size > 3) /* sysex, not for us */
+			continue;
+		unsigned at = ev.frame > start ? ev.frame - start : 0;
+		midi_event(e, ev.data, (unsigned)ev.size, at < end - start ? at : end - start - 1);
+	}
+	return k;
+}
+
+/* One block of the core's size. */
+static void process_block(struct engine *e, struct engine_core *c, const float *const *in, unsigned n_in,
+			  float *const out[2])
+{
+	const unsigned n = c->block;
+	const unsigned sounding = render_voices(e, c, n);
+	add_sources(e, c, in, n_in, out, n);
+	output_stage(e, c, out, n);
+	report_meters(e, c, out, n, sounding);
+	e->frames += n;
+}
+
+static void periods_end(struct engine *e);
+
 void engine_process_reader(struct engine *e, const float *const *in, unsigned n_in,
 			   float *const out[2], unsigned nframes, const struct engine_midi_reader *midi)
 {
+	/* Odd while a period runs: a core's builder reads the engine's past
+	 * only between periods (engine_core_prime). */
+	atomic_store_explicit(&e->seq, atomic_load_explicit(&e->seq, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
 	fpu_flush_denormals();
 	take_core(e);
 	if (e->n_unreported)
 		hand_back_retry(e);
-	drain(e, nframes);
-	for (uint32_t k = 0; midi && midi->get && k < midi->count; k++) {
-		struct engine_midi_view ev;
-		if (midi->get(midi->ctx, k, &ev) && ev.size <= 3) /* longer: sysex, not for us */
-			midi_event(e, ev.data, (unsigned)ev.size,
-				   ev.frame < nframes ? ev.frame : (nframes ? nframes - 1 : 0));
-	}
+	if (n_in > e->n_sources)
+		n_in = e->n_sources;
 
 	struct engine_core *c = e->core;
-	if (!c || nframes != c->block) {
-		for (unsigned k = 0; k < e->n_voice_slots; k++) /* time passes for voices too */
-			if (e->voice[k].stage != VOICE_OFF)
-				voice_end(e, &e->voice[k]);
+	if (!c || !nframes || nframes % c->block) {
+		/* No core for this period yet (its driver changes the block size
+		 * and the core for it is on its way): silence, and everything
+		 * waits where it is, voices at their place in their sounds. */
+		drain(e, nframes);
+		midi_block(e, midi, 0, 0, nframes ? nframes : 1, true);
 		memset(out[0], 0, nframes * sizeof(float));
 		memset(out[1], 0, nframes * sizeof(float));
 		e->frames += nframes;
+		periods_end(e);
 		return;
 	}
+	if (e->prime)
+		prime_core(e, c);
+	/* A period of several blocks (the driver's block size grew, or is
+	 * larger than the core's): block by block, commands and MIDI at their
+	 * frame. */
+	uint32_t k = 0;
+	for (unsigned at = 0; at < nframes; at += c->block) {
+		const float *const *x = in;
+		if (at) {
+			for (unsigned s = 0; s < n_in; s++)
+				e->sub_in[s] = in[s] ? in[s] + at : NULL;
+			x = e->sub_in;
+		}
+		float *const y[2] = { out[0] + at, out[1] + at };
+		drain(e, c->block);
+		k = midi_block(e, midi, k, at, at + c->block, at + c->block >= nframes);
+		process_block(e, c, x, n_in, y);
+	}
+	periods_end(e);
+}
 
-	const unsigned sounding = render_voices(e, c, nframes);
-	add_sources(e, c, in, n_in, out, nframes);
-	output_stage(e, c, out, nframes);
-	report_meters(e, c, out, nframes, sounding);
-	e->frames += nframes;
+static void periods_end(struct engine *e)
+{
+	atomic_store_explicit(&e->seq, atomic_load_explicit(&e->seq, memory_order_relaxed) + 1,
+			      memory_order_release);
 }

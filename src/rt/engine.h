@@ -154,11 +154,23 @@ unsigned engine_n_sources(const struct engine *e);
 /* DSP state for one rate (the HRTF set's), block size and HRTF set.
  * Building takes time (FFTW plans, HRIR spectra): never on the audio thread. */
 struct engine_core *engine_core_new(const struct engine *e, const struct hrtf_set *h, unsigned block);
+/* The same in a few milliseconds, for a server that waits (or plays on
+ * without it): FFTW plans measured only where this block size was measured
+ * before in this process, else estimated (a little slower to run). */
+struct engine_core *engine_core_new_quick(const struct engine *e, const struct hrtf_set *h, unsigned block);
 void engine_core_free(struct engine_core *c);
+/* Let a new core hear the engine's past now, off the audio thread, so that
+ * the audio thread need not when it takes the core over at the next period
+ * (as it does with a core handed over without this). Worth it where no
+ * period runs meanwhile, as in JACK's buffer-size callback. False (nothing
+ * done) when a period ran while it looked, or out of memory. */
+bool engine_core_prime(struct engine *e, struct engine_core *c);
 unsigned engine_core_block(const struct engine_core *c);
 unsigned engine_core_rate(const struct engine_core *c);
 
-/* Hand a core to the engine; it takes over at the next block. A core that
+/* Hand a core to the engine; it takes over at the next period, with every
+ * voice, source, motion and fade as they were (they live in the engine;
+ * at the same rate the room's tail rings on). A core that
  * was handed over but never used is freed here; a core the audio thread
  * let go of is freed by engine_collect(). */
 void engine_set_core(struct engine *e, struct engine_core *c);
@@ -182,9 +194,14 @@ bool engine_event_poll(struct engine *e, struct engine_event *ev);
 
 /* ---- audio thread -------------------------------------------------- */
 /* in[i] feeds source i (NULL or i >= n_in: silence). out[0], out[1]: left
- * and right, nframes each. nframes must equal the core's block size;
- * other sizes (during a reconfiguration) give silence. midi: events with
- * frames inside the block, in order. Only complete, well-formed channel
+ * and right, nframes each. nframes is the core's block size or a
+ * multiple of it (rendered block by block, so a driver whose block size
+ * grows plays on while the core for it is built); any other size (a
+ * driver's block size shrank, and its core is not there yet) gives
+ * silence, with every voice and source waiting where it is. A new core
+ * first hears the last 1024 frames (ENGINE_HISTORY) of every source at the same
+ * rate, so that what sounds goes on across it without a seam. midi:
+ * events with frames inside the period, in order. Only complete, well-formed channel
  * messages act (see rt/midi.h); anything else is ignored. */
 void engine_process(struct engine *e, const float *const *in, unsigned n_in, float *const out[2],
 		    unsigned nframes, const struct engine_midi *midi, unsigned n_midi);

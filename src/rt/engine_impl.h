@@ -17,6 +17,13 @@
 
 #define ENGINE_MAX_OLD_SCENES 16
 
+/* Frames of every source's sound kept for a new core to hear first: a
+ * core of another block size starts its convolution from them, so what
+ * sounds goes on through a change of block size without a gap or a click.
+ * At least the HRIR's length and its delays (a set of 900 taps and less
+ * is carried whole). */
+#define ENGINE_HISTORY 1024
+
 struct engine_queue {
 	struct ring *ring;
 };
@@ -54,6 +61,16 @@ struct engine_source {
 	struct motion motion;  /* orbit, wander or sweep of its own */
 	float gain;        /* linear gain reached at the end of the last block (the product) */
 	float in_peak;     /* peak of what it played since the last meter */
+	uint32_t quiet;    /* frames of silence at the end of its history (ENGINE_HISTORY: all) */
+};
+
+/* What the sources played lately and where they are heard from: what a
+ * new core hears before its first block (engine_past_prime). */
+struct engine_past {
+	const float *hist;       /* ENGINE_HISTORY frames a source, a ring ... */
+	unsigned pos;            /* ... whose next frame goes here */
+	uint32_t *quiet;         /* per source: frames of silence at its end */
+	struct bin_place *place; /* per source */
 };
 
 struct engine_core {
@@ -64,6 +81,10 @@ struct engine_core {
 	bool *touched;       /* per source: srcbuf holds sound this block */
 	struct room *room;   /* the playing scene's room */
 	float *room_bus;     /* one block: what the sources send to the room */
+	float *scratch;      /* three blocks: a source's history, and the output of a new
+			      * core's first hearing of it, thrown away */
+	bool primed;         /* its builder had it hear the engine's past ... */
+	unsigned primed_seq; /* ... as it was after the period that left seq here */
 	float smooth;        /* per-block coefficient of the gain smoothing */
 	unsigned meter_period;
 };
@@ -82,7 +103,18 @@ struct engine {
 	_Atomic(struct engine_core *) pending;
 	struct engine_core *core;  /* audio thread's own */
 	struct engine_core *waiting; /* taken over, waiting for room to retire the old one */
-	bool core_fresh;           /* new core: sources to reset */
+	bool prime;                /* new core: hears the sources' history first */
+	/* What every source played (into the binaural renderer) over the last
+	 * ENGINE_HISTORY frames: source s at s * ENGINE_HISTORY, a ring
+	 * written at hist_pos. */
+	float *hist;
+	unsigned hist_pos;
+	struct engine_past past;   /* the audio thread's own, for prime_core */
+	const float **sub_in;      /* a period's inputs, sub-block by sub-block */
+	/* Periods begun plus periods ended: odd while one runs. A control
+	 * thread that copies the past between two reads of the same even
+	 * value copied it whole (a sequence lock; the audio thread never waits). */
+	atomic_uint seq;
 
 	struct listener listener;  /* the head's orientation: sources are heard turned against it */
 	float master_db;
@@ -119,5 +151,11 @@ struct engine {
 	unsigned n_unreported;
 	uint64_t frames;
 };
+
+/* Audio thread (or a core no thread plays through yet): core c hears the
+ * past, block by block, its output thrown away. */
+void engine_past_prime(struct engine_core *c, unsigned n_sources, const struct engine_past *past);
+/* The engine's past as it is (points into the engine: copy it to keep it). */
+void engine_past_of(const struct engine *e, struct engine_past *past);
 
 #endif
