@@ -3,31 +3,17 @@
 
 #include <math.h>
 
+#include "common/quat.h"
 #include "rt/engine.h"
 
 #define DEG (3.14159265358979323846 / 180.0)
 
-struct dq {
-	double w, x, y, z;
-};
-
-/* Hamilton product a*b (the matrix of a times the matrix of b). */
-static struct dq mul(struct dq a, struct dq b)
-{
-	return (struct dq){
-		a.w * b.w - a.x * b.x - a.y * b.y - a.z * b.z,
-		a.w * b.x + a.x * b.w + a.y * b.z - a.z * b.y,
-		a.w * b.y - a.x * b.z + a.y * b.w + a.z * b.x,
-		a.w * b.z + a.x * b.y - a.y * b.x + a.z * b.w,
-	};
-}
-
 /* Right-handed turns by deg degrees about x, y and z. */
-static struct dq about_x(double deg) { return (struct dq){ cos(0.5 * DEG * deg), sin(0.5 * DEG * deg), 0, 0 }; }
-static struct dq about_y(double deg) { return (struct dq){ cos(0.5 * DEG * deg), 0, sin(0.5 * DEG * deg), 0 }; }
-static struct dq about_z(double deg) { return (struct dq){ cos(0.5 * DEG * deg), 0, 0, sin(0.5 * DEG * deg) }; }
+static struct quat about_x(double deg) { return (struct quat){ cos(0.5 * DEG * deg), sin(0.5 * DEG * deg), 0, 0 }; }
+static struct quat about_y(double deg) { return (struct quat){ cos(0.5 * DEG * deg), 0, sin(0.5 * DEG * deg), 0 }; }
+static struct quat about_z(double deg) { return (struct quat){ cos(0.5 * DEG * deg), 0, 0, sin(0.5 * DEG * deg) }; }
 
-static void put(struct dq a, struct head_quat *q)
+static void put(struct quat a, struct head_quat *q)
 {
 	q->w = (float)a.w;
 	q->x = (float)a.x;
@@ -37,15 +23,15 @@ static void put(struct dq a, struct head_quat *q)
 
 /* A rotation of what is heard (sources, the scene) is the head turned
  * the other way: the conjugate. */
-static void put_inverse(struct dq a, struct head_quat *q)
+static void put_inverse(struct quat a, struct head_quat *q)
 {
-	put((struct dq){ a.w, -a.x, -a.y, -a.z }, q);
+	put((struct quat){ a.w, -a.x, -a.y, -a.z }, q);
 }
 
 void head_from_ypr(float yaw, float pitch, float roll, struct head_quat *q)
 {
 	/* As listener_set_ypr: nose up is a negative turn about the left ear. */
-	put(mul(mul(about_z(yaw), about_y(-(double)pitch)), about_x(roll)), q);
+	put(quat_mul(quat_mul(about_z(yaw), about_y(-(double)pitch)), about_x(roll)), q);
 }
 
 void head_to_ypr(const struct head_quat *q, float *yaw, float *pitch, float *roll)
@@ -76,13 +62,13 @@ bool head_normalise(struct head_quat *q)
 void head_from_sparta(float yaw, float pitch, float roll, struct head_quat *q)
 {
 	/* Sources are rendered at Rz^T Ry^T Rx^T v (trackers.h). */
-	put_inverse(mul(mul(about_z(yaw), about_y(pitch)), about_x(roll)), q);
+	put_inverse(quat_mul(quat_mul(about_z(yaw), about_y(pitch)), about_x(roll)), q);
 }
 
 void head_from_iem(float yaw, float pitch, float roll, struct head_quat *q)
 {
 	/* The scene is turned by Rx Ry Rz: yaw first, about the room's axes. */
-	put_inverse(mul(mul(about_x(roll), about_y(pitch)), about_z(yaw)), q);
+	put_inverse(quat_mul(quat_mul(about_x(roll), about_y(pitch)), about_z(yaw)), q);
 }
 
 bool head_from_iem_quaternion(float w, float x, float y, float z, struct head_quat *q)
@@ -90,7 +76,7 @@ bool head_from_iem_quaternion(float w, float x, float y, float z, struct head_qu
 	struct head_quat s = { w, x, y, z };
 	if (!head_normalise(&s))
 		return false;
-	put_inverse((struct dq){ s.w, s.x, s.y, s.z }, q);
+	put_inverse((struct quat){ s.w, s.x, s.y, s.z }, q);
 	return true;
 }
 

@@ -3,25 +3,10 @@
 
 #include <math.h>
 
+#include "common/quat.h"
 #include "common/util.h"
 
 #define DEG (3.14159265358979323846 / 180.0)
-
-struct quat {
-	double w, x, y, z;
-};
-
-/* Hamilton product a*b: the turn b, then a (for intrinsic axes: a, then b
- * about the axes a left). */
-static struct quat qmul(struct quat a, struct quat b)
-{
-	return (struct quat){
-		a.w * b.w - a.x * b.x - a.y * b.y - a.z * b.z,
-		a.w * b.x + a.x * b.w + a.y * b.z - a.z * b.y,
-		a.w * b.y - a.x * b.z + a.y * b.w + a.z * b.x,
-		a.w * b.z + a.x * b.y - a.y * b.x + a.z * b.w,
-	};
-}
 
 void listener_reset(struct listener *l)
 {
@@ -39,7 +24,7 @@ void listener_set_ypr(struct listener *l, float yaw, float pitch, float roll)
 	struct quat qp = { cos(p), 0.0, -sin(p), 0.0 };
 	/* Right ear (-y) down is y towards z: a positive angle about x. */
 	struct quat qr = { cos(r), sin(r), 0.0, 0.0 };
-	struct quat q = qmul(qmul(qy, qp), qr);
+	struct quat q = quat_mul(quat_mul(qy, qp), qr);
 	l->w = (float)q.w;
 	l->x = (float)q.x;
 	l->y = (float)q.y;
