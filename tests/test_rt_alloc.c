@@ -5,13 +5,15 @@
  * move, the head turns, scenes switch, notes and triggers come and the
  * hold pedal goes down and up, generated sounds take fresh segments and
  * loops splice from one to the next; any call from inside a block fails the
- * test with the function's name. (Sanitizer builds put their own
+ * test with the function's name. The safe-level governor is run the same
+ * way on its own. (Sanitizer builds put their own
  * allocator in front: the test is skipped there.) */
 #include "config.h"
 
 #include <check.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -33,6 +35,7 @@
 #include "prep/scene_build.h"
 #include "prep/hrtf.h"
 #include "rt/engine.h"
+#include "rt/safe_level.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANITIZED 1
@@ -298,6 +301,50 @@ START_TEST(engine_blocks_stay_clean)
 	free(conf);
 }
 END_TEST
+/* The safe-level governor on its own, as an output stage would run it:
+ * quiet, then a loud jump it has to hold down, live changes of both
+ * settings, switching it off and on, silence, and non-numbers. */
+START_TEST(safe_level_blocks_stay_clean)
+{
+	struct safe_level *s = calloc(1, sizeof *s);
+	safe_level_init(s, 48000, 100.0f, 80.0f);
+	float l[256], r[256];
+	uint64_t rng = 5;
+	double sink = 0.0;
+	warm_up();
+	atomic_store(&calls, 0);
+	atomic_store(&first_call, NULL);
+	for (unsigned block = 0; block < 4000; block++) {
+		float scale = block < 500 ? 0.01f : block < 3000 ? 0.5f : 0.0f;
+		unsigned n = 64 + block % 193;
+		for (unsigned i = 0; i < n; i++) {
+			rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+			l[i] = ((float)((rng >> 40) & 0xffff) / 32768.0f - 1.0f) * scale;
+			r[i] = -l[i] * 0.7f;
+		}
+		if (block == 3500)
+			l[3] = NAN;
+		in_audio = 1;
+		if (block == 1000)
+			safe_level_set(s, NAN, 70.0f);
+		if (block == 1500)
+			safe_level_set(s, 110.0f, NAN);
+		if (block == 2000)
+			safe_level_set(s, NAN, INFINITY);
+		if (block == 2500)
+			safe_level_set(s, 100.0f, 80.0f);
+		safe_level_process(s, l, r, n);
+		sink += safe_level_gain_db(s) + safe_level_dose_percent(s, 1) + safe_level_dose_percent(s, 2);
+		if (block == 3800)
+			safe_level_dose_reset(s);
+		in_audio = 0;
+	}
+	ck_assert_msg(atomic_load(&calls) == 0, "%d calls from the audio thread, the first: %s", atomic_load(&calls),
+		      atomic_load(&first_call));
+	ck_assert(isfinite(sink));
+	free(s);
+}
+END_TEST
 #endif
 
 int main(void)
@@ -311,6 +358,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, harness_notices);
 	tcase_add_test(tc, engine_blocks_stay_clean);
+	tcase_add_test(tc, safe_level_blocks_stay_clean);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
