@@ -27,15 +27,27 @@
  * what brings that level back to max_level, falling with a 5 ms and
  * rising with a 1.5 s time constant: no click, no pumping on steady
  * sound. A live change of either setting is smoothed the same way.
+ * There is no look-ahead (no added latency): a jump of 24 dB on steady
+ * sound keeps the 3 s level within 1 dB of the limit, but a click far
+ * louder than that, shorter than the attack, gets through its first
+ * milliseconds; the peak limiter after the governor bounds those.
  *
  * The dose: the A-weighted sound exposure E = integral of p_A(t)^2 dt of
  * what leaves the governor, in Pa^2 h (p_ref 20 uPa), counted from init
- * or the last reset. The weekly allowances are those of ITU-T H.870
- * (03/2022) and the WHO-ITU "Safe listening devices and systems": mode 1
- * (adults) 1.6 Pa^2 h, which is 80 dB(A) for 40 h in 7 days; mode 2
- * (sensitive listeners, children) 75 dB(A) for 40 h, 0.506 Pa^2 h, which
- * H.870 rounds to 0.51. Keeping a rolling 7 days (storing, restoring) is
- * the caller's work, off the audio thread.
+ * or the last reset. The weekly allowances follow ITU-T H.870 (03/2022),
+ * "Guidelines for safe listening devices/systems" (the WHO-ITU "Safe
+ * listening devices and systems"), clause 7.1 "Operational modes", on
+ * the equal-energy principle:
+ *   mode 1 (adults) 1.6 Pa^2 h in 7 days, 80 dB(A) for 40 h. The figure
+ *     is quoted in the summary of ITU-T H.871 (07/2019): "As defined in
+ *     ITU-T H.870, the sound exposure should be limited to an accumulated
+ *     dose (100 % calculated sound dose (CSD)) over 7 days of in total
+ *     1.6 Pa2h which corresponds to 80 dBA for 40 hours".
+ *   mode 2 (sensitive listeners, children) 75 dB(A) for 40 h, as the
+ *     H.870 summaries give it. That is 0.506 Pa^2 h; 0.51 is taken to be
+ *     H.870's rounding of it (the text of clause 7.1 was not at hand).
+ * Keeping a rolling 7 days (storing, restoring) is the caller's work,
+ * off the audio thread.
  *
  * Everything here runs on the audio thread that owns the struct: fixed
  * size, nothing allocated, locked, logged or blocked on; state decaying
@@ -94,6 +106,9 @@ struct safe_level {
 	unsigned rate;
 };
 
+/* Not-a-number settings at init take SAFE_LEVEL_DEFAULT_SPL and
+ * SAFE_LEVEL_DEFAULT_MAX: an unknown pair of headphones is taken to be a
+ * loud one, so the limit errs on the quiet side. */
 void safe_level_init(struct safe_level *s, unsigned rate, float spl_at_0dbfs, float max_level_db);
 /* A live change, smoothed by the gain's attack and release. Values that
  * are not numbers leave the setting as it was. */
