@@ -236,6 +236,35 @@ START_TEST(step_comes_without_click)
 }
 END_TEST
 
+/* Taps 40 dB over the limit, 6 ms every half second, after a first
+ * second of the same noise held down: the gaps do not let the gain back
+ * up, so the taps stay under the limit. */
+START_TEST(taps_stay_held)
+{
+	const unsigned rate = 48000;
+	double a = noise_scale(rate, 100.0, 120.0);
+	size_t n = 10 * rate;
+	float *l = malloc(n * sizeof(float)), *r = malloc(n * sizeof(float));
+	ck_assert(l && r);
+	uint64_t rng[2] = { 7, 8 };
+	for (size_t i = 0; i < n; i++) {
+		int on = i < rate || i % (rate / 2) < rate * 6 / 1000;
+		l[i] = on ? (float)(noise(&rng[0]) * a) : 0.0f;
+		r[i] = on ? (float)(noise(&rng[1]) * a) : 0.0f;
+	}
+	struct safe_level s;
+	safe_level_init(&s, rate, 100.0f, 80.0f);
+	for (size_t i = 0; i < n; i += 128)
+		safe_level_process(&s, l + i, r + i, 128);
+	double max_db, last_db;
+	laeq3(l + 4 * rate, r + 4 * rate, n - 4 * rate, rate, 100.0, &max_db, &last_db);
+	printf("taps 40 dB over the limit: LAeq,3s at most %.2f dB, gain %.1f dB\n", max_db, safe_level_gain_db(&s));
+	ck_assert_msg(max_db <= 81.0, "taps reached %.2f dB SPL", max_db);
+	free(l);
+	free(r);
+}
+END_TEST
+
 START_TEST(other_rates_keep_the_limit)
 {
 	static const unsigned rates[] = { 44100, 96000 };
@@ -363,6 +392,7 @@ int main(void)
 	tcase_add_test(g, under_limit_passes_untouched);
 	tcase_add_test(g, step_of_24_db_held_under_limit);
 	tcase_add_test(g, step_comes_without_click);
+	tcase_add_test(g, taps_stay_held);
 	tcase_add_test(g, other_rates_keep_the_limit);
 	tcase_add_test(g, off_and_live_changes);
 	tcase_add_test(g, silence_leaves_no_denormals);

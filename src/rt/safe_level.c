@@ -127,7 +127,7 @@ void safe_level_init(struct safe_level *s, unsigned rate, float spl_at_0dbfs, fl
 	s->gain = 1.0;
 	s->detect_k = time_coefficient(SAFE_LEVEL_DETECT_S, s->rate);
 	s->attack_k = time_coefficient(SAFE_LEVEL_ATTACK_S, s->rate);
-	s->release_k = time_coefficient(SAFE_LEVEL_RELEASE_S, s->rate);
+	s->release_step = pow(10.0, SAFE_LEVEL_RELEASE_DB_S / 20.0 / (double)s->rate);
 	s->hours_per_frame = 1.0 / ((double)s->rate * 3600.0);
 	s->spl_at_0dbfs = SAFE_LEVEL_DEFAULT_SPL;
 	s->max_level_db = SAFE_LEVEL_DEFAULT_MAX;
@@ -164,7 +164,7 @@ void safe_level_process(struct safe_level *s, float *left, float *right, unsigne
 {
 	float *ch[2] = { left, right };
 	double g = s->gain, heard[2] = { 0.0, 0.0 };
-	const double dk = s->detect_k, ak = s->attack_k, rk = s->release_k;
+	const double dk = s->detect_k, ak = s->attack_k, up = s->release_step;
 	for (unsigned i = 0; i < n; i++) {
 		double sq[2];
 		for (int e = 0; e < 2; e++) {
@@ -178,11 +178,16 @@ void safe_level_process(struct safe_level *s, float *left, float *right, unsigne
 			s->power[e] += (sq[e] - s->power[e]) * dk;
 		}
 		double t = target_gain(s);
-		g += (t - g) * (t < g ? ak : rk);
-		/* The last millionth is not worth waiting a minute for: landing
-		 * on the target makes the gain exactly 1 under the limit. */
-		if (fabs(t - g) < 1e-6)
-			g = t;
+		/* Down exponentially, up at a steady rate in dB, landing on
+		 * the target exactly (so exactly 1 under the limit). A release
+		 * exponential in gain or in dB would win back most of a deep
+		 * reduction in the first few hundred ms: taps loud enough to
+		 * need 40 dB would then come through every gap at nearly full
+		 * level. */
+		if (t < g)
+			g += (t - g) * ak;
+		else
+			g = fmin(t, g * up);
 		double g2 = g * g;
 		heard[0] += sq[0] * g2;
 		heard[1] += sq[1] * g2;
