@@ -356,6 +356,20 @@ START_TEST(off_and_live_changes)
 	tone(&s, 48000, 90.0, 89.0, 30.0, &phase);
 	ck_assert(safe_level_gain_db(&s) == 0.0f);
 	ck_assert(s.gain == 1.0);
+	/* One buffer for both ears is governed once, like two equal ones. */
+	struct safe_level one, two;
+	safe_level_init(&one, 48000, 100.0f, 80.0f);
+	safe_level_init(&two, 48000, 100.0f, 80.0f);
+	float m[512], a[512], b[512];
+	for (int blk = 0; blk < 200; blk++) {
+		for (int i = 0; i < 512; i++)
+			m[i] = a[i] = b[i] = 0.5f * sinf((float)(blk * 512 + i) * 0.13f);
+		safe_level_process(&one, m, m, 512);
+		safe_level_process(&two, a, b, 512);
+		for (int i = 0; i < 512; i++)
+			ck_assert(m[i] == a[i] && a[i] == b[i]);
+	}
+	ck_assert(safe_level_gain_db(&one) < -10.0f);
 }
 END_TEST
 

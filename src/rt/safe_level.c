@@ -193,7 +193,8 @@ void safe_level_process(struct safe_level *s, float *left, float *right, unsigne
 		heard[1] += sq[1] * g2;
 		if (g != 1.0) {
 			left[i] = (float)(left[i] * g);
-			right[i] = (float)(right[i] * g);
+			if (right != left) /* one buffer for both ears: once */
+				right[i] = (float)(right[i] * g);
 		}
 	}
 	s->gain = g;

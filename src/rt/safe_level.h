@@ -118,7 +118,8 @@ void safe_level_init(struct safe_level *s, unsigned rate, float spl_at_0dbfs, fl
 /* A live change, smoothed by the gain's attack and release. Values that
  * are not numbers leave the setting as it was. */
 void safe_level_set(struct safe_level *s, float spl_at_0dbfs, float max_level_db);
-/* In place: left and right leave at the governed level. */
+/* In place: left and right leave at the governed level (they may be
+ * the same buffer, for a mono feed to both ears). */
 void safe_level_process(struct safe_level *s, float *left, float *right, unsigned n);
 /* The gain now in dB: 0 when the sound passes untouched, negative when
  * the governor holds it down (for meters). */
