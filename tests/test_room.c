@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "rt/fpu.h"
+#include "common/limits.h"
 #include "rt/room.h"
 
 #define RATE 48000
@@ -441,6 +442,21 @@ END_TEST
 
 /* Everything is allocated in room_new: room_set, room_process and
  * room_clear make no allocator call at all, whatever they are asked. */
+/* The engine's sample-rate range, the same as every other part's. */
+START_TEST(rates_are_the_engines)
+{
+	struct room *rm = room_new(TINGLE_RATE_MAX, 128);
+	ck_assert_ptr_nonnull(rm);
+	room_free(rm);
+	rm = room_new(TINGLE_RATE_MIN, 128);
+	ck_assert_ptr_nonnull(rm);
+	room_free(rm);
+	ck_assert_ptr_null(room_new(TINGLE_RATE_MAX + 1, 128));
+	ck_assert_ptr_null(room_new(768000, 128));
+	ck_assert_ptr_null(room_new(TINGLE_RATE_MIN - 1, 128));
+}
+END_TEST
+
 START_TEST(audio_thread_never_allocates)
 {
 	fpu_flush_denormals();
@@ -513,6 +529,7 @@ int main(void)
 	tcase_add_test(tp, off_adds_nothing);
 	tcase_add_test(tp, changes_do_not_click);
 	tcase_add_test(tp, bad_input_does_not_stick);
+	tcase_add_test(tp, rates_are_the_engines);
 	tcase_add_test(tp, audio_thread_never_allocates);
 	tcase_add_test(tp, bench);
 	suite_add_tcase(s, tp);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/limits.h"
 #include "common/util.h"
 
 #define LINES 16                /* a power of two: the Hadamard matrix */
@@ -126,7 +127,7 @@ static void lengths_for(const struct room *r, float size, unsigned *len)
 
 struct room *room_new(unsigned rate, unsigned max_block)
 {
-	if (rate < 8000 || rate > 768000 || max_block == 0 || max_block > (1u << 20))
+	if (rate < TINGLE_RATE_MIN || rate > TINGLE_RATE_MAX || max_block == 0 || max_block > (1u << 20))
 		return NULL;
 	struct room *r = calloc(1, sizeof(*r));
 	if (!r)

@@ -62,8 +62,10 @@
 #ifndef TINGLE_SAFE_LEVEL_H
 #define TINGLE_SAFE_LEVEL_H
 
-#define SAFE_LEVEL_MIN_RATE 8000u
-#define SAFE_LEVEL_MAX_RATE 384000u
+#include "common/limits.h"
+
+#define SAFE_LEVEL_MIN_RATE ((unsigned)TINGLE_RATE_MIN)
+#define SAFE_LEVEL_MAX_RATE ((unsigned)TINGLE_RATE_MAX)
 #define SAFE_LEVEL_WINDOW_S 3.0             /* the short-term level the limit is for */
 #define SAFE_LEVEL_DETECT_S 0.050           /* time weighting of the level the gain follows */
 #define SAFE_LEVEL_ATTACK_S 0.005
