@@ -62,23 +62,57 @@ static void on_signal(int sig)
  * noted in the log and change nothing (a stray kill -USR1, a timer, a CPU
  * limit must not end a show with no fade and no save). SIGPIPE is
  * ignored. Signals that mean a bug (SIGSEGV, SIGBUS, SIGFPE, SIGILL,
- * SIGABRT, SIGTRAP, SIGSYS) keep their default. */
+ * SIGABRT, SIGTRAP, SIGSYS) keep their default.
+ *
+ * They are blocked in every thread (threads made later, JACK's among
+ * them, inherit the mask) and taken by one thread of their own with
+ * sigwaitinfo: a signal never interrupts a system call elsewhere, where
+ * libjack would take an interrupted read of its server socket for a
+ * server gone away. */
+static sigset_t handled_set;
+
+static void *signal_thread(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		int sig = sigwaitinfo(&handled_set, NULL);
+		if (sig > 0)
+			on_signal(sig);
+	}
+	return NULL;
+}
+
 static void signals_install(void)
 {
 	static const int handled[] = {
 		SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGIO,
 		SIGPWR, SIGSTKFLT, SIGXCPU, SIGXFSZ,
 	};
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigemptyset(&sa.sa_mask);
+	sigemptyset(&handled_set);
 	for (size_t i = 0; i < TINGLE_ARRAY_LEN(handled); i++)
-		sigaction(handled[i], &sa, NULL);
+		sigaddset(&handled_set, handled[i]);
 	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
-		sigaction(sig, &sa, NULL);
+		sigaddset(&handled_set, sig);
 	signal(SIGPIPE, SIG_IGN);
 	/* Writing to a terminal from the background goes on. */
 	signal(SIGTTOU, SIG_IGN);
 	signal(SIGTTIN, SIG_IGN);
+	pthread_sigmask(SIG_BLOCK, &handled_set, NULL);
+	pthread_t t;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, signal_thread, NULL) != 0) {
+		/* No thread: handlers instead, in whichever thread a signal finds. */
+		struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+		sigemptyset(&sa.sa_mask);
+		for (int sig = 1; sig <= SIGRTMAX; sig++)
+			if (sigismember(&handled_set, sig) == 1)
+				sigaction(sig, &sa, NULL);
+		pthread_sigmask(SIG_UNBLOCK, &handled_set, NULL);
+		log_warn("cannot start the signal thread: signals are handled where they land");
+	}
+	pthread_attr_destroy(&attr);
 }
 
 /* Signals that change nothing: each said once it came. */
