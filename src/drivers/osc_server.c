@@ -248,23 +248,41 @@ static void sender_name(struct sender *from)
 		memmove(from->host, from->host + 7, strlen(from->host + 7) + 1);
 }
 
+/* An error an earlier datagram's ICMP answer left on the socket
+ * (IP_RECVERR): the next call on the socket reports it once. */
+static bool icmp_reported(int err)
+{
+	return err == ECONNREFUSED || err == EHOSTUNREACH || err == ENETUNREACH || err == EHOSTDOWN;
+}
+
+/* Best effort: a sender that cannot be answered is not our problem. A
+ * call that only reported an earlier datagram's ICMP error sent nothing:
+ * this one goes again (the error itself is read from the error queue). */
+static void send_bytes(struct osc_server *s, const struct sender *to, const void *bytes, size_t len)
+{
+	for (int k = 0; s->fd >= 0 && k < 2; k++)
+		if (sendto(s->fd, bytes, len, MSG_DONTWAIT, (const struct sockaddr *)&to->addr, to->len) >= 0 ||
+		    !icmp_reported(errno))
+			break;
+}
+
+/* m at path as bytes (at most 1024: nothing tingled sends is larger);
+ * 0 when it does not fit. */
+static size_t serialise(lo_message m, const char *path, unsigned char out[1024])
+{
+	size_t len = lo_message_length(m, path);
+	if (len == 0 || len > 1024)
+		return 0;
+	lo_message_serialise(m, path, out, &len);
+	return len;
+}
+
 static void send_to(struct osc_server *s, const struct sender *to, const char *path, lo_message m)
 {
 	unsigned char out[1024];
-	size_t len = lo_message_length(m, path);
-	if (s->fd < 0 || len == 0 || len > sizeof out)
-		return;
-	lo_message_serialise(m, path, out, &len);
-	/* Best effort: a sender that cannot be answered is not our problem.
-	 * An ICMP error for an earlier datagram (IP_RECVERR) is reported by
-	 * the next call on the socket, which then sends nothing: this one
-	 * goes again (the error itself is read from the error queue). */
-	for (int k = 0; k < 2; k++) {
-		if (sendto(s->fd, out, len, MSG_DONTWAIT, (const struct sockaddr *)&to->addr, to->len) >= 0)
-			break;
-		if (errno != ECONNREFUSED && errno != EHOSTUNREACH && errno != ENETUNREACH && errno != EHOSTDOWN)
-			break;
-	}
+	size_t len = serialise(m, path, out);
+	if (len)
+		send_bytes(s, to, out, len);
 }
 
 static double now_s(void)
@@ -416,10 +434,9 @@ static bool echo_of_feedback(struct osc_server *s, const struct sender *from, co
 	if (!dest)
 		return false;
 	unsigned char bytes[1024];
-	size_t len = lo_message_length(m, path);
-	if (len == 0 || len > sizeof bytes)
+	size_t len = serialise(m, path, bytes);
+	if (!len)
 		return false; /* larger than any feedback */
-	lo_message_serialise(m, path, bytes, &len);
 	uint64_t ph = fnv1a(path, strlen(path));
 	const struct echo *e = &s->echo[ph % OSC_ECHO_SLOTS];
 	return e->path == ph && e->msg == fnv1a(bytes, len) && now_s() - e->t < OSC_ECHO_S;
@@ -556,19 +573,19 @@ static void feed_send(void *ctx, const struct ctl_reply *reply, const struct ctl
 		to_sender(to, &one);
 		send_to(s, &one, reply->path, m);
 	} else {
+		/* Made into bytes once, for every destination and the echoes. */
 		unsigned char bytes[1024];
-		size_t len = lo_message_length(m, reply->path);
+		size_t len = serialise(m, reply->path, bytes);
 		pthread_mutex_lock(&s->feed_lock);
-		if (len && len <= sizeof bytes) {
-			lo_message_serialise(m, reply->path, bytes, &len);
+		if (len) {
 			echo_note(s, reply->path, bytes, len);
+			double now = now_s();
+			for (size_t k = 0; k < s->n_subs; k++)
+				if (s->subs[k].expires > now)
+					send_bytes(s, &s->subs[k].to, bytes, len);
+			for (size_t k = 0; k < s->n_targets; k++)
+				send_bytes(s, &s->targets[k], bytes, len);
 		}
-		double now = now_s();
-		for (size_t k = 0; k < s->n_subs; k++)
-			if (s->subs[k].expires > now)
-				send_to(s, &s->subs[k].to, reply->path, m);
-		for (size_t k = 0; k < s->n_targets; k++)
-			send_to(s, &s->targets[k], reply->path, m);
 		pthread_mutex_unlock(&s->feed_lock);
 	}
 	lo_message_free(m);
@@ -830,7 +847,7 @@ void osc_server_datagram(struct osc_server *s, const void *data, size_t size, co
 		return;
 	}
 	/* From tingled's own socket: its feedback come back (or a forgery). */
-	if (addr_port(&from.addr) == s->port && is_self(s, &from)) {
+	if (is_self(s, &from)) {
 		log_limited(&s->lim_ignored, LOG_DEBUG, "OSC from %s:%s ignored: tingled's own port", from.host,
 			    from.port);
 		return;
@@ -891,8 +908,7 @@ static void *serve(void *arg)
 			socklen_t len = sizeof addr;
 			ssize_t n = recvfrom(s->fd, s->buf, sizeof s->buf, MSG_DONTWAIT | MSG_TRUNC,
 					     (struct sockaddr *)&addr, &len);
-			if (n < 0 && (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH ||
-				      errno == EHOSTDOWN))
+			if (n < 0 && icmp_reported(errno))
 				continue; /* an ICMP error for something sent, told here once */
 			if (n < 0)
 				break;

@@ -82,7 +82,7 @@ static void *signal_thread(void *arg)
 	return NULL;
 }
 
-static void signals_install(void)
+static bool signals_install(void)
 {
 	static const int handled[] = {
 		SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGIO,
@@ -99,20 +99,10 @@ static void signals_install(void)
 	signal(SIGTTIN, SIG_IGN);
 	pthread_sigmask(SIG_BLOCK, &handled_set, NULL);
 	pthread_t t;
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &attr, signal_thread, NULL) != 0) {
-		/* No thread: handlers instead, in whichever thread a signal finds. */
-		struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
-		sigemptyset(&sa.sa_mask);
-		for (int sig = 1; sig <= SIGRTMAX; sig++)
-			if (sigismember(&handled_set, sig) == 1)
-				sigaction(sig, &sa, NULL);
-		pthread_sigmask(SIG_UNBLOCK, &handled_set, NULL);
-		log_warn("cannot start the signal thread: signals are handled where they land");
-	}
-	pthread_attr_destroy(&attr);
+	if (pthread_create(&t, NULL, signal_thread, NULL) != 0)
+		return false;
+	pthread_detach(t);
+	return true;
 }
 
 /* Signals that change nothing: each said once it came. */
@@ -342,12 +332,18 @@ out:
 	return status;
 }
 
-static struct engine_core *build_core(struct daemon *d, unsigned block)
+/* A core for block (through d->hrtf) handed to the engine, under
+ * core_lock: false when it cannot be built. */
+static bool core_install(struct daemon *d, unsigned block)
 {
 	struct engine_core *core = engine_core_new(d->engine, d->hrtf, block);
-	if (!core)
+	if (!core) {
 		log_error("cannot build the engine for block size %u (out of memory?)", block);
-	return core;
+		return false;
+	}
+	engine_set_core(d->engine, core);
+	d->block = block;
+	return true;
 }
 
 /* Play through a new HRTF set h (at the JACK rate): a new core takes over.
@@ -356,19 +352,14 @@ static int use_hrtf(struct daemon *d, struct hrtf_set *h)
 {
 	pthread_mutex_lock(&d->core_lock);
 	struct hrtf_set *old = d->hrtf;
-	unsigned block = jack_driver_block(d->jack);
 	d->hrtf = h;
-	struct engine_core *core = build_core(d, block);
-	if (core) {
-		engine_set_core(d->engine, core);
-		d->block = block;
-	} else {
+	bool ok = core_install(d, jack_driver_block(d->jack));
+	if (!ok)
 		d->hrtf = old;
-	}
 	pthread_mutex_unlock(&d->core_lock);
 	/* A core holds its own copy of what it needs of a set. */
-	hrtf_free(core ? old : h);
-	return core ? 0 : -1;
+	hrtf_free(ok ? old : h);
+	return ok ? 0 : -1;
 }
 
 /* JACK's block size changes (libjack's thread; JACK waits): the core for
@@ -422,13 +413,9 @@ static int jack_start(struct daemon *d, char *err, size_t n)
 		log_info("HRTF %s: %u directions, %u taps at %u Hz", d->conf->sofa, h->n_dirs, h->length, rate);
 	}
 	pthread_mutex_lock(&d->core_lock);
-	struct engine_core *core = build_core(d, block);
-	if (core) {
-		engine_set_core(d->engine, core);
-		d->block = block;
-	}
+	bool built = core_install(d, block);
 	pthread_mutex_unlock(&d->core_lock);
-	if (!core) {
+	if (!built) {
 		snprintf(err, n, "cannot build the engine");
 		jack_driver_close(d->jack);
 		d->jack = NULL;
@@ -1229,7 +1216,10 @@ int main(int argc, char **argv)
 		return check(&d.opt);
 
 	char err[1024];
-	signals_install();
+	if (!signals_install()) {
+		log_error("cannot start the signal thread");
+		return 1;
+	}
 
 	const char *nsm_url = getenv("NSM_URL");
 	if (nsm_url && *nsm_url) {
